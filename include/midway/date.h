@@ -1,0 +1,26 @@
+/* midway: calendar dates as days since 1970-01-01 (Avro "date"). */
+#ifndef MIDWAY_DATE_H
+#define MIDWAY_DATE_H
+
+#include <stdint.h>
+
+#include "midway/err.h"
+
+/* 1 <= month <= 12, day valid for the month (leap years honoured),
+ * 1900 <= year <= 2199. */
+int mw_date_valid(int year, int month, int day);
+int32_t mw_date_from_ymd(int year, int month, int day);
+void mw_date_to_ymd(int32_t days, int *year, int *month, int *day);
+
+/* Parses "dd-mm-yyyy" (Danish exports; also accepts '.' or '/' as the
+ * separator) or "yyyy-mm-dd" (ISO). Nothing may follow the date. */
+mw_err_t mw_date_parse(const char *s, int32_t *days, char *errstr,
+                       size_t errstr_size);
+
+/* Writes "yyyy-mm-dd" into out (11 bytes). */
+void mw_date_format(int32_t days, char out[11]);
+
+/* Today's date in UTC. */
+int32_t mw_date_today(void);
+
+#endif

@@ -1,0 +1,61 @@
+# Test tiers (ctest labels): unit, fuzz (corpus replay), lint, integration.
+
+# Unit tests: every tests/unit/test_<name>.c is one cmocka binary.
+file(GLOB MW_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${MW_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+  target_link_libraries(${name} PRIVATE midway PkgConfig::CMOCKA)
+  string(REGEX REPLACE "^test_" "" short ${name})
+  add_test(NAME unit.${short} COMMAND ${name})
+  set_tests_properties(unit.${short} PROPERTIES LABELS unit
+    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# Fuzz targets: tests/fuzz/fuzz_<name>.c define LLVMFuzzerTestOneInput.
+# With MW_FUZZ (clang) they become libFuzzer binaries; otherwise they are
+# linked with a small driver that replays tests/fuzz/corpus/<name>/ so every
+# build keeps the corpus (including past crashers) as a regression test.
+file(GLOB MW_FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
+foreach(src ${MW_FUZZ_TARGETS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REGEX REPLACE "^fuzz_" "" short ${name})
+  if(MW_FUZZ)
+    add_executable(${name} ${src})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    add_executable(${name} ${src} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
+    add_test(NAME fuzz.${short}
+             COMMAND ${name} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${short})
+    set_tests_properties(fuzz.${short} PROPERTIES LABELS fuzz)
+  endif()
+  target_link_libraries(${name} PRIVATE midway)
+endforeach()
+
+# Lint: formatting and clang-tidy are part of the test run.
+add_test(NAME lint.clang-format
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/lint format)
+add_test(NAME lint.clang-tidy
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/lint tidy ${CMAKE_BINARY_DIR})
+set_tests_properties(lint.clang-format lint.clang-tidy PROPERTIES LABELS lint)
+
+# Integration tests run against the real local stack (Kafka, PostgreSQL,
+# schema registry), which the stack.up fixture starts if it is not running
+# and stack.down stops again if stack.up started it.
+set(MW_STACK ${CMAKE_SOURCE_DIR}/scripts/stack)
+add_test(NAME stack.up COMMAND ${MW_STACK} up --for-tests)
+add_test(NAME stack.down COMMAND ${MW_STACK} down --if-started-for-tests)
+set_tests_properties(stack.up PROPERTIES FIXTURES_SETUP stack LABELS integration)
+set_tests_properties(stack.down PROPERTIES FIXTURES_CLEANUP stack LABELS integration)
+file(GLOB MW_IT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/it_*.sh)
+foreach(t ${MW_IT_TESTS})
+  get_filename_component(name ${t} NAME_WE)
+  string(REGEX REPLACE "^it_" "" short ${name})
+  add_test(NAME integration.${short} COMMAND bash ${t})
+  set_tests_properties(integration.${short} PROPERTIES
+    FIXTURES_REQUIRED stack LABELS integration TIMEOUT 900
+    RESOURCE_LOCK stack
+    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endforeach()
