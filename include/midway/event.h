@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 
+#include "midway/buf.h"
+#include "midway/err.h"
+
 #define MW_UUID_STRLEN   36 /* 8-4-4-4-12 */
 #define MW_REF_STRLEN    64 /* hex HMAC-SHA256 */
 #define MW_KEYID_MAX     32
@@ -104,5 +107,14 @@ int mw_kind_from_record(const char *record_name, enum mw_kind *kind);
 /* "new", "correction", "retraction"; NULL for an unknown value. */
 const char *mw_action_name(enum mw_action action);
 int mw_action_parse(const char *s, enum mw_action *action);
+
+/* Appends the payload as a JSON object (codes as strings, dates as
+ * "yyyy-mm-dd", absent optionals as null): what the consumer stores in
+ * event.payload. */
+mw_err_t mw_event_payload_json(const struct mw_event *ev, struct mw_buf *out);
+
+/* Appends the whole event as one JSON object: header fields, "kind" and
+ * "payload". */
+mw_err_t mw_event_json(const struct mw_event *ev, struct mw_buf *out);
 
 #endif

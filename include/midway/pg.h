@@ -1,0 +1,32 @@
+/* midway: PostgreSQL helpers (libpq) shared by the programs: connecting,
+ * running commands with error text in errstr, and the schema migrations. */
+#ifndef MIDWAY_PG_H
+#define MIDWAY_PG_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "midway/err.h"
+
+/* Connects with a libpq conninfo ("" = libpq defaults and PG* variables)
+ * and sets application_name. NULL with errstr on failure; close with
+ * PQfinish(). */
+PGconn *mw_pg_connect(const char *conninfo, const char *application_name,
+                      char *errstr, size_t errstr_size);
+
+/* Runs one or more SQL commands without parameters; any result status but
+ * COMMAND_OK/TUPLES_OK is MW_ERR_DB with PostgreSQL's message. */
+mw_err_t mw_pg_exec(PGconn *pg, const char *sql, char *errstr,
+                    size_t errstr_size);
+
+/* Applies the embedded migrations/NNNN_*.sql not yet recorded in
+ * schema_migration, each in its own transaction, under an advisory lock so
+ * that concurrent migrators wait for each other; then refreshes the
+ * reference data (projects, municipalities, code lists) from the embedded
+ * reference/projects.csv and lib/codes.c. *applied = number of migrations
+ * applied by this call (may be NULL). */
+mw_err_t mw_pg_migrate(PGconn *pg, int *applied, char *errstr,
+                       size_t errstr_size);
+
+#endif
