@@ -13,7 +13,8 @@
  * dropped) in place on sep. fields[i] point into line and are
  * NUL-terminated, quotes removed and "" unescaped. Fails with
  * MW_ERR_INVALID on an unterminated quote, text after a closing quote, or
- * more than max fields; the message names the 1-based column. */
+ * more than max fields; the message names the 1-based column.
+ * line[len] must be writable (normally the string's terminating NUL). */
 mw_err_t mw_csv_split(char *line, size_t len, char sep, char **fields,
                       size_t max, size_t *n, char *errstr,
                       size_t errstr_size);

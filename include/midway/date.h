@@ -13,7 +13,9 @@ int32_t mw_date_from_ymd(int year, int month, int day);
 void mw_date_to_ymd(int32_t days, int *year, int *month, int *day);
 
 /* Parses "dd-mm-yyyy" (Danish exports; also accepts '.' or '/' as the
- * separator) or "yyyy-mm-dd" (ISO). Nothing may follow the date. */
+ * separator) or "yyyy-mm-dd" (ISO). Nothing may follow the date. Exactly
+ * two digits for day and month, four for the year; blanks (space, tab)
+ * before and after the date are allowed and ignored, nothing else is. */
 mw_err_t mw_date_parse(const char *s, int32_t *days, char *errstr,
                        size_t errstr_size);
 
