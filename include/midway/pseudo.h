@@ -42,7 +42,8 @@ void mw_pseudo_ref(const struct mw_pseudo *ps, const char cpr[MW_CPR_LEN],
 mw_err_t mw_cpr_normalise(const char *text, char out[MW_CPR_LEN + 1],
                           char *errstr, size_t errstr_size);
 
-/* Birth date (days since the epoch) of a normalised CPR. */
+/* Birth date (days since the epoch) of a normalised CPR: returns 1 and
+ * sets *days, or 0 if cpr is not 10 digits with a valid birth date. */
 int mw_cpr_birth_date(const char cpr[MW_CPR_LEN], int *days);
 /* 'f' or 'm' from the last digit (even = female). */
 char mw_cpr_gender(const char cpr[MW_CPR_LEN]);

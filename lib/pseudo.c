@@ -1,0 +1,401 @@
+/* midway: pseudonymisation of CPR numbers.
+ *
+ * Nothing in this file copies a CPR number, or any digit of one, into an
+ * error message: messages say what is wrong ("has 9 digits, expected 10")
+ * and at most give a position. Buffers that held key material or CPR digits
+ * are wiped with OPENSSL_cleanse() before they go out of scope or are
+ * freed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "midway/date.h"
+#include "midway/pseudo.h"
+#include "pseudo_internal.h"
+
+#define MW_KEYID_BYTES 8 /* key_id = hex of the first 8 bytes of SHA-256 */
+
+struct mw_pseudo {
+        size_t key_len;
+        unsigned char key[MW_PSEUDO_KEY_MAX]; /* wiped by destroy */
+        char key_id[2 * MW_KEYID_BYTES + 1];
+};
+
+static void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t i;
+
+        for (i = 0; i < len; i++) {
+                out[2 * i] = hex[in[i] >> 4];
+                out[2 * i + 1] = hex[in[i] & 0xf];
+        }
+        out[2 * len] = '\0';
+}
+
+mw_err_t
+mw_pseudo_hmac_hex(const void *key, size_t key_len, const void *data,
+                   size_t len, char out[MW_REF_STRLEN + 1])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        mw_err_t err = MW_OK;
+
+        out[0] = '\0';
+        if (key_len > MW_PSEUDO_KEY_MAX ||
+            !HMAC(EVP_sha256(), key, (int)key_len, data, len, md, &md_len) ||
+            md_len * 2 != MW_REF_STRLEN) {
+                err = MW_ERR_INVALID;
+                goto out;
+        }
+        hex_encode(md, md_len, out);
+out:
+        OPENSSL_cleanse(md, sizeof(md));
+        return err;
+}
+
+struct mw_pseudo *
+mw_pseudo_new_key(const void *key, size_t key_len, char *errstr,
+                  size_t errstr_size)
+{
+        struct mw_pseudo *ps = NULL;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+
+        if (!key || key_len < MW_PSEUDO_KEY_MIN) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "pseudonymisation key has %zu bytes, at least %d are "
+                        "needed",
+                        key ? key_len : 0, MW_PSEUDO_KEY_MIN);
+                goto out;
+        }
+        if (key_len > MW_PSEUDO_KEY_MAX) {
+                mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                        "pseudonymisation key has %zu bytes, at most %d are "
+                        "allowed",
+                        key_len, MW_PSEUDO_KEY_MAX);
+                goto out;
+        }
+        if (!EVP_Digest(key, key_len, md, &md_len, EVP_sha256(), NULL) ||
+            md_len < MW_KEYID_BYTES) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "SHA-256 of the pseudonymisation key failed");
+                goto out;
+        }
+        ps = calloc(1, sizeof(*ps));
+        if (!ps) {
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        memcpy(ps->key, key, key_len);
+        ps->key_len = key_len;
+        hex_encode(md, MW_KEYID_BYTES, ps->key_id);
+out:
+        OPENSSL_cleanse(md, sizeof(md));
+        return ps;
+}
+
+mw_err_t
+mw_pseudo_read_key_file(const char *path, unsigned char key[MW_PSEUDO_KEY_BUF],
+                        size_t *key_len, char *errstr, size_t errstr_size)
+{
+        char why[128];
+        size_t len = 0;
+        ssize_t got;
+        struct stat st;
+        int fd;
+        mw_err_t err = MW_OK;
+
+        *key_len = 0;
+        /* open first and check the open file, so the file checked is the
+         * file read */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                strerror_r(errno, why, sizeof(why));
+                err = mw_errf(errstr, errstr_size,
+                              errno == ENOENT ? MW_ERR_NOTFOUND : MW_ERR_IO,
+                              "cannot open key file %s: %s", path, why);
+                goto out;
+        }
+        if (fstat(fd, &st) != 0) {
+                strerror_r(errno, why, sizeof(why));
+                err = mw_errf(errstr, errstr_size, MW_ERR_IO,
+                              "cannot stat key file %s: %s", path, why);
+                goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "key file %s is not a regular file", path);
+                goto out;
+        }
+        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_PERM,
+                              "key file %s has mode %04o, but group and "
+                              "others must have no access; run: chmod 600 %s",
+                              path, (unsigned)(st.st_mode & 07777), path);
+                goto out;
+        }
+        while (len < MW_PSEUDO_KEY_BUF) {
+                got = read(fd, key + len, MW_PSEUDO_KEY_BUF - len);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0) {
+                        strerror_r(errno, why, sizeof(why));
+                        err = mw_errf(errstr, errstr_size, MW_ERR_IO,
+                                      "cannot read key file %s: %s", path, why);
+                        goto out;
+                }
+                if (got == 0)
+                        break;
+                len += (size_t)got;
+        }
+        if (len == 0) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "key file %s is empty", path);
+                goto out;
+        }
+        if (key[len - 1] == '\n')
+                len--;
+        if (len > MW_PSEUDO_KEY_MAX) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                              "key file %s holds more than %d bytes", path,
+                              MW_PSEUDO_KEY_MAX);
+                goto out;
+        }
+        if (len < MW_PSEUDO_KEY_MIN) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "key file %s holds a %zu-byte key, at least %d "
+                              "bytes are needed",
+                              path, len, MW_PSEUDO_KEY_MIN);
+                goto out;
+        }
+        *key_len = len;
+out:
+        if (fd >= 0)
+                close(fd);
+        return err;
+}
+
+struct mw_pseudo *
+mw_pseudo_new(const char *key_path, char *errstr, size_t errstr_size)
+{
+        struct mw_pseudo *ps = NULL;
+        unsigned char key[MW_PSEUDO_KEY_BUF];
+        size_t len;
+
+        if (mw_pseudo_read_key_file(key_path, key, &len, errstr, errstr_size) ==
+            MW_OK)
+                ps = mw_pseudo_new_key(key, len, errstr, errstr_size);
+        OPENSSL_cleanse(key, sizeof(key));
+        return ps;
+}
+
+void
+mw_pseudo_destroy(struct mw_pseudo *ps)
+{
+        if (!ps)
+                return;
+        OPENSSL_cleanse(ps, sizeof(*ps));
+        free(ps);
+}
+
+const char *
+mw_pseudo_key_id(const struct mw_pseudo *ps)
+{
+        return ps->key_id;
+}
+
+void
+mw_pseudo_ref(const struct mw_pseudo *ps, const char cpr[MW_CPR_LEN],
+              char out[MW_REF_STRLEN + 1])
+{
+        /* on failure out is "", which mw_event_validate() refuses */
+        (void)mw_pseudo_hmac_hex(ps->key, ps->key_len, cpr, MW_CPR_LEN, out);
+}
+
+static int
+is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static int
+is_blank(char c)
+{
+        return c == ' ' || c == '\t';
+}
+
+/* The birth year of a CPR number from its two-digit year and the 7th
+ * digit, by the CPR office's rule. */
+static int
+cpr_year(const char *cpr)
+{
+        int yy = (cpr[4] - '0') * 10 + (cpr[5] - '0');
+        int d7 = cpr[6] - '0';
+
+        if (d7 <= 3)
+                return 1900 + yy;
+        if (d7 == 4 || d7 == 9)
+                return yy <= 36 ? 2000 + yy : 1900 + yy;
+        return yy <= 57 ? 2000 + yy : 1800 + yy; /* 5..8 */
+}
+
+int
+mw_cpr_birth_date(const char cpr[MW_CPR_LEN], int *days)
+{
+        int year, month, day, y, m, d;
+        int32_t n;
+        int i;
+
+        for (i = 0; i < MW_CPR_LEN; i++) {
+                if (!is_digit(cpr[i]))
+                        return 0;
+        }
+        day = (cpr[0] - '0') * 10 + (cpr[1] - '0');
+        month = (cpr[2] - '0') * 10 + (cpr[3] - '0');
+        year = cpr_year(cpr);
+        if (month < 1 || month > 12 || day < 1 || day > 31)
+                return 0;
+        /* a day past the month's end comes back as another date; this
+         * honours leap years for 1858..2057 without a year limit */
+        n = mw_date_from_ymd(year, month, day);
+        mw_date_to_ymd(n, &y, &m, &d);
+        if (y != year || m != month || d != day)
+                return 0;
+        *days = n;
+        return 1;
+}
+
+mw_err_t
+mw_cpr_normalise(const char *text, char out[MW_CPR_LEN + 1], char *errstr,
+                 size_t errstr_size)
+{
+        char digits[MW_CPR_LEN];
+        size_t ndigits = 0;
+        size_t i = 0;
+        int dash = 0;
+        int days;
+        mw_err_t err = MW_OK;
+
+        out[0] = '\0';
+        if (!text)
+                text = "";
+        while (is_blank(text[i]))
+                i++;
+        for (; text[i] && !is_blank(text[i]); i++) {
+                if (is_digit(text[i])) {
+                        if (ndigits < MW_CPR_LEN)
+                                digits[ndigits] = text[i];
+                        ndigits++;
+                } else if (text[i] == '-' && ndigits == 6 && !dash) {
+                        dash = 1;
+                } else if (text[i] == '-') {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "CPR number has a '-' in the wrong "
+                                      "place, expected DDMMYY-SSSS");
+                        goto out;
+                } else {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "CPR number has an unexpected character "
+                                      "at position %zu",
+                                      i + 1);
+                        goto out;
+                }
+        }
+        while (is_blank(text[i]))
+                i++;
+        if (text[i]) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "CPR number has a blank inside it");
+                goto out;
+        }
+        if (ndigits == 0 && !dash) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "CPR number is empty");
+                goto out;
+        }
+        if (ndigits != MW_CPR_LEN) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "CPR number has %zu digits, expected %d", ndigits,
+                              MW_CPR_LEN);
+                goto out;
+        }
+        if (!mw_cpr_birth_date(digits, &days)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "CPR number has an invalid birth date");
+                goto out;
+        }
+        memcpy(out, digits, MW_CPR_LEN);
+        out[MW_CPR_LEN] = '\0';
+out:
+        OPENSSL_cleanse(digits, sizeof(digits));
+        return err;
+}
+
+char
+mw_cpr_gender(const char cpr[MW_CPR_LEN])
+{
+        char last = cpr[MW_CPR_LEN - 1];
+
+        if (!is_digit(last))
+                return '?'; /* not a normalised CPR */
+        return (last - '0') % 2 == 0 ? 'f' : 'm';
+}
+
+/* Length of the CPR-like run at s: 6 or more digits, with one '-' allowed
+ * right after the sixth digit; 0 if s does not start such a run. */
+static size_t
+cpr_run_len(const char *s)
+{
+        size_t i = 0;
+        size_t ndigits = 0;
+
+        for (;;) {
+                if (is_digit(s[i])) {
+                        ndigits++;
+                        i++;
+                } else if (s[i] == '-' && ndigits == 6 && i == 6) {
+                        i++;
+                } else {
+                        break;
+                }
+        }
+        return ndigits >= 6 ? i : 0;
+}
+
+void
+mw_cpr_mask(const char *text, char *out, size_t out_size)
+{
+        size_t w = 0;
+        size_t run;
+
+        if (out_size == 0)
+                return;
+        if (!text)
+                text = "";
+        while (*text && w + 1 < out_size) {
+                if (!is_digit(*text)) {
+                        out[w++] = *text++;
+                        continue;
+                }
+                run = cpr_run_len(text);
+                if (run == 0) {
+                        /* a short run of digits: copy it whole */
+                        while (is_digit(*text) && w + 1 < out_size)
+                                out[w++] = *text++;
+                        continue;
+                }
+                text += run;
+                while (run-- > 0 && w + 1 < out_size)
+                        out[w++] = 'X';
+        }
+        out[w] = '\0';
+}
