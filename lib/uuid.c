@@ -1,0 +1,86 @@
+/* midway: deterministic name-based UUIDs (RFC 4122 section 4.3, version 5:
+ * SHA-1 over the namespace's 16 bytes followed by the name). */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "midway/uuid.h"
+
+/* midway's event namespace, 3634269f-85fa-447a-b126-7c2499adaa67: 16
+ * random bytes drawn once (2026) with the version 4 and variant bits set,
+ * so the namespace is itself a well-formed UUID. Never change it: every
+ * event id ever produced is derived from it, and re-sending an export
+ * must give the same ids so the consumer can drop duplicates. */
+const uint8_t MW_UUID_NS_EVENT[16] = {0x36, 0x34, 0x26, 0x9f, 0x85, 0xfa,
+                                      0x44, 0x7a, 0xb1, 0x26, 0x7c, 0x24,
+                                      0x99, 0xad, 0xaa, 0x67};
+
+static void
+format_uuid(const uint8_t u[16], char out[MW_UUID_STRLEN + 1])
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t i, w = 0;
+
+        for (i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        out[w++] = '-';
+                out[w++] = hex[u[i] >> 4];
+                out[w++] = hex[u[i] & 0xf];
+        }
+        out[w] = '\0';
+}
+
+void
+mw_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
+           char out[MW_UUID_STRLEN + 1])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        EVP_MD_CTX *ctx;
+        uint8_t u[16];
+
+        /* on an OpenSSL failure (out of memory) out is "", which
+         * mw_uuid_valid() and mw_event_validate() refuse */
+        out[0] = '\0';
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                goto out;
+        if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) ||
+            !EVP_DigestUpdate(ctx, ns, 16) ||
+            !EVP_DigestUpdate(ctx, name, len) ||
+            !EVP_DigestFinal_ex(ctx, md, &md_len) || md_len < 16)
+                goto out;
+        memcpy(u, md, 16);
+        u[6] = (uint8_t)((u[6] & 0x0f) | 0x50); /* version 5 */
+        u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+        format_uuid(u, out);
+out:
+        EVP_MD_CTX_free(ctx);
+}
+
+static int
+is_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+               (c >= 'A' && c <= 'F');
+}
+
+/* Any version and variant; hex digits in either case (RFC 4122: "case
+ * insensitive on input"). */
+int
+mw_uuid_valid(const char *s)
+{
+        int i;
+
+        if (!s)
+                return 0;
+        for (i = 0; i < MW_UUID_STRLEN; i++) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i] != '-')
+                                return 0;
+                } else if (!is_hex(s[i])) {
+                        return 0;
+                }
+        }
+        return s[MW_UUID_STRLEN] == '\0';
+}
