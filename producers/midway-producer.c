@@ -65,6 +65,7 @@ enum col {
         C_REASON,
         C_ACTION,
         C_SUPERSEDES,
+        C_SOURCE_ID,
         C_COUNT
 };
 
@@ -73,7 +74,8 @@ static const char *const col_names[C_COUNT] = {
         "registreret",  "maalgruppe",   "ydelse",         "koen",
         "aldersgruppe", "problemomraader", "kontaktform", "sted",
         "indsats_id",   "indsatstype",  "status",         "startdato",
-        "slutdato",     "afgangsaarsag", "handling",      "erstatter"};
+        "slutdato",     "afgangsaarsag", "handling",      "erstatter",
+        "kilde_id"};
 
 struct producer {
         struct mw_conf conf;

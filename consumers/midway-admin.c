@@ -1,0 +1,254 @@
+/* midway-admin: one-off administration steps.
+ *
+ *   midway-admin migrate         apply database migrations, refresh reference
+ *                                data
+ *   midway-admin create-topics   create every project's topic and the
+ *                                dead-letter topic (auto-creation stays off)
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "midway/conf.h"
+#include "midway/log.h"
+#include "midway/pg.h"
+#include "midway/projects.h"
+
+#define PROG       "midway-admin"
+#define EXIT_USAGE 2
+#define MAX_TOPICS 64
+
+static void
+usage(FILE *fp)
+{
+        fprintf(fp,
+                "Usage: " PROG " [OPTION]... COMMAND\n"
+                "Commands:\n"
+                "  migrate         apply the database migrations and refresh "
+                "the reference data\n"
+                "  create-topics   create the project topics and the "
+                "dead-letter topic\n"
+                "                  (topic.partitions, topic.replication; "
+                "existing topics are kept)\n\n"
+                "Options:\n"
+                "  -b BROKERS      Kafka bootstrap servers (brokers)\n"
+                "  -d CONNINFO     libpq conninfo (pg.conninfo; PG* "
+                "variables apply)\n"
+                "  -c FILE         read key=value configuration from FILE\n"
+                "  -X KEY=VALUE    set a librdkafka property (repeatable)\n"
+                "  -o KEY=VALUE    set a midway property (repeatable)\n"
+                "  -h, --help      this help\n\n"
+                "Exit status: 0 done, 1 failure, 2 usage error.\n");
+}
+
+static int
+cmd_migrate(const struct mw_conf *conf)
+{
+        char errstr[1024];
+        PGconn *pg;
+        int applied = 0, rc = 0;
+
+        pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!pg) {
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        if (mw_pg_migrate(pg, &applied, errstr, sizeof(errstr)) != MW_OK) {
+                mw_log_error("migrate: %s", errstr);
+                rc = 1;
+        } else {
+                mw_log_info("migrate: %d migration(s) applied, reference "
+                            "data refreshed",
+                            applied);
+        }
+        PQfinish(pg);
+        return rc;
+}
+
+static int
+cmd_create_topics(const struct mw_conf *conf)
+{
+        char errstr[512], names[MAX_TOPICS][256];
+        const struct mw_project *projects;
+        rd_kafka_conf_t *kc;
+        rd_kafka_t *rk = NULL;
+        rd_kafka_NewTopic_t *topics[MAX_TOPICS];
+        rd_kafka_queue_t *q = NULL;
+        rd_kafka_event_t *ev = NULL;
+        const rd_kafka_CreateTopics_result_t *res;
+        const rd_kafka_topic_result_t **tres;
+        size_t n, i, nt = 0, nres;
+        int rc = 1, created = 0, existed = 0;
+
+        projects = mw_projects(&n, errstr, sizeof(errstr));
+        if (!projects) {
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        kc = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(kc, "bootstrap.servers", conf->brokers, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+                rd_kafka_conf_destroy(kc);
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        for (i = 0; i < conf->n_kafka; i++) {
+                if (rd_kafka_conf_set(kc, conf->kafka_key[i],
+                                      conf->kafka_val[i], errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+                        rd_kafka_conf_destroy(kc);
+                        mw_log_error("%s", errstr);
+                        return 1;
+                }
+        }
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+        if (!rk) {
+                rd_kafka_conf_destroy(kc);
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        for (i = 0; i < n && nt + 1 < MAX_TOPICS; i++)
+                mw_conf_topic(conf, projects[i].slug, names[nt++],
+                              sizeof(names[0]));
+        mw_conf_dlq(conf, names[nt++], sizeof(names[0]));
+        for (i = 0; i < nt; i++) {
+                topics[i] = rd_kafka_NewTopic_new(
+                        names[i], conf->partitions, conf->replication, errstr,
+                        sizeof(errstr));
+                if (!topics[i]) {
+                        mw_log_error("%s: %s", names[i], errstr);
+                        nt = i;
+                        goto out;
+                }
+                /* Registrations are kept: replay from the earliest offset
+                 * rebuilds the database. */
+                rd_kafka_NewTopic_set_config(topics[i], "retention.ms", "-1");
+                if (conf->replication > 1)
+                        rd_kafka_NewTopic_set_config(topics[i],
+                                                     "min.insync.replicas",
+                                                     "2");
+        }
+        q = rd_kafka_queue_new(rk);
+        rd_kafka_CreateTopics(rk, topics, nt, NULL, q);
+        ev = rd_kafka_queue_poll(q, 60000);
+        if (!ev || rd_kafka_event_error(ev)) {
+                mw_log_error("create topics: %s",
+                             ev ? rd_kafka_event_error_string(ev)
+                                : "timed out");
+                goto out;
+        }
+        res = rd_kafka_event_CreateTopics_result(ev);
+        tres = rd_kafka_CreateTopics_result_topics(res, &nres);
+        rc = 0;
+        for (i = 0; i < nres; i++) {
+                rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tres[i]);
+
+                if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                        existed++;
+                } else if (err) {
+                        mw_log_error("topic=%s: %s",
+                                     rd_kafka_topic_result_name(tres[i]),
+                                     rd_kafka_topic_result_error_string(
+                                             tres[i]));
+                        rc = 1;
+                } else {
+                        created++;
+                }
+        }
+        mw_log_info("create-topics: %d created, %d already existed "
+                    "(%d partitions, replication %d)",
+                    created, existed, conf->partitions, conf->replication);
+out:
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        if (q)
+                rd_kafka_queue_destroy(q);
+        for (i = 0; i < nt; i++)
+                rd_kafka_NewTopic_destroy(topics[i]);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        struct mw_conf conf;
+        char errstr[512], key[256];
+        const char *eq;
+        int opt, rc;
+        mw_err_t err = MW_OK;
+
+        mw_log_set_cb(mw_log_stderr_cb, PROG);
+        if (mw_conf_init(&conf) ||
+            mw_conf_load_env(&conf, errstr, sizeof(errstr)))
+                goto usage_error;
+        while ((opt = getopt_long(argc, argv, "b:d:c:X:o:h", longopts,
+                                  NULL)) != -1) {
+                switch (opt) {
+                case 'b':
+                        err = mw_conf_set(&conf, "brokers", optarg, errstr,
+                                          sizeof(errstr));
+                        break;
+                case 'd':
+                        err = mw_conf_set(&conf, "pg.conninfo", optarg, errstr,
+                                          sizeof(errstr));
+                        break;
+                case 'c':
+                        err = mw_conf_load_file(&conf, optarg, errstr,
+                                                sizeof(errstr));
+                        break;
+                case 'X':
+                        eq = strchr(optarg, '=');
+                        if (!eq) {
+                                err = mw_errf(errstr, sizeof(errstr),
+                                              MW_ERR_INVALID,
+                                              "-X %s: expected KEY=VALUE",
+                                              optarg);
+                                break;
+                        }
+                        snprintf(key, sizeof(key), "kafka.%.*s",
+                                 (int)(eq - optarg), optarg);
+                        err = mw_conf_set(&conf, key, eq + 1, errstr,
+                                          sizeof(errstr));
+                        break;
+                case 'o':
+                        err = mw_conf_set_kv(&conf, optarg, errstr,
+                                             sizeof(errstr));
+                        break;
+                case 'h':
+                        usage(stdout);
+                        mw_conf_release(&conf);
+                        return 0;
+                default:
+                        usage(stderr);
+                        mw_conf_release(&conf);
+                        return EXIT_USAGE;
+                }
+                if (err)
+                        goto usage_error;
+        }
+        if (optind + 1 != argc) {
+                snprintf(errstr, sizeof(errstr), "expected one COMMAND");
+                goto usage_error;
+        }
+        if (strcmp(argv[optind], "migrate") == 0) {
+                rc = cmd_migrate(&conf);
+        } else if (strcmp(argv[optind], "create-topics") == 0) {
+                rc = cmd_create_topics(&conf);
+        } else {
+                snprintf(errstr, sizeof(errstr), "unknown command '%s'",
+                         argv[optind]);
+                goto usage_error;
+        }
+        mw_conf_release(&conf);
+        return rc;
+usage_error:
+        mw_log_error("%s (see --help)", errstr);
+        mw_conf_release(&conf);
+        return EXIT_USAGE;
+}
