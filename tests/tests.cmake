@@ -59,3 +59,8 @@ foreach(t ${MW_IT_TESTS})
     RESOURCE_LOCK stack
     ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
+
+# Documentation: every configuration property is documented.
+add_test(NAME docs.configuration
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-docs $<TARGET_FILE:midway-consumer>)
+set_tests_properties(docs.configuration PROPERTIES LABELS lint)
