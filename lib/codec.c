@@ -1,0 +1,1389 @@
+/* midway: Avro encoding and decoding of registrations with avro-c 1.11.
+ *
+ * Encoding fills a generic value of the compiled-in schema. Decoding reads
+ * the body with a generic value of the *writer's* schema (avro-c's
+ * resolved readers cannot apply defaults) and then walks that value by
+ * field name into struct mw_event. The read runs inside an allocation
+ * scope (avro_alloc.h), which caps what a hostile length can make avro-c
+ * allocate and frees what avro-c leaks on a failed read. Error messages
+ * name fields and sizes, never values: a message may carry personal
+ * data. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <avro.h>
+
+#include "midway/codec.h"
+#include "midway/frame.h"
+
+#include "avro_alloc.h"
+#include "codec_internal.h"
+#include "embedded.h"
+
+/* Decode allocation caps: one new block may be as large as the body plus
+ * DECODE_SLACK_SINGLE; all blocks of one decode together
+ * DECODE_TOTAL_FACTOR times the body plus DECODE_SLACK_TOTAL. */
+#define DECODE_SLACK_SINGLE ((size_t)16 * 1024)
+#define DECODE_SLACK_TOTAL  ((size_t)64 * 1024)
+#define DECODE_TOTAL_FACTOR 16
+/* Largest body we decode at all (Kafka's default message cap is 1 MiB). */
+#define DECODE_MAX_BODY ((size_t)64 * 1024 * 1024)
+/* Nesting limit for writer schemas. */
+#define SCHEMA_MAX_DEPTH 32
+/* How much of avro-c's (global, accumulating) error text we copy. */
+#define AVRO_ERR_MAX 160
+
+struct schema_entry {
+        int32_t id;
+        char *json;                /* owned, NUL-terminated copy */
+        size_t json_len;           /* without the terminator */
+        avro_schema_t schema;      /* owned reference */
+        avro_value_iface_t *iface; /* owned: generic class of schema */
+};
+
+struct mw_codec {
+        avro_schema_t schema;         /* owned: the compiled-in schema */
+        avro_value_iface_t *iface;    /* owned: its generic class */
+        struct schema_entry *writers; /* owned array of writer schemas */
+        size_t n_writers;
+        size_t cap_writers;
+        struct mw_avro_alloc_scope last; /* statistics of the last decode */
+};
+
+/* Context for the decoding walk: which record we are in, for messages. */
+struct dec {
+        const char *rec;
+        char *errstr;
+        size_t errstr_size;
+};
+
+enum field_state {
+        FIELD_ERROR = -1,
+        FIELD_ABSENT = 0, /* not in the writer schema */
+        FIELD_NULL = 1,
+        FIELD_VALUE = 2,
+};
+
+/* ------------------------------------------------------------------ */
+/* avro-c helpers */
+
+/* avro-c keeps one global error buffer that failed calls prefix onto, so
+ * it is cleared before every call whose message we may report. */
+static void
+avro_err_clear(void)
+{
+        avro_set_error("%s", "");
+}
+
+static int
+avro_err_len(void)
+{
+        const char *s = avro_strerror();
+
+        return s ? (int)strnlen(s, AVRO_ERR_MAX) : 0;
+}
+
+static const char *
+avro_err_text(void)
+{
+        const char *s = avro_strerror();
+
+        return s ? s : "";
+}
+
+static const char *
+type_name(avro_type_t t)
+{
+        switch (t) {
+        case AVRO_STRING:
+                return "string";
+        case AVRO_BYTES:
+                return "bytes";
+        case AVRO_INT32:
+                return "int";
+        case AVRO_INT64:
+                return "long";
+        case AVRO_FLOAT:
+                return "float";
+        case AVRO_DOUBLE:
+                return "double";
+        case AVRO_BOOLEAN:
+                return "boolean";
+        case AVRO_NULL:
+                return "null";
+        case AVRO_RECORD:
+                return "record";
+        case AVRO_ENUM:
+                return "enum";
+        case AVRO_FIXED:
+                return "fixed";
+        case AVRO_MAP:
+                return "map";
+        case AVRO_ARRAY:
+                return "array";
+        case AVRO_UNION:
+                return "union";
+        case AVRO_LINK:
+                return "link";
+        }
+        return "?";
+}
+
+static avro_schema_t
+schema_deref(avro_schema_t s)
+{
+        int i;
+
+        for (i = 0; i < 8 && is_avro_link(s); i++)
+                s = avro_schema_link_target(s);
+        return s;
+}
+
+/* Index of the branch of union u with type type (and, for records, the
+ * name name, namespace-tolerant); -1 if there is none. */
+static int
+union_branch(avro_schema_t u, avro_type_t type, const char *name)
+{
+        avro_schema_t b;
+        enum mw_kind kind_b, kind_n;
+        size_t i, n;
+
+        n = avro_schema_union_size(u);
+        for (i = 0; i < n && i < INT_MAX; i++) {
+                b = schema_deref(avro_schema_union_branch(u, (int)i));
+                if (!b || avro_typeof(b) != type)
+                        continue;
+                if (!name)
+                        return (int)i;
+                if (mw_kind_from_record(avro_schema_name(b), &kind_b) &&
+                    mw_kind_from_record(name, &kind_n) && kind_b == kind_n)
+                        return (int)i;
+        }
+        return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writer schema checks */
+
+/* Can a value of s encode to zero bytes? Links are not followed (they
+ * are refused if recursive, and a link to an empty record only makes this
+ * answer 0, which is safe for the one use below). */
+static int
+schema_can_be_empty(avro_schema_t s, int depth)
+{
+        size_t i, n;
+
+        if (depth > SCHEMA_MAX_DEPTH)
+                return 0;
+        switch (avro_typeof(s)) {
+        case AVRO_NULL:
+                return 1;
+        case AVRO_FIXED:
+                return avro_schema_fixed_size(s) == 0;
+        case AVRO_RECORD:
+                n = avro_schema_record_size(s);
+                for (i = 0; i < n && i < INT_MAX; i++) {
+                        if (!schema_can_be_empty(
+                                avro_schema_record_field_get_by_index(s,
+                                                                      (int)i),
+                                depth + 1))
+                                return 0;
+                }
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* Refuses what could make decoding unbounded: recursive types (the data
+ * could nest as deep as it is long), nesting deeper than SCHEMA_MAX_DEPTH
+ * and arrays whose items encode to zero bytes (a 2-byte body could then
+ * announce 2^62 items). path holds the records on the way to s. */
+static mw_err_t
+schema_check_bounded(avro_schema_t s, avro_schema_t *path, int depth,
+                     char *errstr, size_t errstr_size)
+{
+        avro_schema_t t;
+        size_t i, n;
+        int j;
+        mw_err_t err = MW_OK;
+
+        if (depth >= SCHEMA_MAX_DEPTH)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "schema nests deeper than %d levels",
+                               SCHEMA_MAX_DEPTH);
+        switch (avro_typeof(s)) {
+        case AVRO_LINK:
+                t = avro_schema_link_target(s);
+                for (j = 0; j < depth; j++) {
+                        if (path[j] == t)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "schema is recursive "
+                                               "(record %.64s)",
+                                               avro_schema_name(t));
+                }
+                return schema_check_bounded(t, path, depth, errstr,
+                                            errstr_size);
+        case AVRO_RECORD:
+                path[depth] = s;
+                n = avro_schema_record_size(s);
+                for (i = 0; !err && i < n && i < INT_MAX; i++)
+                        err = schema_check_bounded(
+                            avro_schema_record_field_get_by_index(s, (int)i),
+                            path, depth + 1, errstr, errstr_size);
+                return err;
+        case AVRO_ARRAY:
+                t = avro_schema_array_items(s);
+                if (schema_can_be_empty(t, 0))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "schema has an array of items that "
+                                       "encode to zero bytes");
+                return schema_check_bounded(t, path, depth + 1, errstr,
+                                            errstr_size);
+        case AVRO_MAP:
+                return schema_check_bounded(avro_schema_map_values(s), path,
+                                            depth + 1, errstr, errstr_size);
+        case AVRO_UNION:
+                n = avro_schema_union_size(s);
+                for (i = 0; !err && i < n && i < INT_MAX; i++)
+                        err = schema_check_bounded(
+                            avro_schema_union_branch(s, (int)i), path,
+                            depth + 1, errstr, errstr_size);
+                return err;
+        default:
+                return MW_OK;
+        }
+}
+
+/* Type of field name of record s, NULL if there is none.
+ * (avro_schema_record_field_get() reads an uninitialised value for a
+ * missing name in avro-c 1.11.) */
+static avro_schema_t
+record_field(avro_schema_t s, const char *name)
+{
+        int idx = avro_schema_record_field_get_index(s, name);
+
+        if (idx < 0)
+                return NULL;
+        return avro_schema_record_field_get_by_index(s, idx);
+}
+
+/* Does a field of writer type s carry a want (possibly in a union)? */
+static int
+schema_accepts(avro_schema_t s, avro_type_t want)
+{
+        avro_type_t alt = want == AVRO_INT64 ? AVRO_INT32 : want;
+
+        s = schema_deref(s);
+        if (is_avro_union(s))
+                return union_branch(s, want, NULL) >= 0 ||
+                       union_branch(s, alt, NULL) >= 0;
+        return avro_typeof(s) == want || avro_typeof(s) == alt;
+}
+
+static const struct {
+        const char *name;
+        avro_type_t type;
+        int required;
+} header_fields[] = {
+    {"event_id", AVRO_STRING, 1},         {"project_id", AVRO_INT32, 1},
+    {"municipality_code", AVRO_INT32, 1}, {"citizen_ref", AVRO_STRING, 1},
+    {"key_id", AVRO_STRING, 1},           {"event_date", AVRO_INT32, 1},
+    {"registered_at", AVRO_INT64, 1},     {"producer_id", AVRO_STRING, 1},
+    {"action", AVRO_STRING, 1},           {"supersedes", AVRO_STRING, 0},
+};
+
+/* A writer schema must be a record with the registration's header fields
+ * and a payload union, and decoding it must be bounded. */
+static mw_err_t
+schema_check_writer(avro_schema_t s, char *errstr, size_t errstr_size)
+{
+        avro_schema_t path[SCHEMA_MAX_DEPTH];
+        avro_schema_t f;
+        size_t i;
+
+        if (!is_avro_record(s))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "schema is not a record");
+        for (i = 0; i < sizeof(header_fields) / sizeof(header_fields[0]); i++) {
+                f = record_field(s, header_fields[i].name);
+                if (!f && !header_fields[i].required)
+                        continue;
+                if (!f)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "schema lacks field %s",
+                                       header_fields[i].name);
+                if (!schema_accepts(f, header_fields[i].type))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "schema field %s has the wrong type",
+                                       header_fields[i].name);
+        }
+        f = record_field(s, "payload");
+        if (!f || !is_avro_union(schema_deref(f)))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "schema lacks the payload union");
+        return schema_check_bounded(s, path, 0, errstr, errstr_size);
+}
+
+/* ------------------------------------------------------------------ */
+/* Codec handle */
+
+const char *
+mw_codec_schema_json(void)
+{
+        return mw_embed_schema_registration;
+}
+
+/* Parses json into a checked writer schema and its generic class. */
+static mw_err_t
+schema_load(const char *json, size_t json_len, avro_schema_t *schema,
+            avro_value_iface_t **iface, char *errstr, size_t errstr_size)
+{
+        avro_schema_t s = NULL;
+        avro_value_iface_t *c = NULL;
+        mw_err_t err;
+
+        avro_err_clear();
+        if (avro_schema_from_json_length(json, json_len, &s)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "cannot parse schema: %.*s", avro_err_len(),
+                              avro_err_text());
+                s = NULL;
+                goto out;
+        }
+        err = schema_check_writer(s, errstr, errstr_size);
+        if (err)
+                goto out;
+        c = avro_generic_class_from_schema(s);
+        if (!c) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                              "cannot create a value class: %.*s",
+                              avro_err_len(), avro_err_text());
+                goto out;
+        }
+        *schema = s;
+        *iface = c;
+        s = NULL;
+out:
+        if (s)
+                avro_schema_decref(s);
+        avro_err_clear();
+        return err;
+}
+
+struct mw_codec *
+mw_codec_new(char *errstr, size_t errstr_size)
+{
+        struct mw_codec *codec;
+        mw_err_t err;
+
+        mw_avro_alloc_install();
+        codec = calloc(1, sizeof(*codec));
+        if (!codec) {
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        err = schema_load(mw_embed_schema_registration,
+                          mw_embed_schema_registration_len, &codec->schema,
+                          &codec->iface, errstr, errstr_size);
+        if (err) {
+                free(codec);
+                return NULL;
+        }
+        return codec;
+}
+
+void
+mw_codec_destroy(struct mw_codec *codec)
+{
+        size_t i;
+
+        if (!codec)
+                return;
+        for (i = 0; i < codec->n_writers; i++) {
+                avro_value_iface_decref(codec->writers[i].iface);
+                avro_schema_decref(codec->writers[i].schema);
+                free(codec->writers[i].json);
+        }
+        free(codec->writers);
+        avro_value_iface_decref(codec->iface);
+        avro_schema_decref(codec->schema);
+        free(codec);
+}
+
+static struct schema_entry *
+writer_find(const struct mw_codec *codec, int32_t id)
+{
+        size_t i;
+
+        for (i = 0; i < codec->n_writers; i++) {
+                if (codec->writers[i].id == id)
+                        return &codec->writers[i];
+        }
+        return NULL;
+}
+
+mw_err_t
+mw_codec_add_schema(struct mw_codec *codec, int32_t id, const char *json,
+                    size_t json_len, char *errstr, size_t errstr_size)
+{
+        struct schema_entry *se, e = {0};
+        size_t cap;
+        mw_err_t err;
+
+        if (!codec || !json || id < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "add schema: bad argument");
+        se = writer_find(codec, id);
+        if (se) {
+                if (se->json_len == json_len &&
+                    memcmp(se->json, json, json_len) == 0)
+                        return MW_OK;
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "schema id %d is already known with another "
+                               "text",
+                               (int)id);
+        }
+        if (codec->n_writers == codec->cap_writers) {
+                cap = codec->cap_writers ? codec->cap_writers * 2 : 4;
+                se = realloc(codec->writers, cap * sizeof(*se));
+                if (!se)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                codec->writers = se;
+                codec->cap_writers = cap;
+        }
+        e.id = id;
+        e.json_len = json_len;
+        e.json = malloc(json_len + 1);
+        if (!e.json)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        memcpy(e.json, json, json_len);
+        e.json[json_len] = '\0';
+        err = schema_load(e.json, json_len, &e.schema, &e.iface, errstr,
+                          errstr_size);
+        if (err) {
+                free(e.json);
+                return err;
+        }
+        codec->writers[codec->n_writers++] = e;
+        return MW_OK;
+}
+
+int
+mw_codec_has_schema(const struct mw_codec *codec, int32_t id)
+{
+        return codec && writer_find(codec, id) != NULL;
+}
+
+const struct mw_avro_alloc_scope *
+mw_codec_last_decode(const struct mw_codec *codec)
+{
+        return &codec->last;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding */
+
+static mw_err_t
+enc_get(avro_value_t *rec, const char *name, avro_value_t *f, char *errstr,
+        size_t errstr_size)
+{
+        /* (explicit codes where *f stays unset: clang-analyzer cannot see
+         * that mw_errf() returns its err argument) */
+        if (avro_value_get_by_name(rec, name, f, NULL)) {
+                mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                        "encode: schema has no field %s", name);
+                return MW_ERR_ENCODE;
+        }
+        return MW_OK;
+}
+
+/* Checks that the fixed-size buffer s of size bufsize is terminated. */
+static mw_err_t
+enc_check_str(const char *s, size_t bufsize, const char *name, char *errstr,
+              size_t errstr_size)
+{
+        if (strnlen(s, bufsize) == bufsize)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: field %s is not NUL-terminated", name);
+        return MW_OK;
+}
+
+static mw_err_t
+enc_string(avro_value_t *rec, const char *name, const char *s, size_t bufsize,
+           char *errstr, size_t errstr_size)
+{
+        avro_value_t f;
+        mw_err_t err;
+
+        err = enc_check_str(s, bufsize, name, errstr, errstr_size);
+        if (!err)
+                err = enc_get(rec, name, &f, errstr, errstr_size);
+        if (!err && avro_value_set_string(&f, s))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+static mw_err_t
+enc_int(avro_value_t *rec, const char *name, int32_t v, char *errstr,
+        size_t errstr_size)
+{
+        avro_value_t f;
+        mw_err_t err;
+
+        err = enc_get(rec, name, &f, errstr, errstr_size);
+        if (!err && avro_value_set_int(&f, v))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+static mw_err_t
+enc_long(avro_value_t *rec, const char *name, int64_t v, char *errstr,
+         size_t errstr_size)
+{
+        avro_value_t f;
+        mw_err_t err;
+
+        err = enc_get(rec, name, &f, errstr, errstr_size);
+        if (!err && avro_value_set_long(&f, v))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+/* Selects the branch of type type in the union field name; *branch is
+ * the branch value. */
+static mw_err_t
+enc_branch(avro_value_t *rec, const char *name, avro_type_t type,
+           const char *rec_name, avro_value_t *branch, char *errstr,
+           size_t errstr_size)
+{
+        avro_value_t f;
+        int idx;
+        mw_err_t err;
+
+        err = enc_get(rec, name, &f, errstr, errstr_size);
+        if (err)
+                return err;
+        idx = avro_value_get_type(&f) == AVRO_UNION
+                  ? union_branch(avro_value_get_schema(&f), type, rec_name)
+                  : -1;
+        if (idx < 0 || avro_value_set_branch(&f, idx, branch)) {
+                mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                        "encode: field %s has no %s branch", name,
+                        rec_name ? rec_name : type_name(type));
+                return MW_ERR_ENCODE;
+        }
+        return MW_OK;
+}
+
+static mw_err_t
+enc_null(avro_value_t *rec, const char *name, char *errstr, size_t errstr_size)
+{
+        avro_value_t b;
+        mw_err_t err;
+
+        err = enc_branch(rec, name, AVRO_NULL, NULL, &b, errstr, errstr_size);
+        if (!err && avro_value_set_null(&b))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+/* "" is null. */
+static mw_err_t
+enc_opt_string(avro_value_t *rec, const char *name, const char *s,
+               size_t bufsize, char *errstr, size_t errstr_size)
+{
+        avro_value_t b;
+        mw_err_t err;
+
+        err = enc_check_str(s, bufsize, name, errstr, errstr_size);
+        if (err)
+                return err;
+        if (s[0] == '\0')
+                return enc_null(rec, name, errstr, errstr_size);
+        err = enc_branch(rec, name, AVRO_STRING, NULL, &b, errstr, errstr_size);
+        if (!err && avro_value_set_string(&b, s))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+/* MW_DATE_NONE is null. */
+static mw_err_t
+enc_opt_date(avro_value_t *rec, const char *name, int32_t v, char *errstr,
+             size_t errstr_size)
+{
+        avro_value_t b;
+        mw_err_t err;
+
+        if (v == MW_DATE_NONE)
+                return enc_null(rec, name, errstr, errstr_size);
+        err = enc_branch(rec, name, AVRO_INT32, NULL, &b, errstr, errstr_size);
+        if (!err && avro_value_set_int(&b, v))
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot set field %s", name);
+        return err;
+}
+
+static mw_err_t
+enc_areas(avro_value_t *arr, int n, const char areas[][MW_CODE_MAX + 1],
+          char *errstr, size_t errstr_size)
+{
+        avro_value_t el;
+        int i;
+        mw_err_t err;
+
+        if (n < 0 || n > MW_MAX_AREAS)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: %d problem areas (0-%d allowed)", n,
+                               MW_MAX_AREAS);
+        for (i = 0; i < n; i++) {
+                err = enc_check_str(areas[i], MW_CODE_MAX + 1, "problem_areas",
+                                    errstr, errstr_size);
+                if (err)
+                        return err;
+                if (avro_value_append(arr, &el, NULL) ||
+                    avro_value_set_string(&el, areas[i]))
+                        return mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                                       "encode: cannot append to "
+                                       "problem_areas");
+        }
+        return MW_OK;
+}
+
+static mw_err_t
+enc_header(avro_value_t *val, const struct mw_event *ev, char *errstr,
+           size_t errstr_size)
+{
+        const char *action = mw_action_name(ev->action);
+        mw_err_t err;
+
+        if (!action)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: unknown action %d", (int)ev->action);
+        err = enc_string(val, "event_id", ev->event_id, sizeof(ev->event_id),
+                         errstr, errstr_size);
+        if (!err)
+                err = enc_int(val, "project_id", ev->project_id, errstr,
+                              errstr_size);
+        if (!err)
+                err = enc_int(val, "municipality_code", ev->municipality_code,
+                              errstr, errstr_size);
+        if (!err)
+                err = enc_string(val, "citizen_ref", ev->citizen_ref,
+                                 sizeof(ev->citizen_ref), errstr, errstr_size);
+        if (!err)
+                err = enc_string(val, "key_id", ev->key_id, sizeof(ev->key_id),
+                                 errstr, errstr_size);
+        if (!err)
+                err = enc_int(val, "event_date", ev->event_date, errstr,
+                              errstr_size);
+        if (!err)
+                err = enc_long(val, "registered_at", ev->registered_at, errstr,
+                               errstr_size);
+        if (!err)
+                err = enc_string(val, "producer_id", ev->producer_id,
+                                 sizeof(ev->producer_id), errstr, errstr_size);
+        if (!err)
+                err = enc_string(val, "action", action, strlen(action) + 1,
+                                 errstr, errstr_size);
+        if (!err)
+                err =
+                    enc_opt_string(val, "supersedes", ev->supersedes,
+                                   sizeof(ev->supersedes), errstr, errstr_size);
+        return err;
+}
+
+static mw_err_t
+enc_visitation(avro_value_t *p, const struct mw_visitation *v, char *errstr,
+               size_t errstr_size)
+{
+        avro_value_t arr;
+        mw_err_t err;
+
+        err = enc_string(p, "target_group", v->target_group,
+                         sizeof(v->target_group), errstr, errstr_size);
+        if (!err)
+                err = enc_string(p, "benefit_type", v->benefit_type,
+                                 sizeof(v->benefit_type), errstr, errstr_size);
+        if (!err)
+                err = enc_string(p, "gender", v->gender, sizeof(v->gender),
+                                 errstr, errstr_size);
+        if (!err)
+                err = enc_string(p, "age_band", v->age_band,
+                                 sizeof(v->age_band), errstr, errstr_size);
+        if (!err)
+                err = enc_get(p, "problem_areas", &arr, errstr, errstr_size);
+        if (!err)
+                err =
+                    enc_areas(&arr, v->n_areas, v->areas, errstr, errstr_size);
+        return err;
+}
+
+static mw_err_t
+enc_contact(avro_value_t *p, const struct mw_contact *c, char *errstr,
+            size_t errstr_size)
+{
+        mw_err_t err;
+
+        err = enc_string(p, "channel", c->channel, sizeof(c->channel), errstr,
+                         errstr_size);
+        if (!err)
+                err = enc_opt_string(p, "place", c->place, sizeof(c->place),
+                                     errstr, errstr_size);
+        return err;
+}
+
+static mw_err_t
+enc_intervention(avro_value_t *p, const struct mw_intervention *iv,
+                 char *errstr, size_t errstr_size)
+{
+        mw_err_t err;
+
+        err = enc_string(p, "intervention_ref", iv->intervention_ref,
+                         sizeof(iv->intervention_ref), errstr, errstr_size);
+        if (!err)
+                err = enc_string(p, "category", iv->category,
+                                 sizeof(iv->category), errstr, errstr_size);
+        if (!err)
+                err = enc_string(p, "status", iv->status, sizeof(iv->status),
+                                 errstr, errstr_size);
+        if (!err)
+                err = enc_opt_date(p, "start_date", iv->start_date, errstr,
+                                   errstr_size);
+        if (!err)
+                err = enc_opt_date(p, "end_date", iv->end_date, errstr,
+                                   errstr_size);
+        return err;
+}
+
+static mw_err_t
+enc_profile(avro_value_t *p, const struct mw_profile *pc, char *errstr,
+            size_t errstr_size)
+{
+        avro_value_t arr;
+        mw_err_t err;
+
+        err = enc_opt_string(p, "benefit_type", pc->benefit_type,
+                             sizeof(pc->benefit_type), errstr, errstr_size);
+        if (err)
+                return err;
+        if (!pc->has_areas)
+                return enc_null(p, "problem_areas", errstr, errstr_size);
+        err = enc_branch(p, "problem_areas", AVRO_ARRAY, NULL, &arr, errstr,
+                         errstr_size);
+        if (!err)
+                err = enc_areas(&arr, pc->n_areas, pc->areas, errstr,
+                                errstr_size);
+        return err;
+}
+
+static mw_err_t
+enc_payload(avro_value_t *val, const struct mw_event *ev, char *errstr,
+            size_t errstr_size)
+{
+        const char *rec_name = mw_kind_record(ev->kind);
+        avro_value_t p;
+        mw_err_t err;
+
+        if (!rec_name)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: unknown kind %d", (int)ev->kind);
+        err = enc_branch(val, "payload", AVRO_RECORD, rec_name, &p, errstr,
+                         errstr_size);
+        if (err)
+                return err;
+        switch (ev->kind) {
+        case MW_KIND_VISITATION:
+                return enc_visitation(&p, &ev->u.visitation, errstr,
+                                      errstr_size);
+        case MW_KIND_CONTACT:
+                return enc_contact(&p, &ev->u.contact, errstr, errstr_size);
+        case MW_KIND_INTERVENTION:
+                return enc_intervention(&p, &ev->u.intervention, errstr,
+                                        errstr_size);
+        case MW_KIND_EXIT:
+                return enc_string(&p, "reason", ev->u.exit.reason,
+                                  sizeof(ev->u.exit.reason), errstr,
+                                  errstr_size);
+        case MW_KIND_PROFILE:
+                return enc_profile(&p, &ev->u.profile, errstr, errstr_size);
+        }
+        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                       "encode: unknown kind %d", (int)ev->kind);
+}
+
+mw_err_t
+mw_codec_encode(struct mw_codec *codec, const struct mw_event *ev,
+                int32_t schema_id, struct mw_buf *out, char *errstr,
+                size_t errstr_size)
+{
+        avro_value_t val;
+        avro_writer_t w = NULL;
+        int have_val = 0;
+        size_t size = 0, start;
+        uint8_t *dst;
+        mw_err_t err;
+
+        if (!codec || !ev || !out || schema_id < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: bad argument");
+        start = out->len;
+        avro_err_clear();
+        if (avro_generic_value_new(codec->iface, &val)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                              "encode: cannot create a value");
+                goto out;
+        }
+        have_val = 1;
+        err = enc_header(&val, ev, errstr, errstr_size);
+        if (!err)
+                err = enc_payload(&val, ev, errstr, errstr_size);
+        if (err)
+                goto out;
+        if (avro_value_sizeof(&val, &size) || size > INT64_MAX) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot size the value: %.*s",
+                              avro_err_len(), avro_err_text());
+                goto out;
+        }
+        err = mw_buf_reserve(out, MW_FRAME_HDRLEN + size);
+        if (err) {
+                err = mw_errf(errstr, errstr_size, err,
+                              "encode: cannot grow the output buffer");
+                goto out;
+        }
+        dst = (uint8_t *)out->data + start;
+        mw_frame_write_header(dst, schema_id);
+        w = avro_writer_memory((const char *)dst + MW_FRAME_HDRLEN,
+                               (int64_t)size);
+        if (!w) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                              "encode: cannot create a writer");
+                goto out;
+        }
+        if (avro_value_write(w, &val) || avro_writer_tell(w) != (int64_t)size) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
+                              "encode: cannot write the value: %.*s",
+                              avro_err_len(), avro_err_text());
+                goto out;
+        }
+        out->len = start + MW_FRAME_HDRLEN + size;
+out:
+        if (w)
+                avro_writer_free(w);
+        if (have_val)
+                avro_value_decref(&val);
+        if (out->data)
+                out->data[out->len] = '\0';
+        avro_err_clear();
+        return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding: walk the writer's value by field name */
+
+/* Looks up field name in record rec. For FIELD_VALUE, *out is the value
+ * with a union unwrapped to its branch. */
+static enum field_state
+dec_field(struct dec *d, avro_value_t *rec, const char *name, avro_value_t *out)
+{
+        avro_schema_t rs = schema_deref(avro_value_get_schema(rec));
+        avro_value_t f;
+        int idx;
+
+        idx = is_avro_record(rs) ? avro_schema_record_field_get_index(rs, name)
+                                 : -1;
+        if (idx < 0)
+                return FIELD_ABSENT;
+        if (avro_value_get_by_index(rec, (size_t)idx, &f, NULL)) {
+                mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                        "decode: %s.%s: cannot get the field", d->rec, name);
+                return FIELD_ERROR;
+        }
+        if (avro_value_get_type(&f) == AVRO_UNION) {
+                if (avro_value_get_current_branch(&f, out)) {
+                        mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                                "decode: %s.%s: union without a branch", d->rec,
+                                name);
+                        return FIELD_ERROR;
+                }
+        } else {
+                *out = f;
+        }
+        return avro_value_get_type(out) == AVRO_NULL ? FIELD_NULL : FIELD_VALUE;
+}
+
+static mw_err_t
+dec_type_error(struct dec *d, const char *name, avro_value_t *v,
+               const char *want)
+{
+        return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                       "decode: %s.%s: writer type %s, expected %s", d->rec,
+                       name, type_name(avro_value_get_type(v)), want);
+}
+
+/* Resolves a required field: FIELD_VALUE or an error. */
+static mw_err_t
+dec_required(struct dec *d, avro_value_t *rec, const char *name,
+             avro_value_t *v)
+{
+        switch (dec_field(d, rec, name, v)) {
+        case FIELD_VALUE:
+                return MW_OK;
+        case FIELD_NULL:
+                mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                        "decode: %s.%s: null in a required field", d->rec,
+                        name);
+                break;
+        case FIELD_ABSENT:
+                mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                        "decode: %s.%s: required field missing from the "
+                        "writer schema",
+                        d->rec, name);
+                break;
+        case FIELD_ERROR:
+                break;
+        }
+        return MW_ERR_DECODE; /* explicit: see enc_get() */
+}
+
+/* Copies string value v into dst, a buffer of cap + 1 bytes. */
+static mw_err_t
+dec_str_value(struct dec *d, const char *name, avro_value_t *v, char *dst,
+              size_t cap)
+{
+        const char *s = NULL;
+        size_t size = 0, n;
+
+        if (avro_value_get_type(v) != AVRO_STRING)
+                return dec_type_error(d, name, v, "string");
+        if (avro_value_get_string(v, &s, &size))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: cannot get the string", d->rec,
+                               name);
+        n = size > 0 ? size - 1 : 0; /* size counts the terminator */
+        if (n > cap)
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: %zu bytes, longer than %zu",
+                               d->rec, name, n, cap);
+        if (n > 0 && (!s || memchr(s, '\0', n)))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: string contains a NUL byte",
+                               d->rec, name);
+        if (n > 0)
+                memcpy(dst, s, n);
+        dst[n] = '\0';
+        return MW_OK;
+}
+
+static mw_err_t
+dec_string(struct dec *d, avro_value_t *rec, const char *name, char *dst,
+           size_t cap)
+{
+        avro_value_t v;
+        mw_err_t err;
+
+        err = dec_required(d, rec, name, &v);
+        if (!err)
+                err = dec_str_value(d, name, &v, dst, cap);
+        return err;
+}
+
+/* Absent or null is "". */
+static mw_err_t
+dec_opt_string(struct dec *d, avro_value_t *rec, const char *name, char *dst,
+               size_t cap)
+{
+        avro_value_t v;
+
+        dst[0] = '\0';
+        switch (dec_field(d, rec, name, &v)) {
+        case FIELD_VALUE:
+                return dec_str_value(d, name, &v, dst, cap);
+        case FIELD_NULL:
+        case FIELD_ABSENT:
+                return MW_OK;
+        case FIELD_ERROR:
+                break;
+        }
+        return MW_ERR_DECODE;
+}
+
+static mw_err_t
+dec_int_value(struct dec *d, const char *name, avro_value_t *v, int32_t *out)
+{
+        if (avro_value_get_type(v) != AVRO_INT32)
+                return dec_type_error(d, name, v, "int");
+        if (avro_value_get_int(v, out))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: cannot get the int", d->rec,
+                               name);
+        return MW_OK;
+}
+
+static mw_err_t
+dec_int(struct dec *d, avro_value_t *rec, const char *name, int32_t *out)
+{
+        avro_value_t v;
+        mw_err_t err;
+
+        err = dec_required(d, rec, name, &v);
+        if (!err)
+                err = dec_int_value(d, name, &v, out);
+        return err;
+}
+
+/* A long field also accepts an int writer (Avro promotion). */
+static mw_err_t
+dec_long(struct dec *d, avro_value_t *rec, const char *name, int64_t *out)
+{
+        avro_value_t v;
+        int32_t i = 0;
+        mw_err_t err;
+
+        err = dec_required(d, rec, name, &v);
+        if (err)
+                return err;
+        if (avro_value_get_type(&v) == AVRO_INT32) {
+                err = dec_int_value(d, name, &v, &i);
+                *out = i;
+                return err;
+        }
+        if (avro_value_get_type(&v) != AVRO_INT64)
+                return dec_type_error(d, name, &v, "long");
+        if (avro_value_get_long(&v, out))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: cannot get the long", d->rec,
+                               name);
+        return MW_OK;
+}
+
+/* Absent or null is MW_DATE_NONE; so is a date equal to it, which no
+ * valid event carries. */
+static mw_err_t
+dec_opt_date(struct dec *d, avro_value_t *rec, const char *name, int32_t *out)
+{
+        avro_value_t v;
+
+        *out = MW_DATE_NONE;
+        switch (dec_field(d, rec, name, &v)) {
+        case FIELD_VALUE:
+                return dec_int_value(d, name, &v, out);
+        case FIELD_NULL:
+        case FIELD_ABSENT:
+                return MW_OK;
+        case FIELD_ERROR:
+                break;
+        }
+        return MW_ERR_DECODE;
+}
+
+static mw_err_t
+dec_areas(struct dec *d, const char *name, avro_value_t *arr, int *n_areas,
+          char areas[][MW_CODE_MAX + 1])
+{
+        avro_value_t el;
+        size_t i, n = 0;
+        mw_err_t err;
+
+        if (avro_value_get_type(arr) != AVRO_ARRAY)
+                return dec_type_error(d, name, arr, "array");
+        if (avro_value_get_size(arr, &n))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: cannot get the array size",
+                               d->rec, name);
+        if (n > MW_MAX_AREAS)
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: %s.%s: %zu items, more than %d", d->rec,
+                               name, n, MW_MAX_AREAS);
+        for (i = 0; i < n; i++) {
+                if (avro_value_get_by_index(arr, i, &el, NULL))
+                        return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                                       "decode: %s.%s: cannot get item %zu",
+                                       d->rec, name, i);
+                err = dec_str_value(d, name, &el, areas[i], MW_CODE_MAX);
+                if (err)
+                        return err;
+        }
+        *n_areas = (int)n;
+        return MW_OK;
+}
+
+static mw_err_t
+dec_header(struct dec *d, avro_value_t *val, struct mw_event *ev)
+{
+        char action[MW_CODE_MAX + 1];
+        mw_err_t err;
+
+        err = dec_string(d, val, "event_id", ev->event_id, MW_UUID_STRLEN);
+        if (!err)
+                err = dec_int(d, val, "project_id", &ev->project_id);
+        if (!err)
+                err = dec_int(d, val, "municipality_code",
+                              &ev->municipality_code);
+        if (!err)
+                err = dec_string(d, val, "citizen_ref", ev->citizen_ref,
+                                 MW_REF_STRLEN);
+        if (!err)
+                err = dec_string(d, val, "key_id", ev->key_id, MW_KEYID_MAX);
+        if (!err)
+                err = dec_int(d, val, "event_date", &ev->event_date);
+        if (!err)
+                err = dec_long(d, val, "registered_at", &ev->registered_at);
+        if (!err)
+                err = dec_string(d, val, "producer_id", ev->producer_id,
+                                 MW_PRODUCER_MAX);
+        if (!err)
+                err = dec_string(d, val, "action", action, MW_CODE_MAX);
+        if (!err && !mw_action_parse(action, &ev->action))
+                err = mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                              "decode: %s.action: unknown action", d->rec);
+        if (!err)
+                err = dec_opt_string(d, val, "supersedes", ev->supersedes,
+                                     MW_UUID_STRLEN);
+        return err;
+}
+
+static mw_err_t
+dec_visitation(struct dec *d, avro_value_t *p, struct mw_visitation *v)
+{
+        avro_value_t arr;
+        mw_err_t err;
+
+        err = dec_string(d, p, "target_group", v->target_group, MW_CODE_MAX);
+        if (!err)
+                err = dec_string(d, p, "benefit_type", v->benefit_type,
+                                 MW_CODE_MAX);
+        if (!err)
+                err = dec_string(d, p, "gender", v->gender, MW_CODE_MAX);
+        if (!err)
+                err = dec_string(d, p, "age_band", v->age_band, MW_CODE_MAX);
+        if (!err)
+                err = dec_required(d, p, "problem_areas", &arr);
+        if (!err)
+                err =
+                    dec_areas(d, "problem_areas", &arr, &v->n_areas, v->areas);
+        return err;
+}
+
+static mw_err_t
+dec_contact(struct dec *d, avro_value_t *p, struct mw_contact *c)
+{
+        mw_err_t err;
+
+        err = dec_string(d, p, "channel", c->channel, MW_CODE_MAX);
+        if (!err)
+                err = dec_opt_string(d, p, "place", c->place, MW_CODE_MAX);
+        return err;
+}
+
+static mw_err_t
+dec_intervention(struct dec *d, avro_value_t *p, struct mw_intervention *iv)
+{
+        mw_err_t err;
+
+        err = dec_string(d, p, "intervention_ref", iv->intervention_ref,
+                         MW_INTREF_MAX);
+        if (!err)
+                err = dec_string(d, p, "category", iv->category, MW_CODE_MAX);
+        if (!err)
+                err = dec_string(d, p, "status", iv->status, MW_CODE_MAX);
+        if (!err)
+                err = dec_opt_date(d, p, "start_date", &iv->start_date);
+        if (!err)
+                err = dec_opt_date(d, p, "end_date", &iv->end_date);
+        return err;
+}
+
+static mw_err_t
+dec_profile(struct dec *d, avro_value_t *p, struct mw_profile *pc)
+{
+        avro_value_t arr;
+        mw_err_t err;
+
+        err =
+            dec_opt_string(d, p, "benefit_type", pc->benefit_type, MW_CODE_MAX);
+        if (err)
+                return err;
+        pc->has_areas = 0;
+        pc->n_areas = 0;
+        switch (dec_field(d, p, "problem_areas", &arr)) {
+        case FIELD_VALUE:
+                pc->has_areas = 1;
+                return dec_areas(d, "problem_areas", &arr, &pc->n_areas,
+                                 pc->areas);
+        case FIELD_NULL:
+        case FIELD_ABSENT:
+                return MW_OK;
+        case FIELD_ERROR:
+                break;
+        }
+        return MW_ERR_DECODE;
+}
+
+static mw_err_t
+dec_payload(struct dec *d, avro_value_t *val, struct mw_event *ev)
+{
+        avro_value_t p;
+        const char *name;
+        enum mw_kind kind;
+        mw_err_t err;
+
+        err = dec_required(d, val, "payload", &p);
+        if (err)
+                return err;
+        if (avro_value_get_type(&p) != AVRO_RECORD)
+                return dec_type_error(d, "payload", &p, "record");
+        name = avro_schema_name(schema_deref(avro_value_get_schema(&p)));
+        if (!name || !mw_kind_from_record(name, &kind))
+                return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                               "decode: payload branch %.64s is not known",
+                               name ? name : "?");
+        ev->kind = kind;
+        d->rec = mw_kind_record(kind);
+        switch (kind) {
+        case MW_KIND_VISITATION:
+                return dec_visitation(d, &p, &ev->u.visitation);
+        case MW_KIND_CONTACT:
+                return dec_contact(d, &p, &ev->u.contact);
+        case MW_KIND_INTERVENTION:
+                return dec_intervention(d, &p, &ev->u.intervention);
+        case MW_KIND_EXIT:
+                return dec_string(d, &p, "reason", ev->u.exit.reason,
+                                  MW_CODE_MAX);
+        case MW_KIND_PROFILE:
+                return dec_profile(d, &p, &ev->u.profile);
+        }
+        return MW_ERR_DECODE;
+}
+
+/* Reads body (writer schema se) into val and walks it into ev, inside an
+ * allocation scope. val is created and destroyed here. */
+static mw_err_t
+dec_body(struct mw_codec *codec, struct schema_entry *se, const uint8_t *body,
+         size_t body_len, struct mw_event *ev, char *errstr, size_t errstr_size)
+{
+        struct dec d = {"Registration", errstr, errstr_size};
+        struct mw_avro_alloc_scope *scope = &codec->last;
+        avro_reader_t rd = NULL;
+        avro_value_t val;
+        int have_val = 0, in_scope = 0;
+        char extra;
+        mw_err_t err = MW_OK;
+
+        rd = avro_reader_memory((const char *)body, (int64_t)body_len);
+        if (!rd) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                              "decode: cannot create a reader");
+                goto out;
+        }
+        if (mw_avro_alloc_begin(scope, body_len + 1 + DECODE_SLACK_SINGLE,
+                                DECODE_TOTAL_FACTOR * body_len +
+                                    DECODE_SLACK_TOTAL)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "decode: called from inside a decode");
+                goto out;
+        }
+        in_scope = 1;
+        if (avro_generic_value_new(se->iface, &val)) {
+                err = mw_errf(errstr, errstr_size,
+                              mw_avro_alloc_capped(scope) ? MW_ERR_TOOBIG
+                                                          : MW_ERR_NOMEM,
+                              "decode: cannot create a value");
+                goto out;
+        }
+        have_val = 1;
+        avro_err_clear();
+        if (avro_value_read(rd, &val)) {
+                if (mw_avro_alloc_capped(scope))
+                        err = mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                                      "decode: allocation cap hit (body of "
+                                      "%zu bytes, schema id %d)",
+                                      body_len, (int)se->id);
+                else
+                        err = mw_errf(errstr, errstr_size, MW_ERR_DECODE,
+                                      "decode: body does not match writer "
+                                      "schema %d: %.*s",
+                                      (int)se->id, avro_err_len(),
+                                      avro_err_text());
+                goto out;
+        }
+        if (mw_avro_alloc_capped(scope)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                              "decode: allocation cap hit (body of %zu "
+                              "bytes, schema id %d)",
+                              body_len, (int)se->id);
+                goto out;
+        }
+        if (avro_read(rd, &extra, 1) == 0) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_DECODE,
+                              "decode: trailing bytes after the record "
+                              "(schema id %d)",
+                              (int)se->id);
+                goto out;
+        }
+        err = dec_header(&d, &val, ev);
+        if (!err)
+                err = dec_payload(&d, &val, ev);
+out:
+        if (have_val)
+                avro_value_decref(&val);
+        if (in_scope)
+                mw_avro_alloc_end(scope);
+        if (rd)
+                avro_reader_free(rd);
+        return err;
+}
+
+mw_err_t
+mw_codec_decode(struct mw_codec *codec, const void *msg, size_t len,
+                struct mw_event *ev, int32_t *schema_id, char *errstr,
+                size_t errstr_size)
+{
+        struct schema_entry *se;
+        const uint8_t *body = NULL;
+        size_t body_len = 0;
+        int32_t id = -1;
+        mw_err_t err;
+
+        if (!codec || !ev)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "decode: bad argument");
+        memset(ev, 0, sizeof(*ev));
+        err = mw_frame_parse(msg, len, &id, &body, &body_len, errstr,
+                             errstr_size);
+        if (err)
+                goto out;
+        if (schema_id)
+                *schema_id = id;
+        se = writer_find(codec, id);
+        if (!se) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_NOTFOUND,
+                              "decode: writer schema id %d is not known",
+                              (int)id);
+                goto out;
+        }
+        if (body_len > DECODE_MAX_BODY) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                              "decode: body of %zu bytes, more than %zu",
+                              body_len, DECODE_MAX_BODY);
+                goto out;
+        }
+        avro_err_clear();
+        err = dec_body(codec, se, body, body_len, ev, errstr, errstr_size);
+out:
+        avro_err_clear();
+        if (err)
+                memset(ev, 0, sizeof(*ev));
+        return err;
+}
