@@ -115,9 +115,9 @@ cmd_create_topics(const struct mw_conf *conf)
                               sizeof(names[0]));
         mw_conf_dlq(conf, names[nt++], sizeof(names[0]));
         for (i = 0; i < nt; i++) {
-                topics[i] = rd_kafka_NewTopic_new(
-                        names[i], conf->partitions, conf->replication, errstr,
-                        sizeof(errstr));
+                topics[i] = rd_kafka_NewTopic_new(names[i], conf->partitions,
+                                                  conf->replication, errstr,
+                                                  sizeof(errstr));
                 if (!topics[i]) {
                         mw_log_error("%s: %s", names[i], errstr);
                         nt = i;
@@ -127,9 +127,8 @@ cmd_create_topics(const struct mw_conf *conf)
                  * rebuilds the database. */
                 rd_kafka_NewTopic_set_config(topics[i], "retention.ms", "-1");
                 if (conf->replication > 1)
-                        rd_kafka_NewTopic_set_config(topics[i],
-                                                     "min.insync.replicas",
-                                                     "2");
+                        rd_kafka_NewTopic_set_config(
+                            topics[i], "min.insync.replicas", "2");
         }
         q = rd_kafka_queue_new(rk);
         rd_kafka_CreateTopics(rk, topics, nt, NULL, q);
@@ -149,10 +148,9 @@ cmd_create_topics(const struct mw_conf *conf)
                 if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
                         existed++;
                 } else if (err) {
-                        mw_log_error("topic=%s: %s",
-                                     rd_kafka_topic_result_name(tres[i]),
-                                     rd_kafka_topic_result_error_string(
-                                             tres[i]));
+                        mw_log_error(
+                            "topic=%s: %s", rd_kafka_topic_result_name(tres[i]),
+                            rd_kafka_topic_result_error_string(tres[i]));
                         rc = 1;
                 } else {
                         created++;
@@ -176,7 +174,7 @@ int
 main(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
         struct mw_conf conf;
         char errstr[512], key[256];
         const char *eq;
@@ -187,8 +185,8 @@ main(int argc, char **argv)
         if (mw_conf_init(&conf) ||
             mw_conf_load_env(&conf, errstr, sizeof(errstr)))
                 goto usage_error;
-        while ((opt = getopt_long(argc, argv, "b:d:c:X:o:h", longopts,
-                                  NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "b:d:c:X:o:h", longopts, NULL)) !=
+               -1) {
                 switch (opt) {
                 case 'b':
                         err = mw_conf_set(&conf, "brokers", optarg, errstr,
@@ -205,10 +203,9 @@ main(int argc, char **argv)
                 case 'X':
                         eq = strchr(optarg, '=');
                         if (!eq) {
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "-X %s: expected KEY=VALUE",
-                                              optarg);
+                                err = mw_errf(
+                                    errstr, sizeof(errstr), MW_ERR_INVALID,
+                                    "-X %s: expected KEY=VALUE", optarg);
                                 break;
                         }
                         snprintf(key, sizeof(key), "kafka.%.*s",

@@ -56,21 +56,21 @@ struct part {
 
 struct consumer {
         struct mw_conf conf;
-        rd_kafka_t *rk;            /* owned */
-        rd_kafka_t *dlq;           /* owned: dead-letter producer */
-        PGconn *pg;                /* owned */
-        struct mw_codec *codec;    /* owned */
-        struct mw_registry *reg;   /* owned */
-        struct part *parts;        /* owned, n_parts used */
+        rd_kafka_t *rk;          /* owned */
+        rd_kafka_t *dlq;         /* owned: dead-letter producer */
+        PGconn *pg;              /* owned */
+        struct mw_codec *codec;  /* owned */
+        struct mw_registry *reg; /* owned */
+        struct part *parts;      /* owned, n_parts used */
         size_t n_parts, cap_parts;
-        struct mw_buf rows;        /* COPY text of the batch's events */
-        struct mw_buf json;        /* scratch */
-        struct dead {              /* the batch's dead letters */
-                char *topic;       /* borrowed from parts */
+        struct mw_buf rows;  /* COPY text of the batch's events */
+        struct mw_buf json;  /* scratch */
+        struct dead {        /* the batch's dead letters */
+                char *topic; /* borrowed from parts */
                 int32_t partition;
                 int64_t offset;
                 char reason[REASON_MAX];
-        } *dead;
+        } * dead;
         size_t n_dead, cap_dead;
         long batch_msgs;
         int64_t batch_started;
@@ -226,9 +226,8 @@ db_load_offset(struct consumer *c, struct part *p, char *errstr,
                               "reading offsets: %s", PQerrorMessage(c->pg));
                 goto out;
         }
-        p->db_next = PQntuples(res) == 1
-                             ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
-                             : -1;
+        p->db_next =
+            PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
 out:
         PQclear(res);
         return err;
@@ -251,8 +250,8 @@ db_reconnect(struct consumer *c)
                 mw_log_warn("PostgreSQL unavailable, retrying in %d ms: %s",
                             delay, PQerrorMessage(c->pg));
                 sleep_ms(delay);
-                delay = delay * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS
-                                                    : delay * 2;
+                delay =
+                    delay * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS : delay * 2;
         }
         return -1;
 }
@@ -296,8 +295,8 @@ batch_discard(struct consumer *c)
                 if (PQstatus(c->pg) == CONNECTION_OK &&
                     db_load_offset(c, p, errstr, sizeof(errstr)) != MW_OK)
                         mw_log_warn("%s", errstr);
-                offset = p->db_next >= 0 ? p->db_next
-                                         : RD_KAFKA_OFFSET_BEGINNING;
+                offset =
+                    p->db_next >= 0 ? p->db_next : RD_KAFKA_OFFSET_BEGINNING;
                 rkt = rd_kafka_topic_new(c->rk, p->topic, NULL);
                 if (!rkt)
                         continue;
@@ -337,12 +336,12 @@ copy_rows(struct consumer *c, char *errstr, size_t errstr_size)
 {
         PGresult *res;
 
-        res = PQexec(c->pg,
-                     "COPY stage_event (event_id, project_id, "
-                     "municipality_code, citizen_ref, key_id, kind, "
-                     "event_date, registered_at, producer_id, action, "
-                     "supersedes, payload, kafka_topic, kafka_partition, "
-                     "kafka_offset) FROM STDIN");
+        res =
+            PQexec(c->pg, "COPY stage_event (event_id, project_id, "
+                          "municipality_code, citizen_ref, key_id, kind, "
+                          "event_date, registered_at, producer_id, action, "
+                          "supersedes, payload, kafka_topic, kafka_partition, "
+                          "kafka_offset) FROM STDIN");
         if (PQresultStatus(res) != PGRES_COPY_IN)
                 return exec_ok(c, res, "COPY", errstr, errstr_size);
         PQclear(res);
@@ -363,23 +362,21 @@ insert_events(struct consumer *c, char *errstr, size_t errstr_size)
         size_t i;
         int r;
 
-        res = PQexec(c->pg,
-                     "WITH ins AS (INSERT INTO event SELECT * FROM "
-                     "stage_event ON CONFLICT (event_id) DO NOTHING "
-                     "RETURNING kafka_topic, kafka_partition) "
-                     "SELECT kafka_topic, kafka_partition, count(*) "
-                     "FROM ins GROUP BY 1, 2");
+        res = PQexec(c->pg, "WITH ins AS (INSERT INTO event SELECT * FROM "
+                            "stage_event ON CONFLICT (event_id) DO NOTHING "
+                            "RETURNING kafka_topic, kafka_partition) "
+                            "SELECT kafka_topic, kafka_partition, count(*) "
+                            "FROM ins GROUP BY 1, 2");
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
                 return exec_ok(c, res, "INSERT events", errstr, errstr_size);
         for (i = 0; i < c->n_parts; i++)
                 c->parts[i].batch_dups = c->parts[i].batch_rows;
         for (r = 0; r < PQntuples(res); r++) {
                 p = part_find(c, PQgetvalue(res, r, 0),
-                              (int32_t)strtol(PQgetvalue(res, r, 1), NULL,
-                                              10));
+                              (int32_t)strtol(PQgetvalue(res, r, 1), NULL, 10));
                 if (p)
-                        p->batch_dups -= strtol(PQgetvalue(res, r, 2), NULL,
-                                                10);
+                        p->batch_dups -=
+                            strtol(PQgetvalue(res, r, 2), NULL, 10);
         }
         PQclear(res);
         return MW_OK;
@@ -422,8 +419,8 @@ advance_offset(struct consumer *c, struct part *p, char *errstr,
                size_t errstr_size)
 {
         char part[16], next[24], prev[24], msgs[24], dupstr[24], dead[24];
-        const char *vals[8] = {c->conf.group_id, p->topic, part, next,
-                               msgs,             dupstr,   dead, prev};
+        const char *vals[8] = {c->conf.group_id, p->topic, part, next, msgs,
+                               dupstr,           dead,     prev};
         PGresult *res;
         const char *sql;
 
@@ -445,12 +442,12 @@ advance_offset(struct consumer *c, struct part *p, char *errstr,
                       "dead_letters = dead_letters + $7, updated_at = now() "
                       "WHERE consumer_group = $1 AND topic = $2 AND "
                       "partition = $3 AND next_offset = $8";
-        res = PQexecParams(c->pg, sql, p->db_next < 0 ? 7 : 8, NULL, vals,
-                           NULL, NULL, 0);
+        res = PQexecParams(c->pg, sql, p->db_next < 0 ? 7 : 8, NULL, vals, NULL,
+                           NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                mw_err_t err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                                       "offset update: %s",
-                                       PQerrorMessage(c->pg));
+                mw_err_t err =
+                    mw_errf(errstr, errstr_size, MW_ERR_DB, "offset update: %s",
+                            PQerrorMessage(c->pg));
                 PQclear(res);
                 return err;
         }
@@ -656,16 +653,15 @@ dead_letter(struct consumer *c, struct part *p, const rd_kafka_message_t *m,
                     c->dlq_topic, stage, reason);
         do {
                 err = rd_kafka_producev(
-                        c->dlq, RD_KAFKA_V_TOPIC(c->dlq_topic),
-                        RD_KAFKA_V_KEY(m->key, m->key_len),
-                        RD_KAFKA_V_VALUE(m->payload, m->len),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_HEADER("mw.source.topic", p->topic, -1),
-                        RD_KAFKA_V_HEADER("mw.source.partition", part, -1),
-                        RD_KAFKA_V_HEADER("mw.source.offset", off, -1),
-                        RD_KAFKA_V_HEADER("mw.error.stage", stage, -1),
-                        RD_KAFKA_V_HEADER("mw.error", reason, -1),
-                        RD_KAFKA_V_END);
+                    c->dlq, RD_KAFKA_V_TOPIC(c->dlq_topic),
+                    RD_KAFKA_V_KEY(m->key, m->key_len),
+                    RD_KAFKA_V_VALUE(m->payload, m->len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADER("mw.source.topic", p->topic, -1),
+                    RD_KAFKA_V_HEADER("mw.source.partition", part, -1),
+                    RD_KAFKA_V_HEADER("mw.source.offset", off, -1),
+                    RD_KAFKA_V_HEADER("mw.error.stage", stage, -1),
+                    RD_KAFKA_V_HEADER("mw.error", reason, -1), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         rd_kafka_poll(c->dlq, 100);
         } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
@@ -821,14 +817,14 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                 return;
                         }
                         tp->offset = p->db_next >= 0
-                                             ? p->db_next
-                                             : RD_KAFKA_OFFSET_BEGINNING;
-                        mw_log_info("topic=%s partition=%d assigned, "
-                                    "starting at offset %s%lld",
-                                    tp->topic, (int)tp->partition,
-                                    p->db_next >= 0 ? "" : "(beginning) ",
-                                    (long long)(p->db_next >= 0 ? p->db_next
-                                                                : 0));
+                                         ? p->db_next
+                                         : RD_KAFKA_OFFSET_BEGINNING;
+                        mw_log_info(
+                            "topic=%s partition=%d assigned, "
+                            "starting at offset %s%lld",
+                            tp->topic, (int)tp->partition,
+                            p->db_next >= 0 ? "" : "(beginning) ",
+                            (long long)(p->db_next >= 0 ? p->db_next : 0));
                 }
                 rd_kafka_assign(rk, list);
                 return;
@@ -891,8 +887,8 @@ kafka_conf(struct consumer *c, int consumer)
                 bad |= set_kafka(kc, "acks", "all");
         }
         for (i = 0; i < c->conf.n_kafka; i++)
-                bad |= set_kafka(kc, c->conf.kafka_key[i],
-                                 c->conf.kafka_val[i]);
+                bad |=
+                    set_kafka(kc, c->conf.kafka_key[i], c->conf.kafka_val[i]);
         if (bad) {
                 rd_kafka_conf_destroy(kc);
                 return NULL;
@@ -917,8 +913,8 @@ setup(struct consumer *c)
                                  sizeof(errstr));
         if (!c->reg)
                 goto fail;
-        c->pg = mw_pg_connect(c->conf.pg_conninfo, PROG, errstr,
-                              sizeof(errstr));
+        c->pg =
+            mw_pg_connect(c->conf.pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!c->pg || db_session(c, errstr, sizeof(errstr)))
                 goto fail;
         mw_conf_dlq(&c->conf, c->dlq_topic, sizeof(c->dlq_topic));
@@ -1090,9 +1086,9 @@ static int
 parse_args(struct consumer *c, int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"exit-at-end", no_argument, NULL, 'e'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0}};
+            {"exit-at-end", no_argument, NULL, 'e'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
         char errstr[512], key[256];
         const char *eq;
         int opt, verbosity = MW_LOG_INFO;
@@ -1100,8 +1096,8 @@ parse_args(struct consumer *c, int argc, char **argv)
 
         if (mw_conf_load_env(&c->conf, errstr, sizeof(errstr)))
                 goto bad;
-        while ((opt = getopt_long(argc, argv, "b:d:r:g:t:c:X:o:evqh",
-                                  longopts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "b:d:r:g:t:c:X:o:evqh", longopts,
+                                  NULL)) != -1) {
                 switch (opt) {
                 case 'b':
                         err = mw_conf_set(&c->conf, "brokers", optarg, errstr,
@@ -1121,9 +1117,9 @@ parse_args(struct consumer *c, int argc, char **argv)
                         break;
                 case 't':
                         if (c->n_topics >= MAX_TOPICS)
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "too many topics");
+                                err =
+                                    mw_errf(errstr, sizeof(errstr),
+                                            MW_ERR_INVALID, "too many topics");
                         else if (!(c->topics[c->n_topics++] = strdup(optarg)))
                                 err = mw_errf(errstr, sizeof(errstr),
                                               MW_ERR_NOMEM, "out of memory");
@@ -1135,10 +1131,9 @@ parse_args(struct consumer *c, int argc, char **argv)
                 case 'X':
                         eq = strchr(optarg, '=');
                         if (!eq) {
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "-X %s: expected KEY=VALUE",
-                                              optarg);
+                                err = mw_errf(
+                                    errstr, sizeof(errstr), MW_ERR_INVALID,
+                                    "-X %s: expected KEY=VALUE", optarg);
                                 break;
                         }
                         snprintf(key, sizeof(key), "kafka.%.*s",

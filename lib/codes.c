@@ -12,101 +12,98 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct mw_code target_groups[] = {
-        {"youth", "Unge", "Youth", NULL},
-        {"adult", "Voksne", "Adults", NULL},
+    {"youth", "Unge", "Youth", NULL},
+    {"adult", "Voksne", "Adults", NULL},
 };
 
 static const struct mw_code benefits[] = {
-        {"ressourceforloeb", "Ressourceforløbsydelse", "Resource-course benefit",
-         NULL},
-        {"kontanthjaelp", "Kontanthjælp", "Cash benefit", NULL},
-        {"uddannelseshjaelp", "Uddannelseshjælp", "Education benefit", NULL},
-        {"other", "Andet", "Other benefit", NULL},
-        {"not_stated", "Ikke angivet", "Not stated", NULL},
+    {"ressourceforloeb", "Ressourceforløbsydelse", "Resource-course benefit",
+     NULL},
+    {"kontanthjaelp", "Kontanthjælp", "Cash benefit", NULL},
+    {"uddannelseshjaelp", "Uddannelseshjælp", "Education benefit", NULL},
+    {"other", "Andet", "Other benefit", NULL},
+    {"not_stated", "Ikke angivet", "Not stated", NULL},
 };
 
 static const struct mw_code genders[] = {
-        {"female", "Kvinde", "Women", NULL},
-        {"male", "Mand", "Men", NULL},
+    {"female", "Kvinde", "Women", NULL},
+    {"male", "Mand", "Men", NULL},
 };
 
 /* Five bands; the report's band limits were lost in extraction, these are
  * the inferred ones (DOMAIN.md 4.1). */
 static const struct mw_code age_bands[] = {
-        {"18-24", "18-24 år", "18-24 years", NULL},
-        {"25-29", "25-29 år", "25-29 years", NULL},
-        {"30-39", "30-39 år", "30-39 years", NULL},
-        {"40-49", "40-49 år", "40-49 years", NULL},
-        {"50+", "50 år og derover", "50 years and over", NULL},
+    {"18-24", "18-24 år", "18-24 years", NULL},
+    {"25-29", "25-29 år", "25-29 years", NULL},
+    {"30-39", "30-39 år", "30-39 years", NULL},
+    {"40-49", "40-49 år", "40-49 years", NULL},
+    {"50+", "50 år og derover", "50 years and over", NULL},
 };
 
 static const struct mw_code problem_areas[] = {
-        {"psychological", "Psykisk funktionsnedsættelse",
-         "Psychological impairment", NULL},
-        {"physical", "Fysisk funktionsnedsættelse", "Physical impairment",
-         NULL},
-        {"social", "Socialt problem", "Social problem", NULL},
+    {"psychological", "Psykisk funktionsnedsættelse",
+     "Psychological impairment", NULL},
+    {"physical", "Fysisk funktionsnedsættelse", "Physical impairment", NULL},
+    {"social", "Socialt problem", "Social problem", NULL},
 };
 
 static const struct mw_code channels[] = {
-        {"personal", "Personlig samtale", "Personal conversation", NULL},
-        {"phone", "Telefon", "Phone", NULL},
-        {"sms", "SMS", "SMS", NULL},
-        {"email", "E-mail", "E-mail", NULL},
-        {"group", "Gruppemøde", "Group meeting", NULL},
-        {"other", "Anden kontaktform", "Other contact form", NULL},
+    {"personal", "Personlig samtale", "Personal conversation", NULL},
+    {"phone", "Telefon", "Phone", NULL},
+    {"sms", "SMS", "SMS", NULL},
+    {"email", "E-mail", "E-mail", NULL},
+    {"group", "Gruppemøde", "Group meeting", NULL},
+    {"other", "Anden kontaktform", "Other contact form", NULL},
 };
 
 static const struct mw_code places[] = {
-        {"office", "Jobcenter", "Office", NULL},
-        {"home", "Hjemmebesøg", "Citizen's home", NULL},
-        {"walk", "Gåtur", "Walk", NULL},
-        {"provider", "I tilbuddet", "At the provider", NULL},
-        {"elsewhere", "Andet sted", "Elsewhere", NULL},
+    {"office", "Jobcenter", "Office", NULL},
+    {"home", "Hjemmebesøg", "Citizen's home", NULL},
+    {"walk", "Gåtur", "Walk", NULL},
+    {"provider", "I tilbuddet", "At the provider", NULL},
+    {"elsewhere", "Andet sted", "Elsewhere", NULL},
 };
 
 static const struct mw_code categories[] = {
-        {"company", "Virksomhedsrettet indsats", "Company-oriented", NULL},
-        {"mentor", "Mentorstøtte", "Mentor support", NULL},
-        {"health", "Sundhedsindsats", "Health", NULL},
-        {"social", "Social indsats", "Social", NULL},
-        {"education", "Uddannelsesrettet indsats", "Education", NULL},
-        {"other", "Anden indsats", "Other intervention", NULL},
+    {"company", "Virksomhedsrettet indsats", "Company-oriented", NULL},
+    {"mentor", "Mentorstøtte", "Mentor support", NULL},
+    {"health", "Sundhedsindsats", "Health", NULL},
+    {"social", "Social indsats", "Social", NULL},
+    {"education", "Uddannelsesrettet indsats", "Education", NULL},
+    {"other", "Anden indsats", "Other intervention", NULL},
 };
 
 static const struct mw_code statuses[] = {
-        {"offered", "Tilbudt", "Offered", NULL},
-        {"declined", "Afslået", "Declined", NULL},
-        {"started", "Påbegyndt", "Started", NULL},
-        {"ended", "Afsluttet", "Ended", NULL},
+    {"offered", "Tilbudt", "Offered", NULL},
+    {"declined", "Afslået", "Declined", NULL},
+    {"started", "Påbegyndt", "Started", NULL},
+    {"ended", "Afsluttet", "Ended", NULL},
 };
 
 static const struct mw_code exit_reasons[] = {
-        {"caseworker_assessed",
-         "Sagsbehandleren har vurderet, at borgeren ikke længere bør "
-         "medvirke i projektet",
-         "Caseworker assessed the citizen should no longer take part",
-         "other"},
-        {"flexjob", "Borgeren er overgået til fleksjob", "Moved to flexjob",
-         "flexjob"},
-        {"moved", "Borgeren er flyttet til anden kommune",
-         "Moved to another municipality", "other"},
-        {"citizen_left", "Borgeren har valgt at forlade projektet",
-         "Citizen chose to leave", "other"},
-        {"ordinary_job", "Borgeren er overgået til ordinært job",
-         "Moved to ordinary job", "job"},
-        {"ordinary_education", "Borgeren er overgået til ordinær uddannelse",
-         "Moved to ordinary education", "education"},
-        {"disability_pension", "Indstilling til førtidspension",
-         "Recommended for disability pension", "other"},
-        {"parental_leave", "Barsel", "Maternity/parental leave", "other"},
-        {"rehabilitation", "Revalidering", "Vocational rehabilitation",
-         "other"},
-        {"prison", "Fængsel", "Prison", "other"},
-        {"retirement", "Borgeren er overgået til efterløn/folkepension",
-         "Early retirement / state pension", "other"},
-        {"death", "Dødsfald", "Death", "other"},
-        {"illness", "Sygdom", "Illness", "other"},
+    {"caseworker_assessed",
+     "Sagsbehandleren har vurderet, at borgeren ikke længere bør "
+     "medvirke i projektet",
+     "Caseworker assessed the citizen should no longer take part", "other"},
+    {"flexjob", "Borgeren er overgået til fleksjob", "Moved to flexjob",
+     "flexjob"},
+    {"moved", "Borgeren er flyttet til anden kommune",
+     "Moved to another municipality", "other"},
+    {"citizen_left", "Borgeren har valgt at forlade projektet",
+     "Citizen chose to leave", "other"},
+    {"ordinary_job", "Borgeren er overgået til ordinært job",
+     "Moved to ordinary job", "job"},
+    {"ordinary_education", "Borgeren er overgået til ordinær uddannelse",
+     "Moved to ordinary education", "education"},
+    {"disability_pension", "Indstilling til førtidspension",
+     "Recommended for disability pension", "other"},
+    {"parental_leave", "Barsel", "Maternity/parental leave", "other"},
+    {"rehabilitation", "Revalidering", "Vocational rehabilitation", "other"},
+    {"prison", "Fængsel", "Prison", "other"},
+    {"retirement", "Borgeren er overgået til efterløn/folkepension",
+     "Early retirement / state pension", "other"},
+    {"death", "Dødsfald", "Death", "other"},
+    {"illness", "Sygdom", "Illness", "other"},
 };
 
 struct list {
@@ -116,20 +113,18 @@ struct list {
 };
 
 static const struct list lists[MW_CL_COUNT] = {
-        [MW_CL_TARGET_GROUP] = {"target_group", target_groups,
-                                N(target_groups)},
-        [MW_CL_BENEFIT] = {"benefit_type", benefits, N(benefits)},
-        [MW_CL_GENDER] = {"gender", genders, N(genders)},
-        [MW_CL_AGE_BAND] = {"age_band", age_bands, N(age_bands)},
-        [MW_CL_PROBLEM_AREA] = {"problem_area", problem_areas,
-                                N(problem_areas)},
-        [MW_CL_CHANNEL] = {"contact_channel", channels, N(channels)},
-        [MW_CL_PLACE] = {"contact_place", places, N(places)},
-        [MW_CL_INTERVENTION_CATEGORY] = {"intervention_category", categories,
-                                         N(categories)},
-        [MW_CL_INTERVENTION_STATUS] = {"intervention_status", statuses,
-                                       N(statuses)},
-        [MW_CL_EXIT_REASON] = {"exit_reason", exit_reasons, N(exit_reasons)},
+    [MW_CL_TARGET_GROUP] = {"target_group", target_groups, N(target_groups)},
+    [MW_CL_BENEFIT] = {"benefit_type", benefits, N(benefits)},
+    [MW_CL_GENDER] = {"gender", genders, N(genders)},
+    [MW_CL_AGE_BAND] = {"age_band", age_bands, N(age_bands)},
+    [MW_CL_PROBLEM_AREA] = {"problem_area", problem_areas, N(problem_areas)},
+    [MW_CL_CHANNEL] = {"contact_channel", channels, N(channels)},
+    [MW_CL_PLACE] = {"contact_place", places, N(places)},
+    [MW_CL_INTERVENTION_CATEGORY] = {"intervention_category", categories,
+                                     N(categories)},
+    [MW_CL_INTERVENTION_STATUS] = {"intervention_status", statuses,
+                                   N(statuses)},
+    [MW_CL_EXIT_REASON] = {"exit_reason", exit_reasons, N(exit_reasons)},
 };
 
 /* Danish aliases seen in exports and in the Frederikshavn minute. */
@@ -140,28 +135,28 @@ struct alias {
 };
 
 static const struct alias aliases[] = {
-        {MW_CL_EXIT_REASON, "Graviditet", "parental_leave"},
-        {MW_CL_EXIT_REASON, "Død", "death"},
-        {MW_CL_EXIT_REASON, "Fleksjob", "flexjob"},
-        {MW_CL_EXIT_REASON, "Flytning til anden kommune", "moved"},
-        {MW_CL_EXIT_REASON, "Efterløn/folkepension", "retirement"},
-        {MW_CL_EXIT_REASON, "Ordinær uddannelse", "ordinary_education"},
-        {MW_CL_EXIT_REASON, "Ordinært job", "ordinary_job"},
-        {MW_CL_EXIT_REASON,
-         "Sagsbehandleren har vurderet, at borgeren ikke længere skal "
-         "medvirke i projektet",
-         "caseworker_assessed"},
-        {MW_CL_GENDER, "K", "female"},
-        {MW_CL_GENDER, "M", "male"},
-        {MW_CL_BENEFIT, "Anden ydelse", "other"},
-        {MW_CL_BENEFIT, "Øvrige ydelser", "other"},
-        {MW_CL_BENEFIT, "Ressourceforløb", "ressourceforloeb"},
-        {MW_CL_CHANNEL, "Mail", "email"},
-        {MW_CL_CHANNEL, "Personligt", "personal"},
-        {MW_CL_INTERVENTION_CATEGORY, "Virksomhedsrettet", "company"},
-        {MW_CL_INTERVENTION_CATEGORY, "Mentor", "mentor"},
-        {MW_CL_INTERVENTION_CATEGORY, "Sundhed", "health"},
-        {MW_CL_INTERVENTION_CATEGORY, "Uddannelse", "education"},
+    {MW_CL_EXIT_REASON, "Graviditet", "parental_leave"},
+    {MW_CL_EXIT_REASON, "Død", "death"},
+    {MW_CL_EXIT_REASON, "Fleksjob", "flexjob"},
+    {MW_CL_EXIT_REASON, "Flytning til anden kommune", "moved"},
+    {MW_CL_EXIT_REASON, "Efterløn/folkepension", "retirement"},
+    {MW_CL_EXIT_REASON, "Ordinær uddannelse", "ordinary_education"},
+    {MW_CL_EXIT_REASON, "Ordinært job", "ordinary_job"},
+    {MW_CL_EXIT_REASON,
+     "Sagsbehandleren har vurderet, at borgeren ikke længere skal "
+     "medvirke i projektet",
+     "caseworker_assessed"},
+    {MW_CL_GENDER, "K", "female"},
+    {MW_CL_GENDER, "M", "male"},
+    {MW_CL_BENEFIT, "Anden ydelse", "other"},
+    {MW_CL_BENEFIT, "Øvrige ydelser", "other"},
+    {MW_CL_BENEFIT, "Ressourceforløb", "ressourceforloeb"},
+    {MW_CL_CHANNEL, "Mail", "email"},
+    {MW_CL_CHANNEL, "Personligt", "personal"},
+    {MW_CL_INTERVENTION_CATEGORY, "Virksomhedsrettet", "company"},
+    {MW_CL_INTERVENTION_CATEGORY, "Mentor", "mentor"},
+    {MW_CL_INTERVENTION_CATEGORY, "Sundhed", "health"},
+    {MW_CL_INTERVENTION_CATEGORY, "Uddannelse", "education"},
 };
 
 const char *
@@ -254,8 +249,7 @@ mw_codes_match(enum mw_codelist list, const char *text)
                         return c;
         }
         for (i = 0; i < N(aliases); i++)
-                if (aliases[i].list == list &&
-                    fold_eq(folded, aliases[i].text))
+                if (aliases[i].list == list && fold_eq(folded, aliases[i].text))
                         return mw_codes_find(list, aliases[i].code);
         return NULL;
 }

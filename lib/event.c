@@ -5,9 +5,9 @@
 #include "midway/event.h"
 
 static const char *const kind_names[MW_KIND_COUNT] = {
-        "visitation", "contact", "intervention", "exit", "profile_change"};
+    "visitation", "contact", "intervention", "exit", "profile_change"};
 static const char *const kind_records[MW_KIND_COUNT] = {
-        "Visitation", "Contact", "Intervention", "Exit", "ProfileChange"};
+    "Visitation", "Contact", "Intervention", "Exit", "ProfileChange"};
 static const char *const action_names[] = {"new", "correction", "retraction"};
 
 void
@@ -169,14 +169,12 @@ mw_event_payload_json(const struct mw_event *ev, struct mw_buf *out)
                         return err;
                 break;
         case MW_KIND_PROFILE:
-                if ((err = json_opt_str(out, "benefit_type",
-                                        pc->benefit_type)))
+                if ((err = json_opt_str(out, "benefit_type", pc->benefit_type)))
                         return err;
                 if (pc->has_areas)
                         err = json_areas(out, pc->n_areas, pc->areas);
                 else
-                        err = mw_buf_append(out, ",\"problem_areas\":null",
-                                            21);
+                        err = mw_buf_append(out, ",\"problem_areas\":null", 21);
                 if (err)
                         return err;
                 break;
@@ -204,9 +202,9 @@ mw_event_json(const struct mw_event *ev, struct mw_buf *out)
                                   (long long)ev->registered_at)) ||
             (err = json_str(out, "producer_id", ev->producer_id)) ||
             (err = json_str(out, "action",
-                            mw_action_name(ev->action) ? mw_action_name(
-                                                                 ev->action)
-                                                       : "?")) ||
+                            mw_action_name(ev->action)
+                                ? mw_action_name(ev->action)
+                                : "?")) ||
             (err = json_opt_str(out, "supersedes", ev->supersedes)) ||
             (err = json_str(out, "kind",
                             mw_kind_name(ev->kind) ? mw_kind_name(ev->kind)

@@ -11,12 +11,11 @@
 #define MW_MIGRATE_LOCK 0x6d696477 /* "midw" */
 
 PGconn *
-mw_pg_connect(const char *conninfo, const char *application_name,
-              char *errstr, size_t errstr_size)
+mw_pg_connect(const char *conninfo, const char *application_name, char *errstr,
+              size_t errstr_size)
 {
         const char *keys[] = {"dbname", "application_name", NULL};
-        const char *vals[] = {conninfo ? conninfo : "", application_name,
-                              NULL};
+        const char *vals[] = {conninfo ? conninfo : "", application_name, NULL};
         PGconn *pg;
 
         /* expand_dbname=1: the conninfo string may hold every parameter;
@@ -29,8 +28,7 @@ mw_pg_connect(const char *conninfo, const char *application_name,
         }
         if (PQstatus(pg) != CONNECTION_OK) {
                 mw_errf(errstr, errstr_size, MW_ERR_DB,
-                        "PostgreSQL connection failed: %s",
-                        PQerrorMessage(pg));
+                        "PostgreSQL connection failed: %s", PQerrorMessage(pg));
                 PQfinish(pg);
                 return NULL;
         }
@@ -90,9 +88,8 @@ is_applied(PGconn *pg, const char *name)
         PGresult *res;
         int yes;
 
-        res = PQexecParams(pg,
-                           "SELECT 1 FROM schema_migration WHERE name = $1", 1,
-                           NULL, vals, NULL, NULL, 0);
+        res = PQexecParams(pg, "SELECT 1 FROM schema_migration WHERE name = $1",
+                           1, NULL, vals, NULL, NULL, 0);
         yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
         PQclear(res);
         return yes;
@@ -124,16 +121,16 @@ sync_reference(PGconn *pg, char *errstr, size_t errstr_size)
                 vals[4] = p->expected_2015_07_01 < 0 ? NULL : exp1;
                 vals[5] = p->expected_total < 0 ? NULL : exp2;
                 err = exec_params(
-                        pg,
-                        "INSERT INTO project VALUES ($1, $2, $3, $4, $5, $6) "
-                        "ON CONFLICT (project_id) DO UPDATE SET "
-                        "name = EXCLUDED.name, slug = EXCLUDED.slug, "
-                        "target_group = EXCLUDED.target_group, "
-                        "expected_target_2015_07_01 = "
-                        "EXCLUDED.expected_target_2015_07_01, "
-                        "expected_target_total = "
-                        "EXCLUDED.expected_target_total",
-                        6, vals, errstr, errstr_size);
+                    pg,
+                    "INSERT INTO project VALUES ($1, $2, $3, $4, $5, $6) "
+                    "ON CONFLICT (project_id) DO UPDATE SET "
+                    "name = EXCLUDED.name, slug = EXCLUDED.slug, "
+                    "target_group = EXCLUDED.target_group, "
+                    "expected_target_2015_07_01 = "
+                    "EXCLUDED.expected_target_2015_07_01, "
+                    "expected_target_total = "
+                    "EXCLUDED.expected_target_total",
+                    6, vals, errstr, errstr_size);
                 if (err)
                         return err;
                 for (m = 0; m < p->n_muni; m++) {
@@ -141,15 +138,14 @@ sync_reference(PGconn *pg, char *errstr, size_t errstr_size)
                         vals[0] = muni;
                         vals[1] = id;
                         vals[2] = p->muni_name[m];
-                        err = exec_params(
-                                pg,
-                                "INSERT INTO project_municipality "
-                                "VALUES ($1, $2, $3) ON CONFLICT "
-                                "(municipality_code) DO UPDATE SET "
-                                "project_id = EXCLUDED.project_id, "
-                                "municipality_name = "
-                                "EXCLUDED.municipality_name",
-                                3, vals, errstr, errstr_size);
+                        err = exec_params(pg,
+                                          "INSERT INTO project_municipality "
+                                          "VALUES ($1, $2, $3) ON CONFLICT "
+                                          "(municipality_code) DO UPDATE SET "
+                                          "project_id = EXCLUDED.project_id, "
+                                          "municipality_name = "
+                                          "EXCLUDED.municipality_name",
+                                          3, vals, errstr, errstr_size);
                         if (err)
                                 return err;
                 }
@@ -165,14 +161,14 @@ sync_reference(PGconn *pg, char *errstr, size_t errstr_size)
                         vals[4] = codes[c].label_en;
                         vals[5] = codes[c].group;
                         err = exec_params(
-                                pg,
-                                "INSERT INTO code VALUES ($1, $2, $3, $4, "
-                                "$5, $6) ON CONFLICT (list, code) DO UPDATE "
-                                "SET position = EXCLUDED.position, "
-                                "label_da = EXCLUDED.label_da, "
-                                "label_en = EXCLUDED.label_en, "
-                                "grp = EXCLUDED.grp",
-                                6, vals, errstr, errstr_size);
+                            pg,
+                            "INSERT INTO code VALUES ($1, $2, $3, $4, "
+                            "$5, $6) ON CONFLICT (list, code) DO UPDATE "
+                            "SET position = EXCLUDED.position, "
+                            "label_da = EXCLUDED.label_da, "
+                            "label_en = EXCLUDED.label_en, "
+                            "grp = EXCLUDED.grp",
+                            6, vals, errstr, errstr_size);
                         if (err)
                                 return err;
                 }

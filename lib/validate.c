@@ -23,8 +23,8 @@ is_hex_ref(const char *s)
 }
 
 static mw_err_t
-check_code(enum mw_codelist list, const char *code, int optional,
-           char *errstr, size_t errstr_size)
+check_code(enum mw_codelist list, const char *code, int optional, char *errstr,
+           size_t errstr_size)
 {
         if (optional && code[0] == '\0')
                 return MW_OK;
@@ -46,8 +46,7 @@ check_areas(int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
 
         if (n < 0 || n > MW_MAX_AREAS)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "%d problem areas, at most %d", n,
-                               MW_MAX_AREAS);
+                               "%d problem areas, at most %d", n, MW_MAX_AREAS);
         for (i = 0; i < n; i++) {
                 err = check_code(MW_CL_PROBLEM_AREA, areas[i], 0, errstr,
                                  errstr_size);
@@ -55,10 +54,9 @@ check_areas(int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
                         return err;
                 for (j = 0; j < i; j++)
                         if (strcmp(areas[i], areas[j]) == 0)
-                                return mw_errf(errstr, errstr_size,
-                                               MW_ERR_INVALID,
-                                               "problem area '%s' given twice",
-                                               areas[i]);
+                                return mw_errf(
+                                    errstr, errstr_size, MW_ERR_INVALID,
+                                    "problem area '%s' given twice", areas[i]);
         }
         return MW_OK;
 }
@@ -75,8 +73,8 @@ check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
         case MW_KIND_VISITATION:
                 if ((err = check_code(MW_CL_TARGET_GROUP, v->target_group, 0,
                                       errstr, errstr_size)) ||
-                    (err = check_code(MW_CL_BENEFIT, v->benefit_type, 0,
-                                      errstr, errstr_size)) ||
+                    (err = check_code(MW_CL_BENEFIT, v->benefit_type, 0, errstr,
+                                      errstr_size)) ||
                     (err = check_code(MW_CL_GENDER, v->gender, 0, errstr,
                                       errstr_size)) ||
                     (err = check_code(MW_CL_AGE_BAND, v->age_band, 0, errstr,
@@ -93,9 +91,8 @@ check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
                 if (iv->intervention_ref[0] == '\0')
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "intervention without a reference");
-                if ((err = check_code(MW_CL_INTERVENTION_CATEGORY,
-                                      iv->category, 0, errstr,
-                                      errstr_size)) ||
+                if ((err = check_code(MW_CL_INTERVENTION_CATEGORY, iv->category,
+                                      0, errstr, errstr_size)) ||
                     (err = check_code(MW_CL_INTERVENTION_STATUS, iv->status, 0,
                                       errstr, errstr_size)))
                         return err;

@@ -83,8 +83,8 @@ struct ctx {
 static void
 row(struct ctx *c, const char *kind, int32_t date, const char *benefit,
     const char *areas, const char *channel, const char *place,
-    const char *intref, const char *category, const char *status,
-    int32_t start, const char *reason)
+    const char *intref, const char *category, const char *status, int32_t start,
+    const char *reason)
 {
         char d[16], reg[16], s[16] = "";
         int32_t regday = date + below(&c->r, 15);
@@ -105,14 +105,18 @@ static void
 citizen(struct ctx *c, int idx)
 {
         static const char *const benefits[] = {
-                "ressourceforloeb", "kontanthjaelp", "uddannelseshjaelp",
-                "other", "not_stated"};
+            "ressourceforloeb", "kontanthjaelp", "uddannelseshjaelp", "other",
+            "not_stated"};
         static const int adult_w[] = {43, 52, 3, 1, 1};
         static const int youth_w[] = {40, 3, 55, 1, 1};
-        static const char *const areas[] = {
-                "psychological", "physical", "social",
-                "psychological,physical", "psychological,social",
-                "physical,social", "psychological,physical,social", ""};
+        static const char *const areas[] = {"psychological",
+                                            "physical",
+                                            "social",
+                                            "psychological,physical",
+                                            "psychological,social",
+                                            "physical,social",
+                                            "psychological,physical,social",
+                                            ""};
         static const int areas_w[] = {31, 21, 5, 16, 14, 3, 4, 6};
         static const char *const channels[] = {"personal", "phone", "sms",
                                                "email"};
@@ -120,19 +124,25 @@ citizen(struct ctx *c, int idx)
         static const char *const places[] = {"office", "home", "walk",
                                              "provider", ""};
         static const int place_w[] = {50, 15, 5, 10, 20};
-        static const char *const reasons[] = {
-                "caseworker_assessed", "flexjob", "moved", "citizen_left",
-                "ordinary_job", "ordinary_education", "disability_pension",
-                "parental_leave", "rehabilitation", "prison", "retirement",
-                "death"};
-        static const int reason_w[] = {41, 32, 24, 22, 21, 18, 11, 5, 3, 2,
-                                       1, 1};
+        static const char *const reasons[] = {"caseworker_assessed",
+                                              "flexjob",
+                                              "moved",
+                                              "citizen_left",
+                                              "ordinary_job",
+                                              "ordinary_education",
+                                              "disability_pension",
+                                              "parental_leave",
+                                              "rehabilitation",
+                                              "prison",
+                                              "retirement",
+                                              "death"};
+        static const int reason_w[] = {41, 32, 24, 22, 21, 18,
+                                       11, 5,  3,  2,  1,  1};
         static const struct {
                 const char *category;
                 int percent;
-        } interventions[] = {{"mentor", 49}, {"company", 20}, {"health", 30},
-                             {"social", 20}, {"education", 10},
-                             {"other", 25}};
+        } interventions[] = {{"mentor", 49}, {"company", 20},   {"health", 30},
+                             {"social", 20}, {"education", 10}, {"other", 25}};
         int youth = strcmp(c->p->target_group, "youth") == 0;
         int age = youth ? 18 + below(&c->r, 12) : 25 + below(&c->r, 40);
         int32_t visit, exit_day = MW_DATE_NONE, end, day, start;
@@ -205,7 +215,7 @@ int
 main(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
         struct ctx c;
         char errstr[256], *end;
         const char *project = NULL;

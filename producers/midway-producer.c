@@ -70,12 +70,12 @@ enum col {
 };
 
 static const char *const col_names[C_COUNT] = {
-        "cpr",          "kommunekode",  "haendelse",      "dato",
-        "registreret",  "maalgruppe",   "ydelse",         "koen",
-        "aldersgruppe", "problemomraader", "kontaktform", "sted",
-        "indsats_id",   "indsatstype",  "status",         "startdato",
-        "slutdato",     "afgangsaarsag", "handling",      "erstatter",
-        "kilde_id"};
+    "cpr",          "kommunekode",     "haendelse",   "dato",
+    "registreret",  "maalgruppe",      "ydelse",      "koen",
+    "aldersgruppe", "problemomraader", "kontaktform", "sted",
+    "indsats_id",   "indsatstype",     "status",      "startdato",
+    "slutdato",     "afgangsaarsag",   "handling",    "erstatter",
+    "kilde_id"};
 
 struct producer {
         struct mw_conf conf;
@@ -295,8 +295,8 @@ areas(const char *text, int *n, char out[][MW_CODE_MAX + 1], char *errstr,
                                 "more than %d problem areas", MW_MAX_AREAS);
                         return -1;
                 }
-                if (code(MW_CL_PROBLEM_AREA, codetext, out[*n],
-                         "problem area", errstr, errstr_size))
+                if (code(MW_CL_PROBLEM_AREA, codetext, out[*n], "problem area",
+                         errstr, errstr_size))
                         return -1;
                 (*n)++;
         }
@@ -428,8 +428,8 @@ age_at(const char cpr[MW_CPR_LEN], int32_t date)
 /* Builds the event of one row. The CPR is copied only into a local
  * buffer and wiped before returning. */
 static int
-build_event(struct producer *p, const struct row_ctx *rc, char **f,
-            size_t n, struct mw_event *ev, char *errstr, size_t errstr_size)
+build_event(struct producer *p, const struct row_ctx *rc, char **f, size_t n,
+            struct mw_event *ev, char *errstr, size_t errstr_size)
 {
         char cpr[MW_CPR_LEN + 1], why[160], idname[4096];
         const char *s;
@@ -499,8 +499,7 @@ build_event(struct producer *p, const struct row_ctx *rc, char **f,
                 s = field(rc, f, n, C_GENDER);
                 if (code(MW_CL_GENDER,
                          s[0] ? s
-                              : (mw_cpr_gender(cpr) == 'f' ? "female"
-                                                           : "male"),
+                              : (mw_cpr_gender(cpr) == 'f' ? "female" : "male"),
                          v->gender, "koen", errstr, errstr_size))
                         goto out;
                 age = age_at(cpr, ev->event_date);
@@ -512,8 +511,8 @@ build_event(struct producer *p, const struct row_ctx *rc, char **f,
                         goto out;
                 }
                 s = field(rc, f, n, C_AGE);
-                if (code(MW_CL_AGE_BAND, s[0] ? s : age_band(age),
-                         v->age_band, "aldersgruppe", errstr, errstr_size) ||
+                if (code(MW_CL_AGE_BAND, s[0] ? s : age_band(age), v->age_band,
+                         "aldersgruppe", errstr, errstr_size) ||
                     areas(field(rc, f, n, C_AREAS), &v->n_areas, v->areas,
                           errstr, errstr_size))
                         goto out;
@@ -532,8 +531,7 @@ build_event(struct producer *p, const struct row_ctx *rc, char **f,
         case MW_KIND_INTERVENTION: {
                 struct mw_intervention *iv = &ev->u.intervention;
 
-                if (set_str(iv->intervention_ref,
-                            sizeof(iv->intervention_ref),
+                if (set_str(iv->intervention_ref, sizeof(iv->intervention_ref),
                             field(rc, f, n, C_INTREF))) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "indsats_id is longer than %d characters",
@@ -547,8 +545,8 @@ build_event(struct producer *p, const struct row_ctx *rc, char **f,
                          iv->status, "status", errstr, errstr_size) ||
                     opt_date(field(rc, f, n, C_START), &iv->start_date,
                              "startdato", errstr, errstr_size) ||
-                    opt_date(field(rc, f, n, C_END), &iv->end_date,
-                             "slutdato", errstr, errstr_size))
+                    opt_date(field(rc, f, n, C_END), &iv->end_date, "slutdato",
+                             errstr, errstr_size))
                         goto out;
                 break;
         }
@@ -577,17 +575,16 @@ build_event(struct producer *p, const struct row_ctx *rc, char **f,
         }
         }
         mw_pseudo_ref(p->ps, cpr, ev->citizen_ref);
-        snprintf(ev->key_id, sizeof(ev->key_id), "%s",
-                 mw_pseudo_key_id(p->ps));
+        snprintf(ev->key_id, sizeof(ev->key_id), "%s", mw_pseudo_key_id(p->ps));
         snprintf(ev->producer_id, sizeof(ev->producer_id), "%s",
                  p->producer_id);
         /* The id names the pseudonymised row: project, citizen reference
          * and every other column in canonical order. */
-        o = (size_t)snprintf(idname, sizeof(idname), "%d\x1f%s",
-                             ev->project_id, ev->citizen_ref);
+        o = (size_t)snprintf(idname, sizeof(idname), "%d\x1f%s", ev->project_id,
+                             ev->citizen_ref);
         for (c = C_MUNI; c < C_COUNT && o < sizeof(idname); c++)
-                o += (size_t)snprintf(idname + o, sizeof(idname) - o,
-                                      "\x1f%s", field(rc, f, n, (enum col)c));
+                o += (size_t)snprintf(idname + o, sizeof(idname) - o, "\x1f%s",
+                                      field(rc, f, n, (enum col)c));
         if (o >= sizeof(idname)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID, "row too long");
                 goto out;
@@ -613,8 +610,7 @@ reject(struct producer *p, const struct row_ctx *rc, const char *raw,
         /* Belt and braces: no message built above quotes a CPR, but the
          * reason may quote a code field a clerk typed a CPR into. */
         mw_cpr_mask(reason, masked_reason, sizeof(masked_reason));
-        mw_log_warn("%s:%ld: rejected: %s", rc->file, rc->line,
-                    masked_reason);
+        mw_log_warn("%s:%ld: rejected: %s", rc->file, rc->line, masked_reason);
         if (p->rejects) {
                 mw_cpr_mask(raw, masked_row, sizeof(masked_row));
                 fprintf(p->rejects, "%s;%ld;%s;%s\n", rc->file, rc->line,
@@ -684,12 +680,11 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
         }
         for (;;) {
                 err = rd_kafka_producev(
-                        p->rk, RD_KAFKA_V_TOPIC(p->topic),
-                        RD_KAFKA_V_KEY(ev->citizen_ref, MW_REF_STRLEN),
-                        RD_KAFKA_V_VALUE(p->out.data, p->out.len),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_OPAQUE((void *)(intptr_t)line),
-                        RD_KAFKA_V_END);
+                    p->rk, RD_KAFKA_V_TOPIC(p->topic),
+                    RD_KAFKA_V_KEY(ev->citizen_ref, MW_REF_STRLEN),
+                    RD_KAFKA_V_VALUE(p->out.data, p->out.len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_OPAQUE((void *)(intptr_t)line), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 rd_kafka_poll(p->rk, 100);
@@ -732,8 +727,8 @@ process_file(struct producer *p, const char *path)
         while (run && (got = getline(&line, &cap, fp)) != -1) {
                 rc.line++;
                 len = (size_t)got;
-                while (len > 0 && (line[len - 1] == '\n' ||
-                                   line[len - 1] == '\r'))
+                while (len > 0 &&
+                       (line[len - 1] == '\n' || line[len - 1] == '\r'))
                         line[--len] = '\0';
                 if (rc.line == 1)
                         mw_csv_strip_bom(line, &len);
@@ -799,15 +794,13 @@ setup_kafka(struct producer *p)
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
         size_t i;
 
-        if (rd_kafka_conf_set(kc, "bootstrap.servers", p->conf.brokers,
-                              errstr, sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "client.id", PROG, errstr,
+        if (rd_kafka_conf_set(kc, "bootstrap.servers", p->conf.brokers, errstr,
                               sizeof(errstr)) ||
+            rd_kafka_conf_set(kc, "client.id", PROG, errstr, sizeof(errstr)) ||
             rd_kafka_conf_set(kc, "enable.idempotence", "true", errstr,
                               sizeof(errstr)) ||
             rd_kafka_conf_set(kc, "acks", "all", errstr, sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "linger.ms", "20", errstr,
-                              sizeof(errstr)))
+            rd_kafka_conf_set(kc, "linger.ms", "20", errstr, sizeof(errstr)))
                 goto fail;
         for (i = 0; i < p->conf.n_kafka; i++)
                 if (rd_kafka_conf_set(kc, p->conf.kafka_key[i],
@@ -869,8 +862,7 @@ setup(struct producer *p, const char *project, const char *keyfile)
         if (err)
                 goto fail;
         mw_log_info("topic=%s project=%d schema id %d, key id %s", p->topic,
-                    p->project->id, (int)p->schema_id,
-                    mw_pseudo_key_id(p->ps));
+                    p->project->id, (int)p->schema_id, mw_pseudo_key_id(p->ps));
         return setup_kafka(p);
 fail:
         mw_log_error("%s", errstr);
@@ -892,10 +884,10 @@ int
 main(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"rejects", required_argument, NULL, 'R'},
-                {"dry-run", no_argument, NULL, 'n'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0}};
+            {"rejects", required_argument, NULL, 'R'},
+            {"dry-run", no_argument, NULL, 'n'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
         struct producer p;
         char errstr[512], key[256];
         const char *project = NULL, *keyfile = NULL, *rejects = NULL, *eq;
@@ -907,8 +899,8 @@ main(int argc, char **argv)
         if (mw_conf_init(&p.conf) ||
             mw_conf_load_env(&p.conf, errstr, sizeof(errstr)))
                 goto usage_error;
-        while ((opt = getopt_long(argc, argv, "p:k:b:r:c:X:o:R:nvqh",
-                                  longopts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "p:k:b:r:c:X:o:R:nvqh", longopts,
+                                  NULL)) != -1) {
                 switch (opt) {
                 case 'p':
                         project = optarg;
@@ -931,10 +923,9 @@ main(int argc, char **argv)
                 case 'X':
                         eq = strchr(optarg, '=');
                         if (!eq) {
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "-X %s: expected KEY=VALUE",
-                                              optarg);
+                                err = mw_errf(
+                                    errstr, sizeof(errstr), MW_ERR_INVALID,
+                                    "-X %s: expected KEY=VALUE", optarg);
                                 break;
                         }
                         snprintf(key, sizeof(key), "kafka.%.*s",

@@ -17,13 +17,16 @@ struct mw_buf {
         size_t cap;
 };
 
-#define MW_BUF_INIT {NULL, 0, 0}
+#define MW_BUF_INIT                                                            \
+        {                                                                      \
+                NULL, 0, 0                                                     \
+        }
 
 /* Ensures room for extra more bytes (+1 for the terminator). */
 mw_err_t mw_buf_reserve(struct mw_buf *buf, size_t extra);
 mw_err_t mw_buf_append(struct mw_buf *buf, const void *data, size_t len);
 mw_err_t mw_buf_appendf(struct mw_buf *buf, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 mw_err_t mw_buf_append_json_str(struct mw_buf *buf, const char *s);
 /* Sets len to 0 and keeps the allocation. */

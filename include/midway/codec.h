@@ -56,7 +56,7 @@ int mw_codec_has_schema(const struct mw_codec *codec, int32_t id);
  * oversized strings, more problem areas than MW_MAX_AREAS, unknown payload
  * branch); MW_ERR_TOOBIG if the allocation cap was hit. */
 mw_err_t mw_codec_decode(struct mw_codec *codec, const void *msg, size_t len,
-                         struct mw_event *ev, int32_t *schema_id,
-                         char *errstr, size_t errstr_size);
+                         struct mw_event *ev, int32_t *schema_id, char *errstr,
+                         size_t errstr_size);
 
 #endif

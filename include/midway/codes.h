@@ -27,8 +27,8 @@ struct mw_code {
         const char *code;     /* stable ASCII identifier on the wire */
         const char *label_da; /* as the registration tool prints it */
         const char *label_en;
-        const char *group;    /* exit reasons: job|flexjob|education|other;
-                                 NULL elsewhere */
+        const char *group; /* exit reasons: job|flexjob|education|other;
+                              NULL elsewhere */
 };
 
 /* Name of the list, e.g. "exit_reason". */

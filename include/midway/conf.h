@@ -57,23 +57,22 @@ void mw_conf_release(struct mw_conf *conf);
 
 /* Sets one property by name ("kafka.<x>" → passthrough). Unknown names and
  * out-of-range or non-numeric integers are MW_ERR_INVALID. */
-mw_err_t mw_conf_set(struct mw_conf *conf, const char *name,
-                     const char *value, char *errstr, size_t errstr_size);
+mw_err_t mw_conf_set(struct mw_conf *conf, const char *name, const char *value,
+                     char *errstr, size_t errstr_size);
 /* "name=value" form, as in a config file line; same rules as
  * mw_conf_set(). Programs implement -X k=v as mw_conf_set("kafka.k", v). */
 mw_err_t mw_conf_set_kv(struct mw_conf *conf, const char *kv, char *errstr,
                         size_t errstr_size);
 /* Errors name "path:line". */
-mw_err_t mw_conf_load_file(struct mw_conf *conf, const char *path,
-                           char *errstr, size_t errstr_size);
+mw_err_t mw_conf_load_file(struct mw_conf *conf, const char *path, char *errstr,
+                           size_t errstr_size);
 mw_err_t mw_conf_load_env(struct mw_conf *conf, char *errstr,
                           size_t errstr_size);
 
 /* Name of a project's topic: "<prefix>.registrations.<slug>". */
-mw_err_t mw_conf_topic(const struct mw_conf *conf, const char *slug,
-                       char *out, size_t out_size);
+mw_err_t mw_conf_topic(const struct mw_conf *conf, const char *slug, char *out,
+                       size_t out_size);
 /* The dead-letter topic name. */
-const char *mw_conf_dlq(const struct mw_conf *conf, char *out,
-                        size_t out_size);
+const char *mw_conf_dlq(const struct mw_conf *conf, char *out, size_t out_size);
 
 #endif

@@ -16,8 +16,7 @@
  * more than max fields; the message names the 1-based column.
  * line[len] must be writable (normally the string's terminating NUL). */
 mw_err_t mw_csv_split(char *line, size_t len, char sep, char **fields,
-                      size_t max, size_t *n, char *errstr,
-                      size_t errstr_size);
+                      size_t max, size_t *n, char *errstr, size_t errstr_size);
 
 /* Strips a UTF-8 byte-order mark from the start of s, in place;
  * returns 1 if there was one. */

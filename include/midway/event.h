@@ -14,13 +14,13 @@
 #include "midway/buf.h"
 #include "midway/err.h"
 
-#define MW_UUID_STRLEN   36 /* 8-4-4-4-12 */
-#define MW_REF_STRLEN    64 /* hex HMAC-SHA256 */
-#define MW_KEYID_MAX     32
-#define MW_PRODUCER_MAX  64
-#define MW_CODE_MAX      32 /* longest code of any code list, + margin */
-#define MW_INTREF_MAX    64
-#define MW_MAX_AREAS     3  /* psychological, physical, social */
+#define MW_UUID_STRLEN  36 /* 8-4-4-4-12 */
+#define MW_REF_STRLEN   64 /* hex HMAC-SHA256 */
+#define MW_KEYID_MAX    32
+#define MW_PRODUCER_MAX 64
+#define MW_CODE_MAX     32 /* longest code of any code list, + margin */
+#define MW_INTREF_MAX   64
+#define MW_MAX_AREAS    3 /* psychological, physical, social */
 
 enum mw_kind {
         MW_KIND_VISITATION = 0,

@@ -26,11 +26,10 @@ int mw_log_enabled(enum mw_log_level level);
 
 /* Standard sink for programs: "<ISO time> <prog> <LEVEL> <line>\n" on
  * stderr. opaque is the program name (const char *). */
-void mw_log_stderr_cb(enum mw_log_level level, const char *line,
-                      void *opaque);
+void mw_log_stderr_cb(enum mw_log_level level, const char *line, void *opaque);
 
 void mw_log_write(enum mw_log_level level, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define mw_log_error(...) mw_log_write(MW_LOG_ERROR, __VA_ARGS__)
 #define mw_log_warn(...)  mw_log_write(MW_LOG_WARN, __VA_ARGS__)

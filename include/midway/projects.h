@@ -12,10 +12,10 @@
 #define MW_PROJECT_MAX_MUNI 2
 
 struct mw_project {
-        int id;                /* 1..30, the report's printed order */
-        char name[64];         /* as the report writes it (UTF-8) */
-        char slug[40];         /* ASCII, used in topic names */
-        char target_group[8];  /* youth | adult */
+        int id;               /* 1..30, the report's printed order */
+        char name[64];        /* as the report writes it (UTF-8) */
+        char slug[40];        /* ASCII, used in topic names */
+        char target_group[8]; /* youth | adult */
         int n_muni;
         int muni[MW_PROJECT_MAX_MUNI];
         char muni_name[MW_PROJECT_MAX_MUNI][64];
