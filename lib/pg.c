@@ -4,11 +4,22 @@
 
 #include "embedded.h"
 #include "midway/codes.h"
+#include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
 
 /* Arbitrary constant: the advisory lock midway's migrators share. */
 #define MW_MIGRATE_LOCK 0x6d696477 /* "midw" */
+
+/* Server notices ("relation already exists, skipping") go to the debug
+ * log, not straight to stderr. */
+static void
+on_notice(void *arg, const char *message)
+{
+        (void)arg;
+        mw_log_debug("PostgreSQL: %.*s", (int)strcspn(message, "\n"),
+                     message);
+}
 
 PGconn *
 mw_pg_connect(const char *conninfo, const char *application_name, char *errstr,
@@ -32,6 +43,7 @@ mw_pg_connect(const char *conninfo, const char *application_name, char *errstr,
                 PQfinish(pg);
                 return NULL;
         }
+        PQsetNoticeProcessor(pg, on_notice, NULL);
         return pg;
 }
 
