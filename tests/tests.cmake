@@ -18,6 +18,10 @@ endforeach()
 # linked with a small driver that replays tests/fuzz/corpus/<name>/ so every
 # build keeps the corpus (including past crashers) as a regression test.
 file(GLOB MW_FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
+if(MW_FUZZ)
+  # coverage feedback from the library code the targets exercise
+  target_compile_options(midway PRIVATE -fsanitize=fuzzer-no-link)
+endif()
 foreach(src ${MW_FUZZ_TARGETS})
   get_filename_component(name ${src} NAME_WE)
   string(REGEX REPLACE "^fuzz_" "" short ${name})
@@ -31,6 +35,7 @@ foreach(src ${MW_FUZZ_TARGETS})
              COMMAND ${name} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${short})
     set_tests_properties(fuzz.${short} PROPERTIES LABELS fuzz)
   endif()
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/lib)
   target_link_libraries(${name} PRIVATE midway)
 endforeach()
 
