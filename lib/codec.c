@@ -197,12 +197,21 @@ schema_can_be_empty(avro_schema_t s, int depth)
         }
 }
 
+/* State of schema_check_bounded(). */
+struct bound_check {
+        avro_schema_t path[SCHEMA_MAX_DEPTH]; /* types on the way down */
+        avro_schema_t done[64];               /* records checked completely */
+        int n_done;
+};
+
 /* Refuses what could make decoding unbounded: recursive types (the data
  * could nest as deep as it is long), nesting deeper than SCHEMA_MAX_DEPTH
  * and arrays whose items encode to zero bytes (a 2-byte body could then
- * announce 2^62 items). path holds the records on the way to s. */
+ * announce 2^62 items). A record reached again through a link is checked
+ * once: if its subtree had a way back to one of its ancestors, the first
+ * check would have found that record on its own path. */
 static mw_err_t
-schema_check_bounded(avro_schema_t s, avro_schema_t *path, int depth,
+schema_check_bounded(struct bound_check *bc, avro_schema_t s, int depth,
                      char *errstr, size_t errstr_size)
 {
         avro_schema_t t;
@@ -214,26 +223,34 @@ schema_check_bounded(avro_schema_t s, avro_schema_t *path, int depth,
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "schema nests deeper than %d levels",
                                SCHEMA_MAX_DEPTH);
+        bc->path[depth] = s;
         switch (avro_typeof(s)) {
         case AVRO_LINK:
                 t = avro_schema_link_target(s);
                 for (j = 0; j < depth; j++) {
-                        if (path[j] == t)
+                        if (bc->path[j] == t)
                                 return mw_errf(errstr, errstr_size,
                                                MW_ERR_INVALID,
                                                "schema is recursive "
                                                "(record %.64s)",
                                                avro_schema_name(t));
                 }
-                return schema_check_bounded(t, path, depth, errstr,
+                for (j = 0; j < bc->n_done; j++) {
+                        if (bc->done[j] == t)
+                                return MW_OK;
+                }
+                return schema_check_bounded(bc, t, depth + 1, errstr,
                                             errstr_size);
         case AVRO_RECORD:
-                path[depth] = s;
                 n = avro_schema_record_size(s);
                 for (i = 0; !err && i < n && i < INT_MAX; i++)
                         err = schema_check_bounded(
+                            bc,
                             avro_schema_record_field_get_by_index(s, (int)i),
-                            path, depth + 1, errstr, errstr_size);
+                            depth + 1, errstr, errstr_size);
+                if (!err &&
+                    bc->n_done < (int)(sizeof(bc->done) / sizeof(bc->done[0])))
+                        bc->done[bc->n_done++] = s;
                 return err;
         case AVRO_ARRAY:
                 t = avro_schema_array_items(s);
@@ -241,17 +258,17 @@ schema_check_bounded(avro_schema_t s, avro_schema_t *path, int depth,
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "schema has an array of items that "
                                        "encode to zero bytes");
-                return schema_check_bounded(t, path, depth + 1, errstr,
+                return schema_check_bounded(bc, t, depth + 1, errstr,
                                             errstr_size);
         case AVRO_MAP:
-                return schema_check_bounded(avro_schema_map_values(s), path,
+                return schema_check_bounded(bc, avro_schema_map_values(s),
                                             depth + 1, errstr, errstr_size);
         case AVRO_UNION:
                 n = avro_schema_union_size(s);
                 for (i = 0; !err && i < n && i < INT_MAX; i++)
                         err = schema_check_bounded(
-                            avro_schema_union_branch(s, (int)i), path,
-                            depth + 1, errstr, errstr_size);
+                            bc, avro_schema_union_branch(s, (int)i), depth + 1,
+                            errstr, errstr_size);
                 return err;
         default:
                 return MW_OK;
@@ -301,7 +318,7 @@ static const struct {
 static mw_err_t
 schema_check_writer(avro_schema_t s, char *errstr, size_t errstr_size)
 {
-        avro_schema_t path[SCHEMA_MAX_DEPTH];
+        struct bound_check bc;
         avro_schema_t f;
         size_t i;
 
@@ -325,7 +342,8 @@ schema_check_writer(avro_schema_t s, char *errstr, size_t errstr_size)
         if (!f || !is_avro_union(schema_deref(f)))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "schema lacks the payload union");
-        return schema_check_bounded(s, path, 0, errstr, errstr_size);
+        bc.n_done = 0;
+        return schema_check_bounded(&bc, s, 0, errstr, errstr_size);
 }
 
 /* ------------------------------------------------------------------ */

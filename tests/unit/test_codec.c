@@ -557,6 +557,21 @@ test_add_schema_invalid(void **state)
                                  cases[i].why);
                 assert_false(mw_codec_has_schema(fx->codec, 200 + (int32_t)i));
         }
+        /* a named type used twice (avro-c makes the second use a link)
+         * is not recursion */
+        {
+                static const char reuse[] =
+                    "{\"type\":\"record\",\"name\":\"R\",\"fields\":"
+                    "[" HDR_FIELDS
+                    "{\"name\":\"a\",\"type\":{\"type\":\"record\","
+                    "\"name\":\"P\",\"fields\":[{\"name\":\"x\","
+                    "\"type\":\"int\"}]}},{\"name\":\"b\",\"type\":"
+                    "[\"null\",\"P\"]}," EXIT_PAYLOAD "]}";
+
+                if (mw_codec_add_schema(fx->codec, 301, reuse, strlen(reuse),
+                                        errstr, sizeof(errstr)) != MW_OK)
+                        fail_msg("named type reuse: %s", errstr);
+        }
         /* the minimal valid schema of this family is accepted */
         assert_int_equal(
             mw_codec_add_schema(
