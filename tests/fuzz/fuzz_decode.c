@@ -1,8 +1,9 @@
 /* libFuzzer target: mw_codec_decode() on arbitrary bytes.
  *
- * The codec knows the current schema under ids 1 and 2 and an older
- * version (no supersedes, no Contact.place, a plain-int start_date) under
- * id 3, so most inputs get past the frame. Besides the sanitizers, it
+ * The codec knows the current schema under ids 1 and 2, an older version
+ * (no supersedes, no Contact.place, a plain-int start_date) under id 3
+ * and a newer one (a map, a double, bytes, an unknown branch) under id 4,
+ * so most inputs get past the frame. Besides the sanitizers, it
  * checks that a decode leaves no avro-c block behind, and that whatever
  * decodes re-encodes and decodes to the same event. */
 #include <stddef.h>
@@ -53,6 +54,37 @@ static const char older_schema[] =
     "{\"name\":\"problem_areas\",\"type\":[\"null\",{\"type\":"
     "\"array\",\"items\":\"string\"}]}]}]}]}";
 
+/* A newer version: extra header fields (one a map), an extra Visitation
+ * field and an extra payload branch. */
+static const char newer_schema[] =
+    "{\"type\":\"record\",\"name\":\"Registration\",\"fields\":["
+    "{\"name\":\"note\",\"type\":[\"null\",\"string\"]},"
+    "{\"name\":\"event_id\",\"type\":\"string\"},"
+    "{\"name\":\"project_id\",\"type\":\"int\"},"
+    "{\"name\":\"municipality_code\",\"type\":\"int\"},"
+    "{\"name\":\"citizen_ref\",\"type\":\"string\"},"
+    "{\"name\":\"key_id\",\"type\":\"string\"},"
+    "{\"name\":\"event_date\",\"type\":\"int\"},"
+    "{\"name\":\"registered_at\",\"type\":\"long\"},"
+    "{\"name\":\"producer_id\",\"type\":\"string\"},"
+    "{\"name\":\"action\",\"type\":\"string\"},"
+    "{\"name\":\"supersedes\",\"type\":[\"null\",\"string\"]},"
+    "{\"name\":\"tags\",\"type\":{\"type\":\"map\",\"values\":"
+    "\"long\"}},"
+    "{\"name\":\"payload\",\"type\":["
+    "{\"type\":\"record\",\"name\":\"Visitation\",\"fields\":["
+    "{\"name\":\"target_group\",\"type\":\"string\"},"
+    "{\"name\":\"benefit_type\",\"type\":\"string\"},"
+    "{\"name\":\"gender\",\"type\":\"string\"},"
+    "{\"name\":\"age_band\",\"type\":\"string\"},"
+    "{\"name\":\"score\",\"type\":\"double\"},"
+    "{\"name\":\"problem_areas\",\"type\":{\"type\":\"array\","
+    "\"items\":\"string\"}}]},"
+    "{\"type\":\"record\",\"name\":\"Transfer\",\"fields\":["
+    "{\"name\":\"to\",\"type\":\"bytes\"}]},"
+    "{\"type\":\"record\",\"name\":\"Exit\",\"fields\":["
+    "{\"name\":\"reason\",\"type\":\"string\"}]}]}]}";
+
 static struct mw_codec *codec; /* owned, for the whole run */
 
 static void
@@ -68,6 +100,8 @@ setup(void)
             mw_codec_add_schema(codec, 2, cur, strlen(cur), errstr,
                                 sizeof(errstr)) ||
             mw_codec_add_schema(codec, 3, older_schema, strlen(older_schema),
+                                errstr, sizeof(errstr)) ||
+            mw_codec_add_schema(codec, 4, newer_schema, strlen(newer_schema),
                                 errstr, sizeof(errstr)))
                 abort();
 }
