@@ -492,27 +492,24 @@ batch_commit(struct consumer *c)
         long events = 0, dups = 0;
         size_t i;
         int in_tx = 0;
-        mw_err_t err;
 
         if (c->batch_msgs == 0)
                 return 0;
-        if ((err = dlq_flush(c, errstr, sizeof(errstr))))
+        if (dlq_flush(c, errstr, sizeof(errstr)))
                 goto fail;
-        if ((err = mw_pg_exec(c->pg, "BEGIN", errstr, sizeof(errstr))))
+        if ((mw_pg_exec(c->pg, "BEGIN", errstr, sizeof(errstr))))
                 goto fail;
         in_tx = 1;
-        if (c->rows.len > 0 &&
-            ((err = copy_rows(c, errstr, sizeof(errstr))) ||
-             (err = insert_events(c, errstr, sizeof(errstr)))))
+        if (c->rows.len > 0 && ((copy_rows(c, errstr, sizeof(errstr))) ||
+                                (insert_events(c, errstr, sizeof(errstr)))))
                 goto fail;
-        if ((err = insert_dead(c, errstr, sizeof(errstr))))
+        if ((insert_dead(c, errstr, sizeof(errstr))))
                 goto fail;
         for (i = 0; i < c->n_parts; i++)
                 if (c->parts[i].batch_msgs > 0 &&
-                    (err = advance_offset(c, &c->parts[i], errstr,
-                                          sizeof(errstr))))
+                    (advance_offset(c, &c->parts[i], errstr, sizeof(errstr))))
                         goto fail;
-        if ((err = mw_pg_exec(c->pg, "COMMIT", errstr, sizeof(errstr))))
+        if ((mw_pg_exec(c->pg, "COMMIT", errstr, sizeof(errstr))))
                 goto fail;
         for (i = 0; i < c->n_parts; i++) {
                 struct part *p = &c->parts[i];
@@ -1089,7 +1086,7 @@ parse_args(struct consumer *c, int argc, char **argv)
             {"exit-at-end", no_argument, NULL, 'e'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        char errstr[512], key[256];
+        char errstr[512], key[256], *topic;
         const char *eq;
         int opt, verbosity = MW_LOG_INFO;
         mw_err_t err = MW_OK;
@@ -1120,7 +1117,9 @@ parse_args(struct consumer *c, int argc, char **argv)
                                 err =
                                     mw_errf(errstr, sizeof(errstr),
                                             MW_ERR_INVALID, "too many topics");
-                        else if (!(c->topics[c->n_topics++] = strdup(optarg)))
+                        else if ((topic = strdup(optarg)) != NULL)
+                                c->topics[c->n_topics++] = topic;
+                        else
                                 err = mw_errf(errstr, sizeof(errstr),
                                               MW_ERR_NOMEM, "out of memory");
                         break;
@@ -1156,7 +1155,7 @@ parse_args(struct consumer *c, int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
-                        exit(0);
+                        return 1;
                 default:
                         usage(stderr);
                         return -1;
@@ -1189,9 +1188,10 @@ main(int argc, char **argv)
                 mw_log_error("out of memory");
                 return 1;
         }
-        if (parse_args(&c, argc, argv) != 0) {
+        rc = parse_args(&c, argc, argv);
+        if (rc != 0) {
                 teardown(&c);
-                return EXIT_USAGE;
+                return rc > 0 ? 0 : EXIT_USAGE;
         }
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);

@@ -80,7 +80,10 @@ mw_buf_append_json_str(struct mw_buf *buf, const char *s)
                         esc[1] = (char)*p;
                         err = mw_buf_append(buf, esc, 2);
                 } else if (*p < 0x20) {
-                        memcpy(esc, "\\u00", 4);
+                        esc[0] = '\\';
+                        esc[1] = 'u';
+                        esc[2] = '0';
+                        esc[3] = '0';
                         esc[4] = hex[*p >> 4];
                         esc[5] = hex[*p & 0xf];
                         err = mw_buf_append(buf, esc, 6);

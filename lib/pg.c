@@ -17,8 +17,7 @@ static void
 on_notice(void *arg, const char *message)
 {
         (void)arg;
-        mw_log_debug("PostgreSQL: %.*s", (int)strcspn(message, "\n"),
-                     message);
+        mw_log_debug("PostgreSQL: %.*s", (int)strcspn(message, "\n"), message);
 }
 
 PGconn *
@@ -216,12 +215,12 @@ mw_pg_migrate(PGconn *pg, int *applied, char *errstr, size_t errstr_size)
                 vals[0] = m->name;
                 if ((err = mw_pg_exec(pg, "BEGIN", errstr, errstr_size)))
                         goto out;
-                if ((err = mw_pg_exec(pg, m->text, errstr, errstr_size)) ||
-                    (err = exec_params(pg,
-                                       "INSERT INTO schema_migration (name) "
-                                       "VALUES ($1)",
-                                       1, vals, errstr, errstr_size)) ||
-                    (err = mw_pg_exec(pg, "COMMIT", errstr, errstr_size))) {
+                if (mw_pg_exec(pg, m->text, errstr, errstr_size) ||
+                    exec_params(pg,
+                                "INSERT INTO schema_migration (name) "
+                                "VALUES ($1)",
+                                1, vals, errstr, errstr_size) ||
+                    mw_pg_exec(pg, "COMMIT", errstr, errstr_size)) {
                         char why[512];
 
                         snprintf(why, sizeof(why), "%s", errstr);

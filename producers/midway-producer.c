@@ -154,6 +154,7 @@ normalise_header(const char *in, char *out, size_t size)
         } map[] = {{"æ", "ae"}, {"Æ", "ae"}, {"ø", "oe"},
                    {"Ø", "oe"}, {"å", "aa"}, {"Å", "aa"}};
         size_t o = 0, k;
+        char ch;
 
         while (*in == ' ')
                 in++;
@@ -170,7 +171,10 @@ normalise_header(const char *in, char *out, size_t size)
                 }
                 if (done)
                         continue;
-                out[o++] = (*in >= 'A' && *in <= 'Z') ? (char)(*in + 32) : *in;
+                ch = *in;
+                if (ch >= 'A' && ch <= 'Z')
+                        ch = (char)(ch - 'A' + 'a');
+                out[o++] = ch;
                 in++;
         }
         while (o > 0 && out[o - 1] == ' ')
@@ -365,6 +369,30 @@ opt_date(const char *s, int32_t *out, const char *what, char *errstr,
         return 0;
 }
 
+/* "HH:MM" or "HH:MM:SS". */
+static int
+parse_clock(const char *s, int *h, int *m, int *sec)
+{
+        int v[3] = {0, 0, 0}, i, n = 0;
+
+        for (i = 0; i < 3; i++) {
+                if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'))
+                        return -1;
+                v[i] = (s[0] - '0') * 10 + (s[1] - '0');
+                n++;
+                s += 2;
+                if (*s != ':')
+                        break;
+                s++;
+        }
+        if (*s != '\0' || n < 2 || v[0] > 23 || v[1] > 59 || v[2] > 59)
+                return -1;
+        *h = v[0];
+        *m = v[1];
+        *sec = v[2];
+        return 0;
+}
+
 /* "dd-mm-yyyy" or "dd-mm-yyyy HH:MM[:SS]" (local time taken as UTC). */
 static int
 registered(const char *s, int64_t now, int64_t *ms, char *errstr,
@@ -372,7 +400,7 @@ registered(const char *s, int64_t now, int64_t *ms, char *errstr,
 {
         char day[16], why[128];
         int32_t days;
-        int h = 0, m = 0, sec = 0, used = 0;
+        int h = 0, m = 0, sec = 0;
         const char *sp;
 
         if (s[0] == '\0') {
@@ -384,15 +412,14 @@ registered(const char *s, int64_t now, int64_t *ms, char *errstr,
                 goto bad;
         if (sp) {
                 day[sp - s] = '\0';
-                if (sscanf(sp + 1, "%2d:%2d%n:%2d%n", &h, &m, &used, &sec,
-                           &used) < 2 ||
-                    sp[1 + used] != '\0' || h > 23 || m > 59 || sec > 59 ||
-                    h < 0 || m < 0 || sec < 0)
+                if (parse_clock(sp + 1, &h, &m, &sec) != 0)
                         goto bad;
         }
         if (mw_date_parse(day, &days, why, sizeof(why)) != MW_OK)
                 goto bad;
-        *ms = ((int64_t)days * 86400 + h * 3600 + m * 60 + sec) * 1000;
+        *ms = ((int64_t)days * 86400 + (int64_t)h * 3600 + (int64_t)m * 60 +
+               sec) *
+              1000;
         return 0;
 bad:
         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
@@ -662,6 +689,7 @@ static int
 send_event(struct producer *p, const struct mw_event *ev, long line)
 {
         char errstr[512];
+        void *opaque;
         rd_kafka_resp_err_t err;
 
         mw_buf_reset(&p->out);
@@ -678,13 +706,16 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
                 mw_log_error("line %ld: %s", line, errstr);
                 return -1;
         }
+        /* The opaque carries the row's line number, for the message of a
+         * failed delivery. */
+        opaque = (void *)(intptr_t)line; /* NOLINT(performance-no-int-to-ptr) */
         for (;;) {
                 err = rd_kafka_producev(
                     p->rk, RD_KAFKA_V_TOPIC(p->topic),
                     RD_KAFKA_V_KEY(ev->citizen_ref, MW_REF_STRLEN),
                     RD_KAFKA_V_VALUE(p->out.data, p->out.len),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_OPAQUE((void *)(intptr_t)line), RD_KAFKA_V_END);
+                    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 rd_kafka_poll(p->rk, 100);
