@@ -16,7 +16,11 @@ log "produced $total events to 3 topics"
 kills=0
 for round in 1 2 3 4 5 6; do
         before=$(q "SELECT count(*) FROM event")
-        "$BIN/midway-consumer" -q -o batch.rows=150 -o batch.ms=50 2>>"$WORK/consumer.log" &
+        # A killed member holds its partitions until its session expires: keep
+        # that short so each restart rebalances quickly.
+        "$BIN/midway-consumer" -q -o batch.rows=150 -o batch.ms=50 \
+                -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
+                2>>"$WORK/consumer.log" &
         CONSUMER_PID=$!
         # Wait (bounded) until this run has committed at least one batch,
         # then kill it wherever it is.
@@ -34,7 +38,7 @@ for round in 1 2 3 4 5 6; do
         log "round $round: killed with SIGKILL after $now of $total events"
 done
 [ "$kills" -ge 3 ] || fail "only $kills kills landed mid-stream"
-consume_to_end -o batch.rows=150 2>>"$WORK/consumer.log"
+consume_to_end -o batch.rows=150 -X session.timeout.ms=6000 2>>"$WORK/consumer.log"
 
 assert_eq "SIGKILLs mid-stream" "$kills" "$kills"
 assert_eq "events stored" "$total" "$(q "SELECT count(*) FROM event")"
