@@ -110,10 +110,19 @@ cmd_create_topics(const struct mw_conf *conf)
                 mw_log_error("%s", errstr);
                 return 1;
         }
-        for (i = 0; i < n && nt + 1 < MAX_TOPICS; i++)
-                mw_conf_topic(conf, projects[i].slug, names[nt++],
-                              sizeof(names[0]));
-        mw_conf_dlq(conf, names[nt++], sizeof(names[0]));
+        for (i = 0; i < n && nt + 1 < MAX_TOPICS; i++) {
+                if (mw_conf_topic(conf, projects[i].slug, names[nt++],
+                                  sizeof(names[0])) != MW_OK) {
+                        mw_log_error("topic.prefix is too long");
+                        rd_kafka_destroy(rk);
+                        return 1;
+                }
+        }
+        if (!mw_conf_dlq(conf, names[nt++], sizeof(names[0]))) {
+                mw_log_error("dead-letter topic name is too long");
+                rd_kafka_destroy(rk);
+                return 1;
+        }
         for (i = 0; i < nt; i++) {
                 topics[i] = rd_kafka_NewTopic_new(names[i], conf->partitions,
                                                   conf->replication, errstr,

@@ -914,7 +914,11 @@ setup(struct consumer *c)
             mw_pg_connect(c->conf.pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!c->pg || db_session(c, errstr, sizeof(errstr)))
                 goto fail;
-        mw_conf_dlq(&c->conf, c->dlq_topic, sizeof(c->dlq_topic));
+        if (!mw_conf_dlq(&c->conf, c->dlq_topic, sizeof(c->dlq_topic))) {
+                snprintf(errstr, sizeof(errstr),
+                         "dead-letter topic name is too long");
+                goto fail;
+        }
         if (c->n_topics == 0) {
                 projects = mw_projects(&n, errstr, sizeof(errstr));
                 if (!projects)
@@ -922,8 +926,12 @@ setup(struct consumer *c)
                 for (i = 0; i < n && i < MAX_TOPICS; i++) {
                         char topic[256];
 
-                        mw_conf_topic(&c->conf, projects[i].slug, topic,
-                                      sizeof(topic));
+                        if (mw_conf_topic(&c->conf, projects[i].slug, topic,
+                                          sizeof(topic)) != MW_OK) {
+                                snprintf(errstr, sizeof(errstr),
+                                         "topic.prefix is too long");
+                                goto fail;
+                        }
                         c->topics[c->n_topics] = strdup(topic);
                         if (!c->topics[c->n_topics])
                                 goto oom;

@@ -868,7 +868,11 @@ setup(struct producer *p, const char *project, const char *keyfile)
                              project);
                 return -2;
         }
-        mw_conf_topic(&p->conf, p->project->slug, p->topic, sizeof(p->topic));
+        if (mw_conf_topic(&p->conf, p->project->slug, p->topic,
+                          sizeof(p->topic)) != MW_OK) {
+                snprintf(errstr, sizeof(errstr), "topic.prefix is too long");
+                goto fail;
+        }
         if (p->conf.producer_id[0])
                 snprintf(p->producer_id, sizeof(p->producer_id), "%s",
                          p->conf.producer_id);
