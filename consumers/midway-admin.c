@@ -185,8 +185,7 @@ main(int argc, char **argv)
         static const struct option longopts[] = {
             {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
         struct mw_conf conf;
-        char errstr[512], key[256];
-        const char *eq;
+        char errstr[512];
         int opt, rc;
         mw_err_t err = MW_OK;
 
@@ -194,46 +193,21 @@ main(int argc, char **argv)
         if (mw_conf_init(&conf) ||
             mw_conf_load_env(&conf, errstr, sizeof(errstr)))
                 goto usage_error;
-        while ((opt = getopt_long(argc, argv, "b:d:c:X:o:h", longopts, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "h", longopts,
+                                  NULL)) != -1) {
                 switch (opt) {
-                case 'b':
-                        err = mw_conf_set(&conf, "brokers", optarg, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'd':
-                        err = mw_conf_set(&conf, "pg.conninfo", optarg, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'c':
-                        err = mw_conf_load_file(&conf, optarg, errstr,
-                                                sizeof(errstr));
-                        break;
-                case 'X':
-                        eq = strchr(optarg, '=');
-                        if (!eq) {
-                                err = mw_errf(
-                                    errstr, sizeof(errstr), MW_ERR_INVALID,
-                                    "-X %s: expected KEY=VALUE", optarg);
-                                break;
-                        }
-                        snprintf(key, sizeof(key), "kafka.%.*s",
-                                 (int)(eq - optarg), optarg);
-                        err = mw_conf_set(&conf, key, eq + 1, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'o':
-                        err = mw_conf_set_kv(&conf, optarg, errstr,
-                                             sizeof(errstr));
-                        break;
                 case 'h':
                         usage(stdout);
                         mw_conf_release(&conf);
                         return 0;
                 default:
-                        usage(stderr);
-                        mw_conf_release(&conf);
-                        return EXIT_USAGE;
+                        err = mw_conf_flag(&conf, opt, optarg, errstr,
+                                           sizeof(errstr));
+                        if (err == MW_ERR_NOTFOUND) {
+                                usage(stderr);
+                                mw_conf_release(&conf);
+                                return EXIT_USAGE;
+                        }
                 }
                 if (err)
                         goto usage_error;

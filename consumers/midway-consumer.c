@@ -318,20 +318,6 @@ batch_discard(struct consumer *c)
 }
 
 static mw_err_t
-exec_ok(struct consumer *c, PGresult *res, const char *what, char *errstr,
-        size_t errstr_size)
-{
-        mw_err_t err = MW_OK;
-
-        if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-            PQresultStatus(res) != PGRES_TUPLES_OK)
-                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s", what,
-                              PQerrorMessage(c->pg));
-        PQclear(res);
-        return err;
-}
-
-static mw_err_t
 copy_rows(struct consumer *c, char *errstr, size_t errstr_size)
 {
         PGresult *res;
@@ -343,13 +329,14 @@ copy_rows(struct consumer *c, char *errstr, size_t errstr_size)
                           "supersedes, payload, kafka_topic, kafka_partition, "
                           "kafka_offset) FROM STDIN");
         if (PQresultStatus(res) != PGRES_COPY_IN)
-                return exec_ok(c, res, "COPY", errstr, errstr_size);
+                return mw_pg_result(c->pg, res, "COPY", errstr, errstr_size);
         PQclear(res);
         if (PQputCopyData(c->pg, c->rows.data, (int)c->rows.len) != 1 ||
             PQputCopyEnd(c->pg, NULL) != 1)
                 return mw_errf(errstr, errstr_size, MW_ERR_DB, "COPY: %s",
                                PQerrorMessage(c->pg));
-        return exec_ok(c, PQgetResult(c->pg), "COPY", errstr, errstr_size);
+        return mw_pg_result(c->pg, PQgetResult(c->pg), "COPY", errstr,
+                            errstr_size);
 }
 
 /* INSERTs the staged events; sets each partition's batch_dups to the
@@ -368,7 +355,8 @@ insert_events(struct consumer *c, char *errstr, size_t errstr_size)
                             "SELECT kafka_topic, kafka_partition, count(*) "
                             "FROM ins GROUP BY 1, 2");
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
-                return exec_ok(c, res, "INSERT events", errstr, errstr_size);
+                return mw_pg_result(c->pg, res, "INSERT events", errstr,
+                                    errstr_size);
         for (i = 0; i < c->n_parts; i++)
                 c->parts[i].batch_dups = c->parts[i].batch_rows;
         for (r = 0; r < PQntuples(res); r++) {
@@ -398,14 +386,15 @@ insert_dead(struct consumer *c, char *errstr, size_t errstr_size)
                 vals[1] = part;
                 vals[2] = off;
                 vals[3] = c->dead[i].reason;
-                err = exec_ok(c,
-                              PQexecParams(c->pg,
-                                           "INSERT INTO dead_letter "
-                                           "(kafka_topic, kafka_partition, "
-                                           "kafka_offset, reason) VALUES "
-                                           "($1, $2, $3, $4)",
-                                           4, NULL, vals, NULL, NULL, 0),
-                              "INSERT dead_letter", errstr, errstr_size);
+                err =
+                    mw_pg_result(c->pg,
+                                 PQexecParams(c->pg,
+                                              "INSERT INTO dead_letter "
+                                              "(kafka_topic, kafka_partition, "
+                                              "kafka_offset, reason) VALUES "
+                                              "($1, $2, $3, $4)",
+                                              4, NULL, vals, NULL, NULL, 0),
+                                 "INSERT dead_letter", errstr, errstr_size);
                 if (err)
                         return err;
         }
@@ -1094,32 +1083,15 @@ parse_args(struct consumer *c, int argc, char **argv)
             {"exit-at-end", no_argument, NULL, 'e'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        char errstr[512], key[256], *topic;
-        const char *eq;
+        char errstr[512], *topic;
         int opt, verbosity = MW_LOG_INFO;
         mw_err_t err = MW_OK;
 
         if (mw_conf_load_env(&c->conf, errstr, sizeof(errstr)))
                 goto bad;
-        while ((opt = getopt_long(argc, argv, "b:d:r:g:t:c:X:o:evqh", longopts,
+        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "t:evqh", longopts,
                                   NULL)) != -1) {
                 switch (opt) {
-                case 'b':
-                        err = mw_conf_set(&c->conf, "brokers", optarg, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'd':
-                        err = mw_conf_set(&c->conf, "pg.conninfo", optarg,
-                                          errstr, sizeof(errstr));
-                        break;
-                case 'r':
-                        err = mw_conf_set(&c->conf, "registry.url", optarg,
-                                          errstr, sizeof(errstr));
-                        break;
-                case 'g':
-                        err = mw_conf_set(&c->conf, "group.id", optarg, errstr,
-                                          sizeof(errstr));
-                        break;
                 case 't':
                         if (c->n_topics >= MAX_TOPICS)
                                 err =
@@ -1130,27 +1102,6 @@ parse_args(struct consumer *c, int argc, char **argv)
                         else
                                 err = mw_errf(errstr, sizeof(errstr),
                                               MW_ERR_NOMEM, "out of memory");
-                        break;
-                case 'c':
-                        err = mw_conf_load_file(&c->conf, optarg, errstr,
-                                                sizeof(errstr));
-                        break;
-                case 'X':
-                        eq = strchr(optarg, '=');
-                        if (!eq) {
-                                err = mw_errf(
-                                    errstr, sizeof(errstr), MW_ERR_INVALID,
-                                    "-X %s: expected KEY=VALUE", optarg);
-                                break;
-                        }
-                        snprintf(key, sizeof(key), "kafka.%.*s",
-                                 (int)(eq - optarg), optarg);
-                        err = mw_conf_set(&c->conf, key, eq + 1, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'o':
-                        err = mw_conf_set_kv(&c->conf, optarg, errstr,
-                                             sizeof(errstr));
                         break;
                 case 'e':
                         c->exit_at_end = 1;
@@ -1165,8 +1116,12 @@ parse_args(struct consumer *c, int argc, char **argv)
                         usage(stdout);
                         return 1;
                 default:
-                        usage(stderr);
-                        return -1;
+                        err = mw_conf_flag(&c->conf, opt, optarg, errstr,
+                                           sizeof(errstr));
+                        if (err == MW_ERR_NOTFOUND) {
+                                usage(stderr);
+                                return -1;
+                        }
                 }
                 if (err)
                         goto bad;

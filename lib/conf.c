@@ -459,3 +459,43 @@ mw_conf_dlq(const struct mw_conf *conf, char *out, size_t out_size)
         }
         return out;
 }
+
+mw_err_t
+mw_conf_flag(struct mw_conf *conf, int flag, const char *arg, char *errstr,
+             size_t errstr_size)
+{
+        static const struct {
+                int flag;
+                const char *name;
+        } direct[] = {{'b', "brokers"},
+                      {'d', "pg.conninfo"},
+                      {'r', "registry.url"},
+                      {'g', "group.id"}};
+        char key[256];
+        const char *eq;
+        size_t i;
+
+        for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+                if (flag == direct[i].flag)
+                        return mw_conf_set(conf, direct[i].name, arg, errstr,
+                                           errstr_size);
+        switch (flag) {
+        case 'c':
+                return mw_conf_load_file(conf, arg, errstr, errstr_size);
+        case 'o':
+                return mw_conf_set_kv(conf, arg, errstr, errstr_size);
+        case 'X':
+                eq = strchr(arg, '=');
+                if (!eq || eq == arg)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-X: expected KEY=VALUE");
+                if ((size_t)(eq - arg) + KAFKA_PREFIX_LEN >= sizeof(key))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-X: key too long");
+                snprintf(key, sizeof(key), "%s%.*s", KAFKA_PREFIX,
+                         (int)(eq - arg), arg);
+                return mw_conf_set(conf, key, eq + 1, errstr, errstr_size);
+        default:
+                return MW_ERR_NOTFOUND;
+        }
+}

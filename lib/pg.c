@@ -56,15 +56,15 @@ chomp(char *s)
 }
 
 mw_err_t
-mw_pg_exec(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)
+mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
+             size_t errstr_size)
 {
-        PGresult *res;
         mw_err_t err = MW_OK;
 
-        res = PQexec(pg, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK &&
             PQresultStatus(res) != PGRES_TUPLES_OK) {
-                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s",
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s%s%s",
+                              what ? what : "", what ? ": " : "",
                               PQerrorMessage(pg));
                 if (errstr && errstr_size)
                         chomp(errstr);
@@ -73,23 +73,19 @@ mw_pg_exec(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)
         return err;
 }
 
+mw_err_t
+mw_pg_exec(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)
+{
+        return mw_pg_result(pg, PQexec(pg, sql), NULL, errstr, errstr_size);
+}
+
 static mw_err_t
 exec_params(PGconn *pg, const char *sql, int n, const char *const *vals,
             char *errstr, size_t errstr_size)
 {
-        PGresult *res;
-        mw_err_t err = MW_OK;
-
-        res = PQexecParams(pg, sql, n, NULL, vals, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-            PQresultStatus(res) != PGRES_TUPLES_OK) {
-                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s",
-                              PQerrorMessage(pg));
-                if (errstr && errstr_size)
-                        chomp(errstr);
-        }
-        PQclear(res);
-        return err;
+        return mw_pg_result(pg,
+                            PQexecParams(pg, sql, n, NULL, vals, NULL, NULL, 0),
+                            NULL, errstr, errstr_size);
 }
 
 static int

@@ -924,8 +924,8 @@ main(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         struct producer p;
-        char errstr[512], key[256];
-        const char *project = NULL, *keyfile = NULL, *rejects = NULL, *eq;
+        char errstr[512];
+        const char *project = NULL, *keyfile = NULL, *rejects = NULL;
         int opt, i, rc = 0, level = MW_LOG_INFO;
         mw_err_t err = MW_OK;
 
@@ -934,43 +934,14 @@ main(int argc, char **argv)
         if (mw_conf_init(&p.conf) ||
             mw_conf_load_env(&p.conf, errstr, sizeof(errstr)))
                 goto usage_error;
-        while ((opt = getopt_long(argc, argv, "p:k:b:r:c:X:o:R:nvqh", longopts,
-                                  NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "p:k:R:nvqh",
+                                  longopts, NULL)) != -1) {
                 switch (opt) {
                 case 'p':
                         project = optarg;
                         break;
                 case 'k':
                         keyfile = optarg;
-                        break;
-                case 'b':
-                        err = mw_conf_set(&p.conf, "brokers", optarg, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'r':
-                        err = mw_conf_set(&p.conf, "registry.url", optarg,
-                                          errstr, sizeof(errstr));
-                        break;
-                case 'c':
-                        err = mw_conf_load_file(&p.conf, optarg, errstr,
-                                                sizeof(errstr));
-                        break;
-                case 'X':
-                        eq = strchr(optarg, '=');
-                        if (!eq) {
-                                err = mw_errf(
-                                    errstr, sizeof(errstr), MW_ERR_INVALID,
-                                    "-X %s: expected KEY=VALUE", optarg);
-                                break;
-                        }
-                        snprintf(key, sizeof(key), "kafka.%.*s",
-                                 (int)(eq - optarg), optarg);
-                        err = mw_conf_set(&p.conf, key, eq + 1, errstr,
-                                          sizeof(errstr));
-                        break;
-                case 'o':
-                        err = mw_conf_set_kv(&p.conf, optarg, errstr,
-                                             sizeof(errstr));
                         break;
                 case 'R':
                         rejects = optarg;
@@ -989,9 +960,13 @@ main(int argc, char **argv)
                         mw_conf_release(&p.conf);
                         return 0;
                 default:
-                        usage(stderr);
-                        mw_conf_release(&p.conf);
-                        return EXIT_USAGE;
+                        err = mw_conf_flag(&p.conf, opt, optarg, errstr,
+                                           sizeof(errstr));
+                        if (err == MW_ERR_NOTFOUND) {
+                                usage(stderr);
+                                mw_conf_release(&p.conf);
+                                return EXIT_USAGE;
+                        }
                 }
                 if (err)
                         goto usage_error;

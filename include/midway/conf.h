@@ -69,6 +69,17 @@ mw_err_t mw_conf_load_file(struct mw_conf *conf, const char *path, char *errstr,
 mw_err_t mw_conf_load_env(struct mw_conf *conf, char *errstr,
                           size_t errstr_size);
 
+/* The command-line flags every program shares (kcat and psql habits):
+ *   -b BROKERS, -d CONNINFO, -r REGISTRY_URL, -g GROUP, -c FILE (config
+ *   file), -X KEY=VALUE (a librdkafka property), -o NAME=VALUE (a midway
+ *   property).
+ * MW_CONF_FLAGS is their getopt(3) spec. mw_conf_flag() applies one flag
+ * getopt returned: MW_OK if it was a shared flag, MW_ERR_NOTFOUND if it is
+ * not one of them (the program handles it), else the error. */
+#define MW_CONF_FLAGS "b:d:r:g:c:X:o:"
+mw_err_t mw_conf_flag(struct mw_conf *conf, int flag, const char *arg,
+                      char *errstr, size_t errstr_size);
+
 /* Name of a project's topic: "<prefix>.registrations.<slug>". */
 mw_err_t mw_conf_topic(const struct mw_conf *conf, const char *slug, char *out,
                        size_t out_size);

@@ -15,6 +15,12 @@
 PGconn *mw_pg_connect(const char *conninfo, const char *application_name,
                       char *errstr, size_t errstr_size);
 
+/* Checks a result: COMMAND_OK or TUPLES_OK is MW_OK, anything else is
+ * MW_ERR_DB with "<what>: <PostgreSQL's message>" in errstr (what may be
+ * NULL). Takes ownership of res and clears it. */
+mw_err_t mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
+                      size_t errstr_size);
+
 /* Runs one or more SQL commands without parameters; any result status but
  * COMMAND_OK/TUPLES_OK is MW_ERR_DB with PostgreSQL's message. */
 mw_err_t mw_pg_exec(PGconn *pg, const char *sql, char *errstr,
