@@ -2,6 +2,9 @@
  *
  *   midway-admin migrate         apply database migrations, refresh reference
  *                                data
+ *   midway-admin verify          compare the per-citizen state with a
+ *                                recomputation from all stored events
+ *   midway-admin rebuild         recompute the per-citizen state
  *   midway-admin create-topics   create every project's topic and the
  *                                dead-letter topic (auto-creation stays off)
  */
@@ -29,6 +32,12 @@ usage(FILE *fp)
                 "Commands:\n"
                 "  migrate         apply the database migrations and refresh "
                 "the reference data\n"
+                "  verify          check that the per-citizen state equals a "
+                "recomputation from\n"
+                "                  all stored events; prints each difference, "
+                "exit 1 if any\n"
+                "  rebuild         recompute the per-citizen state from all "
+                "stored events\n"
                 "  create-topics   create the project topics and the "
                 "dead-letter topic\n"
                 "                  (topic.partitions, topic.replication; "
@@ -64,6 +73,67 @@ cmd_migrate(const struct mw_conf *conf)
                             "data refreshed",
                             applied);
         }
+        PQfinish(pg);
+        return rc;
+}
+
+/* Prints every difference between the maintained per-citizen tables and a
+ * recomputation from the stored events (stdout, one line each). */
+static int
+cmd_verify(const struct mw_conf *conf, int rebuild)
+{
+        char errstr[1024];
+        PGconn *pg;
+        PGresult *res = NULL;
+        int rc = 1, r;
+
+        pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!pg) {
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        if (rebuild) {
+                res = PQexec(pg, "SELECT midway_rebuild_citizens()");
+                if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                        mw_log_error("rebuild: %s", PQerrorMessage(pg));
+                        goto out;
+                }
+                mw_log_info("rebuild: %s citizens recomputed",
+                            PQgetvalue(res, 0, 0));
+                rc = 0;
+                goto out;
+        }
+        /* One snapshot for both sides of the comparison. */
+        if (mw_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                       errstr, sizeof(errstr)) != MW_OK) {
+                mw_log_error("verify: %s", errstr);
+                goto out;
+        }
+        res = PQexec(pg, "SELECT tbl, side, project_id, citizen_ref "
+                         "FROM verify_difference ORDER BY 1, 3, 4, 2");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                mw_log_error("verify: %s", PQerrorMessage(pg));
+                goto out;
+        }
+        for (r = 0; r < PQntuples(res); r++)
+                printf("%s project=%s citizen=%s: %s\n", PQgetvalue(res, r, 0),
+                       PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
+                       PQgetvalue(res, r, 1));
+        if (PQntuples(res) > 0) {
+                mw_log_error("verify: %d difference(s) between the stored "
+                             "state and a recomputation from the events",
+                             PQntuples(res));
+        } else {
+                PQclear(res);
+                res = PQexec(pg, "SELECT (SELECT count(*) FROM citizen), "
+                                 "(SELECT count(*) FROM event)");
+                mw_log_info("verify: state of %s citizens equals a "
+                            "recomputation from %s events",
+                            PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+                rc = 0;
+        }
+out:
+        PQclear(res);
         PQfinish(pg);
         return rc;
 }
@@ -218,6 +288,10 @@ main(int argc, char **argv)
         }
         if (strcmp(argv[optind], "migrate") == 0) {
                 rc = cmd_migrate(&conf);
+        } else if (strcmp(argv[optind], "verify") == 0) {
+                rc = cmd_verify(&conf, 0);
+        } else if (strcmp(argv[optind], "rebuild") == 0) {
+                rc = cmd_verify(&conf, 1);
         } else if (strcmp(argv[optind], "create-topics") == 0) {
                 rc = cmd_create_topics(&conf);
         } else {

@@ -486,13 +486,16 @@ batch_commit(struct consumer *c)
                 return 0;
         if (dlq_flush(c, errstr, sizeof(errstr)))
                 goto fail;
-        if ((mw_pg_exec(c->pg, "BEGIN", errstr, sizeof(errstr))))
+        if (mw_pg_exec(c->pg, "BEGIN", errstr, sizeof(errstr)))
                 goto fail;
         in_tx = 1;
-        if (c->rows.len > 0 && ((copy_rows(c, errstr, sizeof(errstr))) ||
-                                (insert_events(c, errstr, sizeof(errstr)))))
+        /* The events, then the state of every citizen they can affect. */
+        if (c->rows.len > 0 && (copy_rows(c, errstr, sizeof(errstr)) ||
+                                insert_events(c, errstr, sizeof(errstr)) ||
+                                mw_pg_exec(c->pg, "SELECT midway_apply_batch()",
+                                           errstr, sizeof(errstr))))
                 goto fail;
-        if ((insert_dead(c, errstr, sizeof(errstr))))
+        if (insert_dead(c, errstr, sizeof(errstr)))
                 goto fail;
         for (i = 0; i < c->n_parts; i++)
                 if (c->parts[i].batch_msgs > 0 &&
