@@ -40,6 +40,7 @@ done
 [ "$kills" -ge 3 ] || fail "only $kills kills landed mid-stream"
 consume_to_end -o batch.rows=150 -X session.timeout.ms=6000 2>>"$WORK/consumer.log"
 
+verify_state
 assert_eq "SIGKILLs mid-stream" "$kills" "$kills"
 assert_eq "events stored" "$total" "$(q "SELECT count(*) FROM event")"
 assert_eq "messages applied (each exactly once)" "$total" "$(q "SELECT sum(messages) FROM kafka_offset")"

@@ -29,6 +29,7 @@ bad=$(wc -l <"$WORK/garbage.hex")
 produce 20 "$f2"
 consume_to_end 2>"$WORK/consumer.log"
 
+verify_state
 assert_eq "good events stored (before and after the garbage)" "$n" "$(q "SELECT count(*) FROM event")"
 assert_eq "dead letters recorded" "$bad" "$(q "SELECT count(*) FROM dead_letter")"
 assert_eq "messages applied" "$((n + bad))" "$(q "SELECT sum(messages) FROM kafka_offset")"

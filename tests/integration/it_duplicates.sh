@@ -9,6 +9,7 @@ produce 20 "$f"
 produce 20 "$f" # the same export again: same deterministic event ids
 consume_to_end
 
+verify_state
 assert_eq "messages in the topic, applied" "$((2 * n))" "$(q "SELECT sum(messages) FROM kafka_offset")"
 assert_eq "events stored" "$n" "$(q "SELECT count(*) FROM event")"
 assert_eq "duplicates recognised" "$n" "$(q "SELECT sum(duplicates) FROM kafka_offset")"

@@ -35,6 +35,7 @@ if ! diff -u "$WORK/expected.sorted" "$WORK/actual" >"$WORK/diff"; then
         head -20 "$WORK/diff" >&2
         fail "stored events differ from the input"
 fi
+verify_state
 assert_eq "events stored (field by field equal to the oracle)" "$expected" "$actual"
 assert_eq "projects with events" "1 5 28" "$(q "SELECT string_agg(p::text, ' ' ORDER BY p) FROM (SELECT DISTINCT project_id AS p FROM event) x")"
 assert_eq "Vallensbaek/Ishoej municipalities" "183 187" \

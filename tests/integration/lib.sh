@@ -77,3 +77,33 @@ consume_to_end() {
 topic_of() { # SLUG
         echo "$MW_TOPIC_PREFIX.registrations.$1"
 }
+
+# The per-citizen state must equal a recomputation from the stored events.
+verify_state() {
+        local out
+        if ! out=$("$BIN/midway-admin" verify 2>&1); then
+                echo "$out" >&2
+                fail "verify found differences"
+        fi
+        echo "[$TEST_NAME] ok: verify: ${out##*verify: }"
+}
+
+# status_csv DATE [CONNINFO] -> the status CSV on stdout
+status_csv() {
+        "$BIN/midway-status" --as-of "$1" --format csv ${2:+-d "$2"}
+}
+
+# status_field DATE PROJECT_ID|Total COLUMN
+status_field() {
+        status_csv "$1" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin))
+key, col = sys.argv[1], sys.argv[2]
+for r in rows:
+    if r["project_id"] == key or (key == "Total" and r["project_name"] == "Total"):
+        print(r[col])
+        break
+else:
+    sys.exit("no row " + key)
+' "$2" "$3"
+}
