@@ -374,18 +374,28 @@ CREATE TABLE municipal_role (
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
+-- Each municipal role sees only its own mapping row, so the policies below
+-- can ask "my projects" with the reader's own rights.
+ALTER TABLE municipal_role ENABLE ROW LEVEL SECURITY;
+ALTER TABLE municipal_role FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_role ON municipal_role FOR SELECT TO midway_municipality
+    USING (role_name = current_user);
+CREATE POLICY pipeline ON municipal_role TO midway_pipeline USING (true) WITH CHECK (true);
+GRANT SELECT ON municipal_role TO midway_municipality;
+GRANT ALL ON municipal_role TO midway_pipeline;
+
 CREATE FUNCTION midway_role_projects() RETURNS int[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY INVOKER SET search_path = public, pg_temp AS $$
     SELECT coalesce(array_agg(project_id), '{}') FROM municipal_role WHERE role_name = current_user
 $$;
 REVOKE EXECUTE ON FUNCTION midway_role_projects() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION midway_role_projects() TO midway_municipality;
 
-CREATE FUNCTION midway_grant_municipality(role_name name, project int) RETURNS void
+CREATE FUNCTION midway_grant_municipality(grantee name, project int) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('GRANT midway_municipality TO %I', role_name);
-    INSERT INTO municipal_role VALUES (role_name, project)
+    EXECUTE format('GRANT midway_municipality TO %I', grantee);
+    INSERT INTO municipal_role AS m VALUES (grantee, project)
     ON CONFLICT (role_name) DO UPDATE SET project_id = EXCLUDED.project_id;
 END $$;
 

@@ -1,0 +1,97 @@
+#!/bin/bash
+# Issue 3 (6): evaluator and municipality access. The evaluator role sees
+# the status (aggregates) and nothing citizen-level; a municipality's role
+# sees its own project's rows only (row-level security with FORCE, views
+# with security_invoker). Every "must not" is tried, and must fail.
+. "$(dirname "$0")/lib.sh"
+setup_db_and_topics
+
+for p in 5 20; do
+        produce "$p" "$(gen "$p" 30 5)"
+done
+consume_to_end 2>>"$WORK/consumer.log"
+verify_state
+
+EVAL="it_eval_$RUN_ID"
+MUNI="it_frh_$RUN_ID" # Frederikshavn, project 5
+ODDER="it_odd_$RUN_ID" # Odder, project 20
+q "CREATE ROLE $EVAL LOGIN IN ROLE midway_evaluator" >/dev/null
+q "CREATE ROLE $MUNI LOGIN" >/dev/null
+q "CREATE ROLE $ODDER LOGIN" >/dev/null
+q "SELECT midway_grant_municipality('$MUNI', 5)" >/dev/null
+q "SELECT midway_grant_municipality('$ODDER', 20)" >/dev/null
+drop_roles() {
+        psql "$MW_PG_CONNINFO" -q -c "DROP OWNED BY $EVAL, $MUNI, $ODDER" \
+                -c "DROP ROLE IF EXISTS $EVAL, $MUNI, $ODDER" >/dev/null 2>&1 || true
+}
+trap 'drop_roles; cleanup' EXIT
+
+as() { # ROLE SQL -> rows
+        psql "$MW_PG_CONNINFO user=$1" -X -At -v ON_ERROR_STOP=1 -c "$2"
+}
+denied() { # ROLE SQL: must fail with a permission or row-security error
+        local out
+        if out=$(as "$1" "$2" 2>&1); then
+                fail "$1 could run: $2 (got: $out)"
+        fi
+        case "$out" in
+        *"permission denied"* | *"row-level security"*)
+                echo "[$TEST_NAME] ok: $1 refused: $2" ;;
+        *) fail "$1: unexpected error for $2: $out" ;;
+        esac
+}
+
+total5=$(q "SELECT count(*) FROM citizen WHERE project_id = 5")
+events5=$(q "SELECT count(*) FROM event WHERE project_id = 5")
+[ "$total5" -gt 0 ] && [ "$(q "SELECT count(*) FROM citizen WHERE project_id = 20")" -gt 0 ] ||
+        fail "test data missing"
+
+# The evaluator: aggregates through the status schema, nothing else.
+assert_eq "evaluator: status rows (30 projects + total)" "31" \
+        "$(as "$EVAL" "SELECT count(*) FROM status.project_status('2015-07-01')")"
+assert_eq "evaluator: Frederikshavn visited, exact" \
+        "$(q "SELECT visited FROM midway_status('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$EVAL" "SELECT visited FROM status.project_status('2015-07-01') WHERE project_id = 5")"
+as "$EVAL" "SELECT count(*) FROM status.current_status" >/dev/null
+for t in event citizen citizen_profile citizen_contact kafka_offset dead_letter municipal_role \
+        effective_event citizen_computed verify_difference municipal.citizen municipal.registration; do
+        denied "$EVAL" "SELECT * FROM $t LIMIT 1"
+done
+denied "$EVAL" "SELECT * FROM midway_status('2015-07-01')"
+denied "$EVAL" "SELECT * FROM municipal.project_status('2015-07-01')"
+denied "$EVAL" "INSERT INTO event (event_id) VALUES (gen_random_uuid())"
+
+# The municipality: its own rows only.
+assert_eq "municipality: own citizens" "$total5" "$(as "$MUNI" "SELECT count(*) FROM municipal.citizen")"
+assert_eq "municipality: own registrations" "$events5" "$(as "$MUNI" "SELECT count(*) FROM municipal.registration")"
+assert_eq "municipality: other projects' citizens" "0" \
+        "$(as "$MUNI" "SELECT count(*) FROM municipal.citizen WHERE project_id <> 5")"
+assert_eq "municipality: events of project 20 in the table itself" "0" \
+        "$(as "$MUNI" "SELECT count(*) FROM event WHERE project_id = 20")"
+assert_eq "municipality: projects visible in citizen_contact" "5" \
+        "$(as "$MUNI" "SELECT string_agg(DISTINCT project_id::text, ',') FROM citizen_contact")"
+assert_eq "municipality: its status rows (own project + total)" "5,Total" \
+        "$(as "$MUNI" "SELECT string_agg(coalesce(project_id::text, project_name), ',') FROM municipal.project_status('2015-07-01')")"
+assert_eq "municipality: its total is its own project" \
+        "$(q "SELECT visited FROM midway_status('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$MUNI" "SELECT visited FROM municipal.project_status('2015-07-01') WHERE project_id IS NULL")"
+denied "$MUNI" "SET row_security = off; SELECT count(*) FROM event"
+denied "$MUNI" "SELECT * FROM status.project_status('2015-07-01')"
+denied "$MUNI" "SELECT * FROM kafka_offset"
+assert_eq "municipality: role mappings visible" "$MUNI:5" \
+        "$(as "$MUNI" "SELECT string_agg(role_name || ':' || project_id, ',') FROM municipal_role")"
+assert_eq "the other municipality: its own citizens only" \
+        "$(q "SELECT count(*) FROM citizen WHERE project_id = 20")" \
+        "$(as "$ODDER" "SELECT count(*) FROM municipal.citizen")"
+assert_eq "the other municipality: projects it sees" "20" \
+        "$(as "$ODDER" "SELECT string_agg(DISTINCT project_id::text, ',') FROM event")"
+denied "$MUNI" "UPDATE citizen SET exit_reason = 'death'"
+denied "$MUNI" "DELETE FROM event"
+denied "$MUNI" "SELECT midway_grant_municipality('$MUNI', 20)"
+
+# The mechanisms themselves.
+assert_eq "FORCE row-level security on citizen-level tables" "citizen,citizen_contact,citizen_profile,event,municipal_role" \
+        "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relforcerowsecurity AND relrowsecurity")"
+assert_eq "municipal views are security_invoker" "citizen,registration" \
+        "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'municipal'::regnamespace AND 'security_invoker=true' = ANY (reloptions)")"
+echo "[$TEST_NAME] evaluator and municipality roles see exactly what they should"
