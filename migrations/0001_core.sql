@@ -49,7 +49,7 @@ CREATE TABLE event (
     kafka_offset      bigint NOT NULL,
     stored_at         timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX event_citizen_idx ON event (project_id, citizen_ref);
+CREATE INDEX event_citizen_idx ON event (citizen_ref, project_id);
 CREATE INDEX event_supersedes_idx ON event (supersedes) WHERE supersedes IS NOT NULL;
 
 -- Kafka offsets, written in the same transaction as the data they cover.

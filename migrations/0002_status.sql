@@ -111,12 +111,20 @@ CREATE TABLE citizen_contact (
 );
 CREATE INDEX citizen_contact_citizen_idx ON citizen_contact (project_id, citizen_ref);
 
--- Recomputes the state of the citizens in pg_temp.affected_citizen.
+-- Recomputes the state of the citizens in pg_temp.affected_citizen. The
+-- filter on citizen_ref = ANY (<array>) is what lets PostgreSQL push the
+-- selection below the GROUP BY of citizen_computed (an IN (subquery) would
+-- not be pushed down, and every batch would aggregate all events).
 CREATE FUNCTION midway_refresh_citizens() RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
+    refs text[];
     n int;
 BEGIN
+    SELECT array_agg(citizen_ref) INTO refs FROM pg_temp.affected_citizen;
+    IF refs IS NULL THEN
+        RETURN 0;
+    END IF;
     DELETE FROM citizen c USING pg_temp.affected_citizen a
      WHERE c.project_id = a.project_id AND c.citizen_ref = a.citizen_ref;
     DELETE FROM citizen_profile c USING pg_temp.affected_citizen a
@@ -125,14 +133,17 @@ BEGIN
      WHERE c.project_id = a.project_id AND c.citizen_ref = a.citizen_ref;
     INSERT INTO citizen
     SELECT c.* FROM citizen_computed c
-     WHERE (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
+     WHERE c.citizen_ref = ANY (refs)
+       AND (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
     GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO citizen_profile
     SELECT c.* FROM citizen_profile_computed c
-     WHERE (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
+     WHERE c.citizen_ref = ANY (refs)
+       AND (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
     INSERT INTO citizen_contact
     SELECT c.* FROM citizen_contact_computed c
-     WHERE (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
+     WHERE c.citizen_ref = ANY (refs)
+       AND (c.project_id, c.citizen_ref) IN (SELECT project_id, citizen_ref FROM pg_temp.affected_citizen);
     RETURN n;
 END $$;
 
