@@ -3,15 +3,23 @@
  *
  * The same seed, project and size give byte-identical output. The people
  * are invented: CPR numbers are synthetic (valid dates, random serials).
- * Shares follow the midway report's national figures (DOMAIN.md section
- * 5): about 8% exits with Table 2's reason mix, mentor support for about
- * half, two contacts in the first month and one every other month after. */
+ *
+ * Simple mode (-n): shares follow the midway report's national figures
+ * (DOMAIN.md section 5) by chance: about 8% exits with Table 2's reason
+ * mix, mentor support for about half, two contacts in the first month and
+ * one every other month after.
+ *
+ * Calibrated mode (--calibration reference/calibration.csv): every count
+ * of the project's row is hit exactly at the cut-off 2015-07-01, and
+ * events after it (to -u, default 2015-09-30) test that a status for the
+ * cut-off filters by date (docs/calibration.md). */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "midway/codes.h"
 #include "midway/date.h"
 #include "midway/event.h"
 #include "midway/projects.h"
@@ -196,18 +204,859 @@ citizen(struct ctx *c, int idx)
                     MW_DATE_NONE, pick(&c->r, reasons, reason_w, 12));
 }
 
+/* ---- calibrated mode ----------------------------------------------------
+ *
+ * One project's export that hits every count of its row of
+ * reference/calibration.csv (scripts/calibrate.py, docs/calibration.md)
+ * exactly at the cut-off 2015-07-01, plus events after the cut-off up to
+ * the export's last day (more visitations, exits, contacts, interventions
+ * and benefit changes) that a status for the cut-off must leave out. */
+
+#define N_BENEFIT  5
+#define N_BAND     5
+#define N_AREA     8 /* seven combinations and "not stated" */
+#define MAX_REASON 32
+#define MAX_LINE   8192
+#define MAX_FIELDS 128
+
+static const char *const benefit_codes[N_BENEFIT] = {
+    "ressourceforloeb", "kontanthjaelp", "uddannelseshjaelp", "other",
+    "not_stated"};
+static const char *const benefit_cols[N_BENEFIT] = {
+    "n_ressourceforloeb", "n_kontanthjaelp", "n_uddannelseshjaelp",
+    "n_other_benefit", "n_benefit_not_stated"};
+enum { B_RES, B_KON, B_UDD, B_OTHER, B_NONE };
+static const char *const band_cols[N_BAND] = {"n_age_18_24", "n_age_25_29",
+                                              "n_age_30_39", "n_age_40_49",
+                                              "n_age_50_plus"};
+static const int band_lo[N_BAND] = {18, 25, 30, 40, 50};
+static const int band_hi[N_BAND] = {24, 29, 39, 49, 64};
+static const char *const area_cols[N_AREA] = {"n_area_psychological",
+                                              "n_area_physical",
+                                              "n_area_social",
+                                              "n_area_psychological_physical",
+                                              "n_area_psychological_social",
+                                              "n_area_physical_social",
+                                              "n_area_all_three",
+                                              "n_problem_area_not_stated"};
+static const char *const area_values[N_AREA] = {"psychological",
+                                                "physical",
+                                                "social",
+                                                "psychological,physical",
+                                                "psychological,social",
+                                                "physical,social",
+                                                "psychological,physical,social",
+                                                ""};
+/* Fig. 4-6 shares of the eight, for citizens outside the calibration. */
+static const int area_w[N_AREA] = {31, 21, 5, 16, 14, 3, 4, 6};
+
+struct calib {
+        int visited, active, exits;
+        int n_reasons;
+        const struct mw_code *reasons; /* lib/codes.c, borrowed */
+        int reason[MAX_REASON];
+        int over4, interv, mentor, company;
+        int benefit[N_BENEFIT];
+        int female, male;
+        int band[N_BAND];
+        int area[N_AREA];
+        int32_t first_visit;
+        int contact_interval;
+        int sms;
+};
+
+struct citizen {
+        char cpr[16];
+        int muni;
+        int32_t visit;
+        int32_t exit; /* MW_DATE_NONE: none in the export */
+        const char *reason;
+        int benefit;       /* in force at the cut-off (or at the visitation) */
+        int benefit_visit; /* at the visitation */
+        int32_t change;    /* profile change to benefit; MW_DATE_NONE: none */
+        int female;
+        int band;
+        int age; /* exact age wanted, or -1 for any in the band */
+        int area;
+        int over4, interv, mentor, company; /* at the cut-off */
+        int active;                         /* active at the cut-off */
+        int idx;                            /* position in the export */
+};
+
+struct crow {
+        const char *kind;
+        int32_t date;
+        const char *benefit, *areas, *channel, *place;
+        const char *intref, *category, *status, *reason;
+        int32_t start, end;
+};
+
+struct gen {
+        struct ctx *c;
+        const struct calib *k;
+        int32_t cutoff, last, march; /* 2015-07-01, export end, 2015-03-01 */
+        int youth;
+        long contacts_before; /* contacts dated <= cutoff so far */
+        int32_t *used;        /* birth date * 100 + serial, per CPR issued */
+        int n_used;
+};
+
+static int32_t
+between(struct rng *r, int32_t lo, int32_t hi)
+{
+        if (hi <= lo)
+                return lo;
+        return lo + below(r, hi - lo + 1);
+}
+
+static void
+shuffle(struct rng *r, int *a, int n)
+{
+        int i, j, t;
+
+        for (i = n - 1; i > 0; i--) {
+                j = below(r, i + 1);
+                t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+        }
+}
+
+/* out[0..n) gets category i counts[i] times, in random order. */
+static void
+deal(struct rng *r, int *out, const int *counts, int ncat, int n)
+{
+        int i, j, o = 0;
+
+        for (i = 0; i < ncat; i++)
+                for (j = 0; j < counts[i] && o < n; j++)
+                        out[o++] = i;
+        while (o < n)
+                out[o++] = ncat - 1;
+        shuffle(r, out, n);
+}
+
+static int
+wpick(struct rng *r, const int *weights, int n)
+{
+        int total = 0, i, x;
+
+        for (i = 0; i < n; i++)
+                total += weights[i];
+        x = below(r, total);
+        for (i = 0; i < n; i++) {
+                if (x < weights[i])
+                        return i;
+                x -= weights[i];
+        }
+        return n - 1;
+}
+
+/* The producer's age rule (midway-producer.c): whole years at date. */
+static int
+years_at(int32_t birth, int32_t date)
+{
+        int by, bm, bd, y, m, d;
+
+        mw_date_to_ymd(birth, &by, &bm, &bd);
+        mw_date_to_ymd(date, &y, &m, &d);
+        return y - by - ((m < bm || (m == bm && d < bd)) ? 1 : 0);
+}
+
+/* PostgreSQL's date + interval '1 month' (the day clamped to the month). */
+static int32_t
+plus_month(int32_t day)
+{
+        int y, m, d, last;
+
+        mw_date_to_ymd(day, &y, &m, &d);
+        if (++m > 12) {
+                m = 1;
+                y++;
+        }
+        last = m == 12
+                   ? 31
+                   : mw_date_from_ymd(y, m + 1, 1) - mw_date_from_ymd(y, m, 1);
+        return mw_date_from_ymd(y, m, d < last ? d : last);
+}
+
+/* A synthetic CPR number unique in the export: birth date matching the
+ * age band at the visitation, 7th digit 0-3 (born 1900-1999), digits 8-9
+ * the project id (so numbers never repeat across projects), last digit
+ * even for women. */
+static int
+issue_cpr(struct gen *g, struct citizen *z)
+{
+        struct rng *r = &g->c->r;
+        int lo = z->age >= 0 ? z->age : band_lo[z->band];
+        int hi = z->age >= 0 ? z->age : band_hi[z->band];
+        int tries, k, y, m, d, serial, d7, last, taken;
+        int32_t birth;
+
+        for (tries = 0; tries < 1000; tries++) {
+                birth = z->visit - (int32_t)(lo * 365) - 365 * (hi - lo + 1) +
+                        below(r, 365 * (hi - lo + 1) + 1);
+                k = years_at(birth, z->visit);
+                if (k < lo || k > hi)
+                        continue;
+                d7 = below(r, 4);
+                last = below(r, 5) * 2 + (z->female ? 0 : 1);
+                serial = d7 * 10 + last;
+                taken = 0;
+                for (k = 0; k < g->n_used && !taken; k++)
+                        taken = g->used[k] == birth * 100 + serial;
+                if (taken)
+                        continue;
+                g->used[g->n_used++] = birth * 100 + serial;
+                mw_date_to_ymd(birth, &y, &m, &d);
+                snprintf(z->cpr, sizeof(z->cpr), "%02d%02d%02d%d%02d%d", d, m,
+                         y % 100, d7, g->c->p->id % 100, last);
+                return 0;
+        }
+        return -1;
+}
+
+static void
+emit(struct gen *g, const struct citizen *z, const struct crow *w)
+{
+        char d[16], reg[16], s[16] = "", e[16] = "";
+
+        dk_date(w->date, d);
+        dk_date(w->date + below(&g->c->r, 15), reg);
+        if (w->start != MW_DATE_NONE)
+                dk_date(w->start, s);
+        if (w->end != MW_DATE_NONE)
+                dk_date(w->end, e);
+        g->c->row++;
+        printf("%s;%d;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%d-%ld\n", z->cpr,
+               z->muni, w->kind, d, reg, w->benefit ? w->benefit : "",
+               w->areas ? w->areas : "", w->channel ? w->channel : "",
+               w->place ? w->place : "", w->intref ? w->intref : "",
+               w->category ? w->category : "", w->status ? w->status : "", s, e,
+               w->reason ? w->reason : "", g->c->p->id, g->c->row);
+}
+
+/* 17% of all contacts by sms or e-mail (DOMAIN.md 5): exact over the
+ * contacts up to the cut-off (after n of them, round(0.17 n) were), a draw
+ * after it. */
+static void
+contact(struct gen *g, const struct citizen *z, int32_t day)
+{
+        static const char *const talk[] = {"personal", "phone", "group"};
+        static const int talk_w[] = {75, 20, 5};
+        static const char *const places[] = {"office", "home", "walk",
+                                             "provider", "elsewhere"};
+        static const int place_w[] = {60, 15, 8, 12, 5};
+        struct rng *r = &g->c->r;
+        struct crow w = {.kind = "kontakt",
+                         .date = day,
+                         .start = MW_DATE_NONE,
+                         .end = MW_DATE_NONE};
+        int digital;
+
+        if (day <= g->cutoff) {
+                g->contacts_before++;
+                digital = (g->contacts_before * 17 + 50) / 100 !=
+                          ((g->contacts_before - 1) * 17 + 50) / 100;
+        } else {
+                digital = chance(r, 17);
+        }
+        if (digital) {
+                w.channel = g->k->sms && chance(r, 60) ? "sms" : "email";
+        } else {
+                w.channel = talk[wpick(r, talk_w, 3)];
+                if (strcmp(w.channel, "personal") == 0)
+                        w.place = places[wpick(r, place_w, 5)];
+        }
+        emit(g, z, &w);
+}
+
+static void
+contacts(struct gen *g, const struct citizen *z)
+{
+        struct rng *r = &g->c->r;
+        int32_t end = z->exit != MW_DATE_NONE ? z->exit : g->last;
+        int32_t month1 = plus_month(z->visit), day;
+        int iv = g->k->contact_interval, i, j;
+
+        /* two in the first month, then one per interval on average */
+        for (i = 0; i < 2; i++) {
+                day = z->visit + below(r, 28);
+                if (day <= end)
+                        contact(g, z, day);
+        }
+        for (j = 0;; j++) {
+                day = month1 + j * iv + below(r, iv);
+                if (day > end)
+                        break;
+                contact(g, z, day);
+        }
+}
+
+static void
+intervention(struct gen *g, const struct citizen *z, int n, const char *cat,
+             const char *status, int32_t day, int32_t start, int32_t end)
+{
+        char ref[32];
+        struct crow w = {.kind = "indsats",
+                         .date = day,
+                         .category = cat,
+                         .status = status,
+                         .start = start,
+                         .end = end};
+
+        snprintf(ref, sizeof(ref), "C%d-%d", z->idx + 1, n);
+        w.intref = ref;
+        emit(g, z, &w);
+}
+
+/* A started intervention at start (<= limit), ended for some. */
+static void
+started(struct gen *g, const struct citizen *z, int *n, const char *cat,
+        int32_t start)
+{
+        struct rng *r = &g->c->r;
+        int32_t end;
+
+        (*n)++;
+        intervention(g, z, *n, cat, "started", start, start, MW_DATE_NONE);
+        if (chance(r, 30)) {
+                end = start + 30 + below(r, 120);
+                if (z->exit != MW_DATE_NONE && end > z->exit)
+                        end = z->exit;
+                if (end <= g->last && end >= start)
+                        intervention(g, z, *n, cat, "ended", end, start, end);
+        }
+}
+
+static void
+interventions(struct gen *g, const struct citizen *z)
+{
+        static const char *const others[] = {"health", "social", "education",
+                                             "other"};
+        static const int others_w[] = {35, 25, 10, 30};
+        static const char *const any[] = {"company", "mentor",    "health",
+                                          "social",  "education", "other"};
+        struct rng *r = &g->c->r;
+        int32_t limit = z->exit != MW_DATE_NONE ? z->exit : g->last;
+        int32_t at_cut = z->active ? g->cutoff : limit, day, d2;
+        const char *cat;
+        int n = 0;
+
+        if (at_cut > limit)
+                at_cut = limit;
+        if (!z->active && z->visit <= g->cutoff) {
+                /* exited by the cut-off: interventions that do not count */
+                if (chance(r, 60))
+                        started(g, z, &n, any[below(r, 6)],
+                                between(r, z->visit, limit));
+                if (chance(r, 40))
+                        started(g, z, &n, "mentor",
+                                between(r, z->visit, limit));
+                return;
+        }
+        if (z->mentor)
+                started(
+                    g, z, &n, "mentor",
+                    between(r, z->visit,
+                            z->visit + 90 < at_cut ? z->visit + 90 : at_cut));
+        if (z->company)
+                started(g, z, &n, "company", between(r, z->visit, at_cut));
+        if (z->interv && ((!z->mentor && !z->company) || chance(r, 30)))
+                started(g, z, &n, others[wpick(r, others_w, 4)],
+                        between(r, z->visit, at_cut));
+        if (!z->interv && z->visit <= g->cutoff && chance(r, 40)) {
+                /* offered by the cut-off, started after it (or never) */
+                cat = any[below(r, 6)];
+                day = between(r, z->visit, g->cutoff);
+                n++;
+                intervention(g, z, n, cat, "offered", day, MW_DATE_NONE,
+                             MW_DATE_NONE);
+                if (chance(r, 50) && limit > g->cutoff) {
+                        d2 = between(r, g->cutoff + 1, limit);
+                        intervention(g, z, n, cat, "started", d2, d2,
+                                     MW_DATE_NONE);
+                }
+        }
+        if (!z->mentor && z->visit <= g->cutoff && chance(r, 25)) {
+                /* many decline a mentor */
+                day = between(r, z->visit, g->cutoff);
+                n++;
+                intervention(g, z, n, "mentor", "offered", day, MW_DATE_NONE,
+                             MW_DATE_NONE);
+                intervention(g, z, n, "mentor", "declined",
+                             between(r, day, g->cutoff), MW_DATE_NONE,
+                             MW_DATE_NONE);
+        }
+        if (!z->company && limit > g->cutoff && chance(r, 10)) {
+                /* a company-oriented intervention starting after the
+                 * cut-off (or, for a citizen visited after it, any time) */
+                day = between(
+                    r, z->visit > g->cutoff ? z->visit : g->cutoff + 1, limit);
+                if (day > g->cutoff)
+                        started(g, z, &n, "company", day);
+        }
+}
+
+static void
+write_citizen(struct gen *g, const struct citizen *z)
+{
+        static const char *const any_benefit[] = {
+            "kontanthjaelp", "ressourceforloeb", "uddannelseshjaelp", "other"};
+        struct rng *r = &g->c->r;
+        struct crow w = {.kind = "visitation",
+                         .date = z->visit,
+                         .start = MW_DATE_NONE,
+                         .end = MW_DATE_NONE};
+        const char *later;
+        int32_t day;
+
+        w.benefit = benefit_codes[z->benefit_visit];
+        w.areas = area_values[z->area];
+        emit(g, z, &w);
+        contacts(g, z);
+        interventions(g, z);
+        if (z->change != MW_DATE_NONE) {
+                struct crow pc = {.kind = "profilaendring",
+                                  .date = z->change,
+                                  .benefit = benefit_codes[z->benefit],
+                                  .start = MW_DATE_NONE,
+                                  .end = MW_DATE_NONE};
+
+                emit(g, z, &pc);
+        }
+        if (z->active && g->last > g->cutoff &&
+            (z->exit == MW_DATE_NONE || z->exit > g->cutoff + 1) &&
+            chance(r, 5)) {
+                /* a change after the cut-off must not count */
+                later = any_benefit[below(r, 4)];
+                if (strcmp(later, benefit_codes[z->benefit]) != 0) {
+                        struct crow pc = {.kind = "profilaendring",
+                                          .benefit = later,
+                                          .start = MW_DATE_NONE,
+                                          .end = MW_DATE_NONE};
+
+                        day = z->exit != MW_DATE_NONE ? z->exit : g->last;
+                        pc.date = between(r, g->cutoff + 1, day);
+                        emit(g, z, &pc);
+                }
+        }
+        if (z->exit != MW_DATE_NONE) {
+                struct crow x = {.kind = "afgang",
+                                 .date = z->exit,
+                                 .reason = z->reason,
+                                 .start = MW_DATE_NONE,
+                                 .end = MW_DATE_NONE};
+
+                emit(g, z, &x);
+        }
+}
+
+/* A citizen outside the calibrated counts (exited by the cut-off, or
+ * visited after it): attributes drawn from the national shares. */
+static void
+free_citizen(struct gen *g, struct citizen *z)
+{
+        static const int adult_band_w[N_BAND] = {3, 5, 30, 35, 27};
+        static const int youth_band_w[N_BAND] = {42, 58, 0, 0, 0};
+        static const int adult_benefit_w[N_BENEFIT] = {45, 48, 2, 4, 1};
+        static const int youth_benefit_w[N_BENEFIT] = {20, 3, 75, 1, 1};
+        struct rng *r = &g->c->r;
+
+        z->female = chance(r, 56);
+        z->band = wpick(r, g->youth ? youth_band_w : adult_band_w, N_BAND);
+        z->age = -1;
+        z->area = wpick(r, area_w, N_AREA);
+        z->benefit =
+            wpick(r, g->youth ? youth_benefit_w : adult_benefit_w, N_BENEFIT);
+        if (z->band >= 2 && z->benefit == B_UDD)
+                z->benefit = B_KON;
+        z->benefit_visit = z->benefit;
+        z->change = MW_DATE_NONE;
+}
+
+static int
+by_visit(const void *a, const void *b)
+{
+        const struct citizen *x = a, *y = b;
+
+        if (x->visit != y->visit)
+                return x->visit < y->visit ? -1 : 1;
+        return strcmp(x->cpr, y->cpr);
+}
+
+static int
+generate(struct ctx *c, const struct calib *k, int32_t last)
+{
+        static const int late_reason_w[] = {41, 32, 24, 22, 21, 18, 11,
+                                            5,  3,  2,  1,  1,  0};
+        struct gen g;
+        struct rng *r = &c->r;
+        struct citizen *z = NULL;
+        int *band = NULL, *ben = NULL, *order = NULL, *tmp = NULL;
+        int a = k->active, n_late, n_exit_late, n, i, j, o, rcode = -1;
+        int counts[2];
+
+        memset(&g, 0, sizeof(g));
+        g.c = c;
+        g.k = k;
+        g.cutoff = mw_date_from_ymd(2015, 7, 1);
+        g.march = mw_date_from_ymd(2015, 3, 1);
+        g.last = last;
+        g.youth = strcmp(c->p->target_group, "youth") == 0;
+        n_late = last > g.cutoff ? k->visited / 15 + 1 : 0;
+        n_exit_late = last > g.cutoff ? a / 30 + 1 : 0;
+        n = k->visited + n_late;
+        z = calloc((size_t)n, sizeof(*z));
+        g.used = calloc((size_t)n, sizeof(*g.used));
+        band = calloc((size_t)a + 1, sizeof(int));
+        ben = calloc((size_t)a + 1, sizeof(int));
+        order = calloc((size_t)a + 1, sizeof(int));
+        tmp = calloc((size_t)a + 1, sizeof(int));
+        if (!z || !g.used || !band || !ben || !order || !tmp) {
+                fprintf(stderr, PROG ": out of memory\n");
+                goto out;
+        }
+
+        /* The citizens active at the cut-off carry the calibrated counts:
+         * each attribute is dealt out exactly, in random order. */
+        deal(r, band, k->band, N_BAND, a);
+        for (i = 0; i < a; i++) {
+                z[i].active = 1;
+                z[i].band = band[i];
+                z[i].age = -1;
+                z[i].exit = MW_DATE_NONE;
+                z[i].change = MW_DATE_NONE;
+        }
+        /* benefits: uddannelseshjaelp (under 30) goes to the under-30s
+         * first, then ressourceforloeb; the 30+ get the rest */
+        for (i = 0; i < a; i++)
+                order[i] = i;
+        shuffle(r, order, a);
+        for (i = 0, o = 0; i < a; i++)
+                if (z[order[i]].band <= 1)
+                        tmp[o++] = order[i];
+        for (i = 0; i < a; i++)
+                if (z[order[i]].band > 1)
+                        tmp[o++] = order[i];
+        for (i = 0, o = 0; i < N_BENEFIT; i++) {
+                static const int seq[N_BENEFIT] = {B_UDD, B_RES, B_KON, B_OTHER,
+                                                   B_NONE};
+
+                for (j = 0; j < k->benefit[seq[i]] && o < a; j++)
+                        z[tmp[o++]].benefit = seq[i];
+        }
+        counts[0] = k->female;
+        counts[1] = k->male;
+        deal(r, ben, counts, 2, a);
+        for (i = 0; i < a; i++)
+                z[i].female = ben[i] == 0;
+        deal(r, ben, k->area, N_AREA, a);
+        for (i = 0; i < a; i++)
+                z[i].area = ben[i];
+        counts[0] = k->over4;
+        counts[1] = a - k->over4;
+        deal(r, ben, counts, 2, a);
+        for (i = 0; i < a; i++)
+                z[i].over4 = ben[i] == 0;
+        /* at least one intervention; mentor and company among those */
+        counts[0] = k->interv;
+        counts[1] = a - k->interv;
+        deal(r, ben, counts, 2, a);
+        for (i = 0, o = 0; i < a; i++) {
+                z[i].interv = ben[i] == 0;
+                if (z[i].interv)
+                        tmp[o++] = i;
+        }
+        shuffle(r, tmp, o);
+        for (i = 0; i < o; i++)
+                z[tmp[i]].mentor = i < k->mentor;
+        shuffle(r, tmp, o);
+        for (i = 0; i < o; i++)
+                z[tmp[i]].company = i < k->company;
+        for (i = 0; i < a; i++) {
+                struct citizen *y = &z[i];
+
+                if (y->over4)
+                        y->visit = between(r, k->first_visit, g.march - 1);
+                else
+                        y->visit = between(r, g.march, g.cutoff);
+                y->benefit_visit = y->benefit;
+                /* some moved to a ressourceforloeb after the visitation
+                 * (Fig. 3: +13 points from January to July 2015) */
+                if (y->benefit == B_RES && y->visit + 30 < g.cutoff &&
+                    chance(r, 25)) {
+                        y->benefit_visit = y->band <= 1 ? B_UDD : B_KON;
+                        y->change = between(r, y->visit + 30, g.cutoff);
+                }
+        }
+        /* exits after the cut-off: active at it, so they still count */
+        for (i = 0; i < a; i++)
+                order[i] = i;
+        shuffle(r, order, a);
+        for (i = 0, j = 0; i < a && j < n_exit_late; i++) {
+                struct citizen *y = &z[order[i]];
+                int32_t from =
+                    y->visit + 31 > g.cutoff + 1 ? y->visit + 31 : g.cutoff + 1;
+
+                if (from > last)
+                        continue;
+                y->exit = between(r, from, last);
+                y->reason =
+                    k->reasons[wpick(r, late_reason_w,
+                                     k->n_reasons < 13 ? k->n_reasons : 13)]
+                        .code;
+                j++;
+        }
+        /* the citizens who left by the cut-off, per reason */
+        o = a;
+        for (i = 0; i < k->n_reasons; i++) {
+                for (j = 0; j < k->reason[i]; j++, o++) {
+                        struct citizen *y = &z[o];
+
+                        free_citizen(&g, y);
+                        y->visit = between(r, k->first_visit, g.cutoff - 31);
+                        y->exit = between(r, y->visit + 31, g.cutoff);
+                        y->reason = k->reasons[i].code;
+                        if (strcmp(y->reason, "retirement") == 0) {
+                                y->band = 4;
+                                y->age = 62 + below(r, 3);
+                                y->benefit = y->benefit_visit = B_KON;
+                        } else if (strcmp(y->reason, "parental_leave") == 0) {
+                                y->female = 1;
+                                if (y->band > 2)
+                                        y->band = 2;
+                        }
+                }
+        }
+        /* visited after the cut-off */
+        for (i = 0; i < n_late; i++, o++) {
+                free_citizen(&g, &z[o]);
+                z[o].visit = between(r, g.cutoff + 1, last);
+                z[o].exit = MW_DATE_NONE;
+        }
+        for (i = 0; i < n; i++) {
+                z[i].muni = c->p->muni[below(r, c->p->n_muni)];
+                if (issue_cpr(&g, &z[i]) != 0) {
+                        fprintf(stderr, PROG ": no unique CPR number left\n");
+                        goto out;
+                }
+        }
+        printf("cpr;kommunekode;haendelse;dato;registreret;ydelse;"
+               "problemomraader;kontaktform;sted;indsats_id;indsatstype;"
+               "status;startdato;slutdato;afgangsaarsag;kilde_id\n");
+        /* in visitation order, as a case system would list them */
+        qsort(z, (size_t)n, sizeof(*z), by_visit);
+        for (i = 0; i < n; i++) {
+                z[i].idx = i;
+                write_citizen(&g, &z[i]);
+        }
+        rcode = 0;
+out:
+        free(z);
+        free(g.used);
+        free(band);
+        free(ben);
+        free(order);
+        free(tmp);
+        return rcode;
+}
+
+/* ---- reference/calibration.csv ---------------------------------------- */
+
+static int
+split(char *line, char **f, int max)
+{
+        char *p = line;
+        int n = 0;
+
+        line[strcspn(line, "\r\n")] = '\0';
+        f[n++] = p;
+        while (n < max && (p = strchr(p, ',')) != NULL) {
+                *p++ = '\0';
+                f[n++] = p;
+        }
+        return n;
+}
+
+struct table {
+        char *head[MAX_FIELDS], *row[MAX_FIELDS];
+        int n;
+        const char *path;
+};
+
+static int
+col_int(const struct table *t, const char *name, int *out)
+{
+        char *end;
+        long v;
+        int i;
+
+        for (i = 0; i < t->n; i++) {
+                if (strcmp(t->head[i], name) != 0)
+                        continue;
+                v = strtol(t->row[i], &end, 10);
+                if (end == t->row[i] || *end || v < 0 || v > 1000000) {
+                        fprintf(stderr, PROG ": %s: %s: not a count: '%.20s'\n",
+                                t->path, name, t->row[i]);
+                        return -1;
+                }
+                *out = (int)v;
+                return 0;
+        }
+        fprintf(stderr, PROG ": %s: no column %s\n", t->path, name);
+        return -1;
+}
+
+static int
+col_date(const struct table *t, const char *name, int32_t *out)
+{
+        char errstr[128];
+        int i;
+
+        for (i = 0; i < t->n; i++) {
+                if (strcmp(t->head[i], name) != 0)
+                        continue;
+                if (mw_date_parse(t->row[i], out, errstr, sizeof(errstr)) ||
+                    *out < MW_PROGRAMME_START) {
+                        fprintf(stderr, PROG ": %s: %s: %s\n", t->path, name,
+                                errstr);
+                        return -1;
+                }
+                return 0;
+        }
+        fprintf(stderr, PROG ": %s: no column %s\n", t->path, name);
+        return -1;
+}
+
+static int
+sum(const int *a, int n)
+{
+        int i, s = 0;
+
+        for (i = 0; i < n; i++)
+                s += a[i];
+        return s;
+}
+
+/* Reads the project's row and checks that its counts fit together. */
+static int
+load_calib(const char *path, const struct mw_project *p, struct calib *k)
+{
+        static char head[MAX_LINE], line[MAX_LINE];
+        struct table t;
+        char name[64];
+        FILE *fp;
+        int found = 0, id, i, n, rc = 0;
+        size_t nr;
+
+        memset(k, 0, sizeof(*k));
+        memset(&t, 0, sizeof(t));
+        t.path = path;
+        fp = fopen(path, "r");
+        if (!fp) {
+                fprintf(stderr, PROG ": %s: cannot open\n", path);
+                return -1;
+        }
+        if (!fgets(head, sizeof(head), fp)) {
+                fprintf(stderr, PROG ": %s: empty\n", path);
+                fclose(fp);
+                return -1;
+        }
+        t.n = split(head, t.head, MAX_FIELDS);
+        while (!found && fgets(line, sizeof(line), fp)) {
+                n = split(line, t.row, MAX_FIELDS);
+                if (n != t.n) {
+                        fprintf(stderr,
+                                PROG ": %s: a row has %d fields, the "
+                                     "header %d\n",
+                                path, n, t.n);
+                        fclose(fp);
+                        return -1;
+                }
+                if (col_int(&t, "project_id", &id)) {
+                        fclose(fp);
+                        return -1;
+                }
+                found = id == p->id;
+        }
+        fclose(fp);
+        if (!found) {
+                fprintf(stderr, PROG ": %s: no row for project %d\n", path,
+                        p->id);
+                return -1;
+        }
+        k->reasons = mw_codes_list(MW_CL_EXIT_REASON, &nr);
+        k->n_reasons = (int)nr;
+        if (nr > MAX_REASON)
+                return -1;
+        for (i = 0; i < k->n_reasons; i++) {
+                snprintf(name, sizeof(name), "exit_%s", k->reasons[i].code);
+                rc |= col_int(&t, name, &k->reason[i]);
+        }
+        for (i = 0; i < N_BENEFIT; i++)
+                rc |= col_int(&t, benefit_cols[i], &k->benefit[i]);
+        for (i = 0; i < N_BAND; i++)
+                rc |= col_int(&t, band_cols[i], &k->band[i]);
+        for (i = 0; i < N_AREA; i++)
+                rc |= col_int(&t, area_cols[i], &k->area[i]);
+        rc |= col_int(&t, "visited", &k->visited);
+        rc |= col_int(&t, "active", &k->active);
+        rc |= col_int(&t, "exits_total", &k->exits);
+        rc |= col_int(&t, "active_over_4_months", &k->over4);
+        rc |= col_int(&t, "n_at_least_one_intervention", &k->interv);
+        rc |= col_int(&t, "n_mentor", &k->mentor);
+        rc |= col_int(&t, "n_company_oriented", &k->company);
+        rc |= col_int(&t, "n_female", &k->female);
+        rc |= col_int(&t, "n_male", &k->male);
+        rc |= col_int(&t, "contact_interval_days", &k->contact_interval);
+        rc |= col_int(&t, "sms", &k->sms);
+        rc |= col_date(&t, "first_visitation", &k->first_visit);
+        if (rc)
+                return -1;
+        if (k->visited != k->active + k->exits ||
+            sum(k->reason, k->n_reasons) != k->exits ||
+            sum(k->benefit, N_BENEFIT) != k->active ||
+            sum(k->band, N_BAND) != k->active ||
+            sum(k->area, N_AREA) != k->active ||
+            k->female + k->male != k->active || k->over4 > k->active ||
+            k->interv > k->active || k->mentor > k->interv ||
+            k->company > k->interv || k->contact_interval < 1 ||
+            (k->over4 > 0 && k->first_visit >= mw_date_from_ymd(2015, 3, 1)) ||
+            (k->exits > 0 &&
+             k->first_visit > mw_date_from_ymd(2015, 7, 1) - 62) ||
+            (strcmp(p->target_group, "youth") == 0 &&
+             k->band[2] + k->band[3] + k->band[4] > 0) ||
+            k->band[0] + k->band[1] < k->benefit[B_UDD]) {
+                fprintf(stderr,
+                        PROG ": %s: the counts of project %d do not "
+                             "fit together\n",
+                        path, p->id);
+                return -1;
+        }
+        return 0;
+}
+
 static void
 usage(FILE *fp)
 {
         fprintf(fp,
                 "Usage: " PROG " -p PROJECT [-n CITIZENS] [-s SEED] "
                 "[-u YYYY-MM-DD]\n"
+                "       " PROG " -p PROJECT --calibration FILE [-s SEED] "
+                "[-u YYYY-MM-DD]\n"
                 "Write a synthetic, deterministic CSV export of one project "
                 "to standard output.\n\n"
                 "  -p PROJECT   project id (1-30) or slug\n"
                 "  -n CITIZENS  citizens visited (default 50)\n"
                 "  -s SEED      seed (default 1)\n"
-                "  -u DATE      last day of the export (default 2015-07-01)\n"
+                "  -u DATE      last day of the export (default 2015-07-01; "
+                "with --calibration\n"
+                "               2015-09-30, not before 2015-07-01)\n"
+                "  --calibration FILE\n"
+                "               hit the project's counts in FILE "
+                "(reference/calibration.csv)\n"
+                "               exactly at the cut-off 2015-07-01\n"
                 "  -h, --help   this help\n");
 }
 
@@ -215,12 +1064,15 @@ int
 main(int argc, char **argv)
 {
         static const struct option longopts[] = {
-            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+            {"help", no_argument, NULL, 'h'},
+            {"calibration", required_argument, NULL, 'C'},
+            {NULL, 0, NULL, 0}};
         struct ctx c;
+        struct calib k;
         char errstr[256], *end;
-        const char *project = NULL;
+        const char *project = NULL, *calibration = NULL;
         long citizens = 50, seed = 1, id;
-        int opt, i;
+        int opt, i, have_n = 0, have_u = 0;
 
         memset(&c, 0, sizeof(c));
         c.until = mw_date_from_ymd(2015, 7, 1);
@@ -234,6 +1086,7 @@ main(int argc, char **argv)
                         citizens = strtol(optarg, &end, 10);
                         if (*end || citizens < 1 || citizens > 10000000)
                                 goto bad;
+                        have_n = 1;
                         break;
                 case 's':
                         seed = strtol(optarg, &end, 10);
@@ -245,6 +1098,10 @@ main(int argc, char **argv)
                                           sizeof(errstr)) ||
                             c.until < MW_PROGRAMME_START)
                                 goto bad;
+                        have_u = 1;
+                        break;
+                case 'C':
+                        calibration = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -266,6 +1123,18 @@ main(int argc, char **argv)
         if (!c.p)
                 goto bad;
         c.r.s = (uint64_t)seed * 1000003ULL + (uint64_t)c.p->id;
+        if (calibration) {
+                if (have_n)
+                        goto bad;
+                if (!have_u)
+                        c.until = mw_date_from_ymd(2015, 9, 30);
+                if (c.until < mw_date_from_ymd(2015, 7, 1))
+                        goto bad;
+                if (load_calib(calibration, c.p, &k) ||
+                    generate(&c, &k, c.until))
+                        return 1;
+                return fflush(stdout) == 0 ? 0 : 1;
+        }
         printf("cpr;kommunekode;haendelse;dato;registreret;ydelse;"
                "problemomraader;kontaktform;sted;indsats_id;indsatstype;"
                "status;startdato;afgangsaarsag;kilde_id\n");
