@@ -227,7 +227,9 @@ CREATE TYPE midway_status_row AS (
     n_ressourceforloeb int, n_kontanthjaelp int, n_uddannelseshjaelp int,
     n_other_benefit int, n_benefit_not_stated int,
     n_one_problem_area int, n_multiple_problem_areas int, n_problem_area_not_stated int,
-    citizens_without_intake int
+    citizens_without_intake int,
+    pct_contacts_personal numeric, pct_contacts_phone numeric, pct_contacts_sms numeric,
+    pct_contacts_email numeric, pct_contacts_group numeric, pct_contacts_other numeric
 );
 
 CREATE FUNCTION midway_status(as_of date)
@@ -253,6 +255,12 @@ k AS (
     SELECT c.project_id, c.citizen_ref,
            count(*) AS total,
            count(*) FILTER (WHERE k.channel IN ('sms', 'email')) AS sms_email,
+           count(*) FILTER (WHERE k.channel = 'personal') AS ch_personal,
+           count(*) FILTER (WHERE k.channel = 'phone') AS ch_phone,
+           count(*) FILTER (WHERE k.channel = 'sms') AS ch_sms,
+           count(*) FILTER (WHERE k.channel = 'email') AS ch_email,
+           count(*) FILTER (WHERE k.channel = 'group') AS ch_group,
+           count(*) FILTER (WHERE k.channel = 'other') AS ch_other,
            count(*) FILTER (WHERE k.contact_on < c.month1_end) AS first_month,
            count(*) FILTER (WHERE k.contact_on >= c.month1_end
                               AND (c.exit_on IS NULL OR k.contact_on <= c.exit_on)) AS later
@@ -262,6 +270,9 @@ k AS (
 ),
 ck AS (
     SELECT c.*, coalesce(k.total, 0) AS k_total, coalesce(k.sms_email, 0) AS k_sms_email,
+           coalesce(k.ch_personal, 0) AS k_personal, coalesce(k.ch_phone, 0) AS k_phone,
+           coalesce(k.ch_sms, 0) AS k_sms, coalesce(k.ch_email, 0) AS k_email,
+           coalesce(k.ch_group, 0) AS k_group, coalesce(k.ch_other, 0) AS k_other,
            coalesce(k.first_month, 0) AS k_first, coalesce(k.later, 0) AS k_later,
            greatest(0, least(as_of, coalesce(c.exit_on, as_of)) - c.month1_end) / 30.4375 AS later_months
     FROM c LEFT JOIN k USING (project_id, citizen_ref)
@@ -294,6 +305,12 @@ agg AS (
            count(*) FILTER (WHERE a AND first_company_on <= as_of) AS n_company,
            sum(k_total) FILTER (WHERE v) AS k_total,
            sum(k_sms_email) FILTER (WHERE v) AS k_sms_email,
+           sum(k_personal) FILTER (WHERE v) AS k_personal,
+           sum(k_phone) FILTER (WHERE v) AS k_phone,
+           sum(k_sms) FILTER (WHERE v) AS k_sms,
+           sum(k_email) FILTER (WHERE v) AS k_email,
+           sum(k_group) FILTER (WHERE v) AS k_group,
+           sum(k_other) FILTER (WHERE v) AS k_other,
            sum(k_first) FILTER (WHERE v AND month1_end <= as_of) AS k_first,
            count(*) FILTER (WHERE v AND month1_end <= as_of) AS n_first,
            sum(k_later) FILTER (WHERE v) AS k_later,
@@ -346,7 +363,13 @@ SELECT pr.project_id, pr.name, pr.target_group,
        coalesce(n_b1, 0)::int, coalesce(n_b2, 0)::int, coalesce(n_b3, 0)::int,
        coalesce(n_b4, 0)::int, coalesce(n_b5, 0)::int,
        coalesce(n_one, 0)::int, coalesce(n_multi, 0)::int, coalesce(n_none, 0)::int,
-       coalesce(no_intake, 0)::int
+       coalesce(no_intake, 0)::int,
+       round(100.0 * k_personal / nullif(k_total, 0), 1),
+       round(100.0 * k_phone / nullif(k_total, 0), 1),
+       round(100.0 * k_sms / nullif(k_total, 0), 1),
+       round(100.0 * k_email / nullif(k_total, 0), 1),
+       round(100.0 * k_group / nullif(k_total, 0), 1),
+       round(100.0 * k_other / nullif(k_total, 0), 1)
 FROM pr
 LEFT JOIN agg ON (pr.is_total = 1 AND agg.is_total = 1)
               OR (pr.is_total = 0 AND agg.is_total = 0 AND agg.pid = pr.project_id)

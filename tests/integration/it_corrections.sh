@@ -66,6 +66,12 @@ assert_eq "exits by 2015-04-15 (event time)" "0" "$(s 2015-04-15 exits_total)"
 assert_eq "active on 2015-04-15" "4" "$(s 2015-04-15 active)"
 assert_eq "visited by 2015-01-31" "2" "$(s 2015-01-31 visited)"
 assert_eq "duplicates recognised" "5" "$(q "SELECT sum(duplicates) FROM kafka_offset")"
+# The other output formats carry the same figures.
+assert_eq "JSON: visited of project 20" "4" \
+        "$("$BIN/midway-status" -a 2015-07-01 -f json | python3 -c 'import json,sys; print([p for p in json.load(sys.stdin)["projects"] if p["project_id"] == 20][0]["visited"])')"
+assert_eq "--project 20: one row" "2" "$("$BIN/midway-status" -a 2015-07-01 -f csv -p 20 | wc -l)"
+"$BIN/midway-status" -a 2015-07-01 -p 20 | grep -q '^Odder  *adult  *4 ' || fail "table format lacks Odder's row"
+
 # verify can fail: tamper with one citizen's stored state.
 ref=$(q "SELECT citizen_ref FROM citizen WHERE exit_on IS NOT NULL LIMIT 1")
 q "UPDATE citizen SET exit_reason = 'death' WHERE citizen_ref = '$ref'" >/dev/null
