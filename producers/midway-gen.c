@@ -560,8 +560,14 @@ interventions(struct gen *g, const struct citizen *z)
                     g, z, &n, "mentor",
                     between(r, z->visit,
                             z->visit + 90 < at_cut ? z->visit + 90 : at_cut));
+        /* company-oriented: 15% of the target group in March 2015, 20% in
+         * July (DOMAIN.md 1.1), so most of the early ones start early */
         if (z->company)
-                started(g, z, &n, "company", between(r, z->visit, at_cut));
+                started(g, z, &n, "company",
+                        between(r, z->visit,
+                                z->visit < g->march && chance(r, 60)
+                                    ? g->march - 1
+                                    : at_cut));
         if (z->interv && ((!z->mentor && !z->company) || chance(r, 30)))
                 started(g, z, &n, others[wpick(r, others_w, 4)],
                         between(r, z->visit, at_cut));
