@@ -152,7 +152,8 @@ citizen(struct ctx *c, int idx)
         } interventions[] = {{"mentor", 49}, {"company", 20},   {"health", 30},
                              {"social", 20}, {"education", 10}, {"other", 25}};
         int youth = strcmp(c->p->target_group, "youth") == 0;
-        int age = youth ? 18 + below(&c->r, 12) : 25 + below(&c->r, 40);
+        /* Age at intake: age or age + 1 (youth 18-29, adults 25-65). */
+        int age = youth ? 18 + below(&c->r, 11) : 25 + below(&c->r, 40);
         int32_t visit, exit_day = MW_DATE_NONE, end, day, start;
         int y, m, d, i, months;
         char ref[24];
@@ -160,7 +161,10 @@ citizen(struct ctx *c, int idx)
 
         visit = MW_PROGRAMME_START +
                 below(&c->r, c->until - MW_PROGRAMME_START + 1);
-        mw_date_to_ymd(visit - age * 365 - below(&c->r, 365), &y, &m, &d);
+        mw_date_to_ymd(visit, &y, &m, &d);
+        y -= age + 1;
+        m = 1 + below(&c->r, 12);
+        d = 1 + below(&c->r, 28);
         /* 7th digit 0-3: born 1900-1999; last digit's parity: gender. */
         snprintf(c->cpr, sizeof(c->cpr), "%02d%02d%02d%d%02d%d", d % 100,
                  m % 100, y % 100, below(&c->r, 4), idx % 100,

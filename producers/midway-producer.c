@@ -10,12 +10,14 @@
  * as file:line: reason (and to --rejects FILE with the CPR masked); the
  * accepted rows are still sent. The CPR number never leaves this process.
  * The input format is documented in docs/input-format.md. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include "midway/codes.h"
 #include "midway/conf.h"
 #include "midway/export.h"
+#include "midway/journal.h"
 #include "midway/log.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
@@ -52,8 +55,13 @@ struct producer {
         char producer_id[MW_PRODUCER_MAX + 1];
         int32_t schema_id;
         int dry_run;
+        int force;                  /* send files the journal marks done */
+        const char *state_dir;      /* borrowed; NULL: no journal */
+        struct mw_journal *journal; /* owned: the current file's */
+        int64_t last_sync;
         int64_t now_ms;
-        long rows, sent, acked, failed, rejected;
+        long rows, sent, acked, failed, rejected, skipped;
+        long file_sent, file_acked, file_failed; /* the current file */
         int64_t started;
         int64_t last_progress;
         struct mw_buf out;
@@ -80,6 +88,8 @@ usage(FILE *fp)
 {
         fprintf(fp,
                 "Usage: " PROG " -p PROJECT -k KEYFILE [OPTION]... FILE...\n"
+                "       " PROG " -p PROJECT -k KEYFILE --watch DIR "
+                "[OPTION]...\n"
                 "Validate, pseudonymise and publish a municipality's "
                 "registrations (CSV export,\nsee docs/input-format.md; '-' "
                 "reads standard input).\n\n"
@@ -94,6 +104,18 @@ usage(FILE *fp)
                 "  -R, --rejects F  write rejected rows to F (CPR masked)\n"
                 "  -n, --dry-run    validate and print events as JSON lines "
                 "on stdout; no Kafka\n"
+                "  -s, --state-dir D  acknowledgement journal: resume a "
+                "file after a crash or\n"
+                "                   outage, never send a finished file "
+                "twice\n"
+                "  -w, --watch DIR  send every export dropped into DIR, "
+                "once, then move it to\n"
+                "                   DIR/done/ (with NAME.rejects) or "
+                "DIR/failed/ (NAME.error);\n"
+                "                   state in DIR/.state unless -s; until "
+                "SIGTERM\n"
+                "      --poll-ms N  how often --watch looks (default 2000)\n"
+                "      --force      send files the journal says were sent\n"
                 "  -v, -q           more, less logging\n"
                 "  -h, --help       this help\n\n"
                 "Exit status: 0 all rows sent, 1 failure (delivery or "
@@ -125,9 +147,12 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         struct producer *p = opaque;
 
+        char errstr[256];
+
         (void)rk;
         if (m->err) {
                 p->failed++;
+                p->file_failed++;
                 mw_log_error("topic=%s partition=%d delivery failed for the "
                              "row at line %ld: %s",
                              rd_kafka_topic_name(m->rkt), (int)m->partition,
@@ -135,6 +160,11 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
                              rd_kafka_err2str(m->err));
         } else {
                 p->acked++;
+                p->file_acked++;
+                if (p->journal &&
+                    mw_journal_ack(p->journal, (long)(intptr_t)m->_private,
+                                   errstr, sizeof(errstr)) != MW_OK)
+                        mw_log_warn("journal: %s", errstr);
         }
 }
 
@@ -174,6 +204,8 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
                 printf("%s\n", p->out.data);
                 p->sent++;
                 p->acked++;
+                p->file_sent++;
+                p->file_acked++;
                 return 0;
         }
         if (mw_codec_encode(p->codec, ev, p->schema_id, &p->out, errstr,
@@ -199,34 +231,94 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
                 mw_log_error("line %ld: produce failed: %s", line,
                              rd_kafka_err2str(err));
                 p->failed++;
+                p->file_failed++;
                 return 0;
         }
         p->sent++;
+        p->file_sent++;
         rd_kafka_poll(p->rk, 0);
         return 0;
 }
 
-static int
-process_file(struct producer *p, const char *path)
+enum outcome {
+        FILE_DONE,        /* every accepted row acknowledged */
+        FILE_DONE_BEFORE, /* the journal says it was sent already */
+        FILE_UNREADABLE,  /* cannot be read (missing, bad header, I/O) */
+        FILE_UNDELIVERED, /* rows failed to reach Kafka: retry later */
+        FILE_INTERRUPTED, /* signal */
+};
+
+static void
+journal_sync(struct producer *p, int force)
+{
+        char errstr[256];
+        int64_t now = mono_ms();
+
+        if (!p->journal || (!force && now - p->last_sync < 1000))
+                return;
+        p->last_sync = now;
+        if (mw_journal_sync(p->journal, errstr, sizeof(errstr)) != MW_OK)
+                mw_log_warn("journal: %s", errstr);
+}
+
+/* Waits for every delivery report of the current file. */
+static void
+await_deliveries(struct producer *p)
+{
+        if (!p->rk)
+                return;
+        while (p->file_acked + p->file_failed < p->file_sent &&
+               rd_kafka_outq_len(p->rk) > 0) {
+                rd_kafka_poll(p->rk, 100);
+                journal_sync(p, 0);
+                progress(p, 0);
+        }
+}
+
+/* Reads and sends one export. *why gets the reason of FILE_UNREADABLE. */
+static enum outcome
+send_file(struct producer *p, const char *path, char *why, size_t why_size)
 {
         struct mw_export_opts opts = {p->project, p->ps, p->producer_id,
                                       p->now_ms};
+        char digest[MW_DIGEST_HEX + 1], errstr[512], summary[512];
         struct mw_export *x = NULL;
         struct mw_event ev;
-        char errstr[512];
-        FILE *fp;
-        int rcode = 0;
+        enum outcome rc = FILE_DONE;
+        long rows = 0, rejected = 0, skipped = 0;
+        FILE *fp = NULL;
         mw_err_t err;
 
+        p->file_sent = p->file_acked = p->file_failed = 0;
+        if (p->state_dir && strcmp(path, "-") != 0) {
+                if (mw_file_digest(path, digest, why, why_size) != MW_OK)
+                        return FILE_UNREADABLE;
+                p->journal =
+                    mw_journal_open(p->state_dir, digest, why, why_size);
+                if (!p->journal)
+                        return FILE_UNREADABLE;
+                if (mw_journal_is_done(p->journal, summary, sizeof(summary)) &&
+                    !p->force) {
+                        mw_log_info("%s: already sent (%s); --force sends it "
+                                    "again",
+                                    path, summary);
+                        rc = FILE_DONE_BEFORE;
+                        goto out;
+                }
+                if (mw_journal_count(p->journal) > 0)
+                        mw_log_info("%s: resuming: %ld rows were "
+                                    "acknowledged before",
+                                    path, mw_journal_count(p->journal));
+        }
         fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
         if (!fp) {
-                mw_log_error("%s: %s", path, strerror(errno));
-                return -1;
+                mw_errf(why, why_size, MW_ERR_IO, "%s", strerror(errno));
+                rc = FILE_UNREADABLE;
+                goto out;
         }
-        x = mw_export_open(fp, path, &opts, errstr, sizeof(errstr));
+        x = mw_export_open(fp, path, &opts, why, why_size);
         if (!x) {
-                mw_log_error("%s: %s", path, errstr);
-                rcode = -1;
+                rc = FILE_UNREADABLE;
                 goto out;
         }
         while (run) {
@@ -234,28 +326,227 @@ process_file(struct producer *p, const char *path)
                 if (err == MW_ERR_NOTFOUND)
                         break;
                 if (err != MW_OK && err != MW_ERR_INVALID) {
-                        mw_log_error("%s:%ld: %s", path, mw_export_line(x),
-                                     errstr);
-                        rcode = -1;
+                        mw_errf(why, why_size, err, "line %ld: %s",
+                                mw_export_line(x), errstr);
+                        rc = FILE_UNREADABLE;
                         break;
                 }
                 p->rows++;
+                rows++;
                 if (err == MW_ERR_INVALID) {
+                        rejected++;
                         reject(p, path, mw_export_line(x),
                                mw_export_masked_row(x), errstr);
                         continue;
                 }
+                if (p->journal &&
+                    mw_journal_is_acked(p->journal, mw_export_line(x))) {
+                        skipped++;
+                        p->skipped++;
+                        continue;
+                }
                 if (send_event(p, &ev, mw_export_line(x)) != 0) {
-                        rcode = -1;
+                        mw_errf(why, why_size, MW_ERR_ENCODE,
+                                "line %ld: cannot encode", mw_export_line(x));
+                        rc = FILE_UNREADABLE;
                         break;
                 }
+                journal_sync(p, 0);
                 progress(p, 0);
         }
+        await_deliveries(p);
+        if (rc == FILE_DONE && !run)
+                rc = FILE_INTERRUPTED;
+        if (rc == FILE_DONE && p->file_failed > 0)
+                rc = FILE_UNDELIVERED;
+        mw_log_info("%s: rows %ld, sent %ld, acknowledged %ld, failed %ld, "
+                    "rejected %ld, acknowledged before %ld",
+                    path, rows, p->file_sent, p->file_acked, p->file_failed,
+                    rejected, skipped);
+        if (rc == FILE_DONE && p->journal) {
+                snprintf(summary, sizeof(summary),
+                         "rows %ld, rejected %ld, sent by %s", rows, rejected,
+                         p->producer_id);
+                if (mw_journal_complete(p->journal, summary, errstr,
+                                        sizeof(errstr)) != MW_OK)
+                        mw_log_warn("journal: %s", errstr);
+        }
 out:
+        if (p->journal) {
+                journal_sync(p, 1);
+                mw_journal_close(p->journal);
+                p->journal = NULL;
+        }
         mw_export_close(x);
-        if (fp != stdin)
+        if (fp && fp != stdin)
                 fclose(fp);
-        return rcode;
+        return rc;
+}
+
+/* ---- watch mode ---------------------------------------------------- */
+
+static void
+sleep_ms(long ms)
+{
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+        while (run && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+}
+
+/* Files a municipality drops are picked up when complete: names starting
+ * with '.' or ending in .tmp or .part are still being written. */
+static int
+is_candidate(const char *dir, const char *name, time_t *mtime)
+{
+        char path[4096];
+        struct stat st;
+        size_t n = strlen(name);
+
+        if (name[0] == '.' || (n > 4 && strcmp(name + n - 4, ".tmp") == 0) ||
+            (n > 5 && strcmp(name + n - 5, ".part") == 0))
+                return 0;
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+                return 0;
+        *mtime = st.st_mtime;
+        return 1;
+}
+
+struct dropped {
+        char name[256];
+        time_t mtime;
+};
+
+static int
+by_age(const void *a, const void *b)
+{
+        const struct dropped *x = a, *y = b;
+
+        if (x->mtime != y->mtime)
+                return x->mtime < y->mtime ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+/* Moves dir/name to dir/sub/name (or name.1, name.2 ... if taken). */
+static int
+move_to(const char *dir, const char *name, const char *sub, char *dst,
+        size_t dst_size)
+{
+        char src[4096];
+        struct stat st;
+        int i;
+
+        snprintf(src, sizeof(src), "%s/%s", dir, name);
+        snprintf(dst, dst_size, "%s/%s/%s", dir, sub, name);
+        for (i = 1; stat(dst, &st) == 0 && i < 1000; i++)
+                snprintf(dst, dst_size, "%s/%s/%s.%d", dir, sub, name, i);
+        if (rename(src, dst) != 0) {
+                mw_log_error("%s: cannot move to %s/: %s", src, sub,
+                             strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static int
+watch(struct producer *p, const char *dir, long poll_ms)
+{
+        char sub[4096], path[4400], dst[4096], why[512], rej[4400];
+        struct dropped *files = NULL, *grown;
+        size_t n, cap = 0, i;
+        long rejected;
+        struct dirent *de;
+        enum outcome rc;
+        DIR *d;
+        FILE *fp;
+
+        for (i = 0; i < 2; i++) {
+                snprintf(sub, sizeof(sub), "%s/%s", dir, i ? "failed" : "done");
+                if (mkdir(sub, 0750) != 0 && errno != EEXIST) {
+                        mw_log_error("%s: %s", sub, strerror(errno));
+                        return -1;
+                }
+        }
+        mw_log_info("watching %s (done/ and failed/ beside it)", dir);
+        while (run) {
+                d = opendir(dir);
+                if (!d) {
+                        mw_log_error("%s: %s", dir, strerror(errno));
+                        free(files);
+                        return -1;
+                }
+                n = 0;
+                while ((de = readdir(d)) != NULL) {
+                        time_t mtime;
+
+                        if (!is_candidate(dir, de->d_name, &mtime) ||
+                            strlen(de->d_name) >= sizeof(files->name))
+                                continue;
+                        if (n == cap) {
+                                cap = cap ? cap * 2 : 16;
+                                grown = realloc(files, cap * sizeof(*files));
+                                if (!grown) {
+                                        closedir(d);
+                                        free(files);
+                                        return -1;
+                                }
+                                files = grown;
+                        }
+                        snprintf(files[n].name, sizeof(files[n].name), "%s",
+                                 de->d_name);
+                        files[n++].mtime = mtime;
+                }
+                closedir(d);
+                qsort(files, n, sizeof(*files), by_age);
+                for (i = 0; i < n && run; i++) {
+                        snprintf(path, sizeof(path), "%s/%s", dir,
+                                 files[i].name);
+                        snprintf(rej, sizeof(rej), "%s/done/.%s.rejects", dir,
+                                 files[i].name);
+                        p->rejects = fopen(rej, "w");
+                        rejected = p->rejected;
+                        rc = send_file(p, path, why, sizeof(why));
+                        if (p->rejects)
+                                fclose(p->rejects);
+                        p->rejects = NULL;
+                        if (p->rejected == rejected)
+                                unlink(rej); /* no reject file for none */
+                        if (rc == FILE_DONE || rc == FILE_DONE_BEFORE) {
+                                if (move_to(dir, files[i].name, "done", dst,
+                                            sizeof(dst)) == 0) {
+                                        snprintf(path, sizeof(path),
+                                                 "%s.rejects", dst);
+                                        rename(rej, path);
+                                        mw_log_info("%s: done", dst);
+                                }
+                        } else if (rc == FILE_UNREADABLE) {
+                                mw_log_error("%s: %s", path, why);
+                                if (move_to(dir, files[i].name, "failed", dst,
+                                            sizeof(dst)) == 0) {
+                                        snprintf(path, sizeof(path), "%s.error",
+                                                 dst);
+                                        fp = fopen(path, "w");
+                                        if (fp) {
+                                                fprintf(fp, "%s\n", why);
+                                                fclose(fp);
+                                        }
+                                }
+                                unlink(rej);
+                        } else {
+                                unlink(rej);
+                                if (rc == FILE_UNDELIVERED)
+                                        mw_log_warn("%s: not every row "
+                                                    "reached Kafka; it stays "
+                                                    "and is retried",
+                                                    path);
+                                break;
+                        }
+                }
+                sleep_ms(poll_ms);
+        }
+        free(files);
+        return 0;
 }
 
 /* ---- set-up -------------------------------------------------------- */
@@ -351,8 +642,6 @@ finish(struct producer *p)
 {
         if (!p->rk)
                 return 0;
-        while (rd_kafka_outq_len(p->rk) > 0 && p->acked + p->failed < p->sent)
-                rd_kafka_poll(p->rk, 100);
         rd_kafka_flush(p->rk, 1000);
         return p->acked == p->sent ? 0 : -1;
 }
@@ -363,12 +652,20 @@ main(int argc, char **argv)
         static const struct option longopts[] = {
             {"rejects", required_argument, NULL, 'R'},
             {"dry-run", no_argument, NULL, 'n'},
+            {"state-dir", required_argument, NULL, 's'},
+            {"watch", required_argument, NULL, 'w'},
+            {"poll-ms", required_argument, NULL, 'P'},
+            {"force", no_argument, NULL, 'F'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         struct producer p;
         char errstr[512];
         const char *project = NULL, *keyfile = NULL, *rejects = NULL;
+        const char *watch_dir = NULL;
+        char default_state[4096], why[512], *end;
+        long poll_ms = 2000;
         int opt, i, rc = 0, level = MW_LOG_INFO;
+        enum outcome outcome;
         mw_err_t err = MW_OK;
 
         memset(&p, 0, sizeof(p));
@@ -376,7 +673,7 @@ main(int argc, char **argv)
         if (mw_conf_init(&p.conf) ||
             mw_conf_load_env(&p.conf, errstr, sizeof(errstr)))
                 goto usage_error;
-        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "p:k:R:nvqh",
+        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "p:k:R:ns:w:vqh",
                                   longopts, NULL)) != -1) {
                 switch (opt) {
                 case 'p':
@@ -390,6 +687,22 @@ main(int argc, char **argv)
                         break;
                 case 'n':
                         p.dry_run = 1;
+                        break;
+                case 's':
+                        p.state_dir = optarg;
+                        break;
+                case 'w':
+                        watch_dir = optarg;
+                        break;
+                case 'P':
+                        poll_ms = strtol(optarg, &end, 10);
+                        if (*end || poll_ms < 10 || poll_ms > 3600000)
+                                err = mw_errf(errstr, sizeof(errstr),
+                                              MW_ERR_INVALID,
+                                              "--poll-ms: 10 to 3600000");
+                        break;
+                case 'F':
+                        p.force = 1;
                         break;
                 case 'v':
                         level = MW_LOG_DEBUG;
@@ -413,11 +726,22 @@ main(int argc, char **argv)
                 if (err)
                         goto usage_error;
         }
-        if (!project || !keyfile || optind == argc) {
+        if (!project || !keyfile || (optind == argc) == !watch_dir) {
                 snprintf(errstr, sizeof(errstr),
-                         "-p PROJECT, -k KEYFILE and at least one FILE are "
-                         "required");
+                         "-p PROJECT, -k KEYFILE and either FILEs or --watch "
+                         "DIR are required");
                 goto usage_error;
+        }
+        if (watch_dir && (p.dry_run || rejects)) {
+                snprintf(errstr, sizeof(errstr),
+                         "--watch writes its own reject files and cannot be "
+                         "a dry run");
+                goto usage_error;
+        }
+        if (watch_dir && !p.state_dir) {
+                snprintf(default_state, sizeof(default_state), "%s/.state",
+                         watch_dir);
+                p.state_dir = default_state;
         }
         mw_log_set_level((enum mw_log_level)level);
         signal(SIGINT, on_signal);
@@ -443,9 +767,18 @@ main(int argc, char **argv)
                 rc = EXIT_FAILURE_;
                 goto out;
         }
-        for (i = optind; i < argc && run; i++)
-                if (process_file(&p, argv[i]) != 0)
+        if (watch_dir) {
+                if (watch(&p, watch_dir, poll_ms) != 0)
                         rc = EXIT_FAILURE_;
+                run = 1; /* a signal ends watching; it is no failure */
+        }
+        for (i = optind; i < argc && run; i++) {
+                outcome = send_file(&p, argv[i], why, sizeof(why));
+                if (outcome == FILE_UNREADABLE)
+                        mw_log_error("%s: %s", argv[i], why);
+                if (outcome != FILE_DONE && outcome != FILE_DONE_BEFORE)
+                        rc = EXIT_FAILURE_;
+        }
         if (finish(&p) != 0)
                 rc = EXIT_FAILURE_;
         if (!run) {
