@@ -69,3 +69,7 @@ endforeach()
 add_test(NAME docs.configuration
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-docs $<TARGET_FILE:midway-consumer>)
 set_tests_properties(docs.configuration PROPERTIES LABELS lint)
+
+# Command-line tools without the stack.
+add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(cli.gen PROPERTIES LABELS cli)
