@@ -6,7 +6,7 @@ setup_db_and_topics
 restore() {
         "$MW_SOURCE_DIR/scripts/stack" up kafka >/dev/null 2>&1 || true
 }
-trap 'restore; cleanup' EXIT
+at_exit restore
 
 big=$(gen 24 2500 31)
 rows=$(tail -n +2 "$big" | wc -l)

@@ -24,7 +24,7 @@ drop_roles() {
         psql "$MW_PG_CONNINFO" -q -c "DROP OWNED BY $EVAL, $MUNI, $ODDER" \
                 -c "DROP ROLE IF EXISTS $EVAL, $MUNI, $ODDER" >/dev/null 2>&1 || true
 }
-trap 'drop_roles; cleanup' EXIT
+at_exit drop_roles
 
 as() { # ROLE SQL -> rows
         psql "$MW_PG_CONNINFO user=$1" -X -At -v ON_ERROR_STOP=1 -c "$2"

@@ -21,9 +21,16 @@ ADMIN_CONNINFO=$MW_PG_CONNINFO
 DB="it_$RUN_ID"
 export MW_PG_CONNINFO="$ADMIN_CONNINFO dbname=$DB"
 CONSUMER_PID=
+# Commands a test adds (at_exit CMD) run first on exit, before the database
+# and work directory are dropped (kept on failure).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$1"); }
 
 cleanup() {
-        local rc=$?
+        local rc=$? c
+        for c in "${AT_EXIT[@]}"; do
+                eval "$c" || true
+        done
         if [ -n "$CONSUMER_PID" ]; then
                 kill -9 "$CONSUMER_PID" 2>/dev/null || true
                 wait "$CONSUMER_PID" 2>/dev/null || true
