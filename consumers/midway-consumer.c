@@ -442,6 +442,13 @@ advance_offset(struct consumer *c, struct part *p, char *errstr,
         }
         if (strcmp(PQcmdTuples(res), "1") != 0) {
                 PQclear(res);
+                if (p->db_next < 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "topic=%s partition=%d: stored offset "
+                                       "is no longer absent (another "
+                                       "consumer owns the partition); batch "
+                                       "rolled back",
+                                       p->topic, (int)p->partition);
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "topic=%s partition=%d: stored offset is no "
                                "longer %lld (another consumer owns the "
@@ -771,8 +778,11 @@ handle_message(struct consumer *c, const rd_kafka_message_t *m)
                 }
                 p->batch_rows++;
         }
-        if (c->batch_msgs == 0)
+        if (c->batch_msgs == 0) {
                 c->batch_started = now_ms();
+                mw_log_debug("topic=%s partition=%d offset=%lld batch started",
+                             p->topic, (int)m->partition, (long long)m->offset);
+        }
         p->batch_msgs++;
         p->batch_next = m->offset + 1;
         c->batch_msgs++;

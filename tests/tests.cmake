@@ -73,3 +73,16 @@ set_tests_properties(docs.configuration PROPERTIES LABELS lint)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+
+# Fault injection (tests/faults/, docs/faults.md): the short run is part of
+# the test suite; MW_FAULTS_LONG=1 (scripts/faults) gives the long one.
+file(GLOB MW_FAULT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/faults/fault_*.sh)
+foreach(t ${MW_FAULT_TESTS})
+  get_filename_component(name ${t} NAME_WE)
+  string(REGEX REPLACE "^fault_" "" short ${name})
+  add_test(NAME faults.${short} COMMAND bash ${t})
+  set_tests_properties(faults.${short} PROPERTIES
+    FIXTURES_REQUIRED stack LABELS "faults;integration" TIMEOUT 1800
+    RESOURCE_LOCK stack
+    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endforeach()
