@@ -1,9 +1,30 @@
-/* midway: reading a municipality's CSV export into registrations
- * (docs/input-format.md). */
+/* midway: reading a municipality's export into registrations
+ * (docs/input-format.md).
+ *
+ * The first mw_export_next() reads the whole input (at most
+ * MW_EXPORT_MAX_BYTES), detects its encoding and format, and checks every
+ * row once (pass 1), remembering a few facts of each accepted row: its
+ * event id, citizen reference, kind, action and date. From those it finds
+ * the rows that fail only against other rows: duplicates and
+ * registrations dated before the citizen's intake. Each mw_export_next()
+ * then checks its row again (pass 2; the check is deterministic) to fill
+ * the event or the reason, and adds the verdict of the cross-row checks.
+ * Checking twice costs CPU but keeps memory at the size of the input plus
+ * about 80 bytes per row.
+ *
+ * Lines are stored as read and converted to UTF-8 one at a time, so a
+ * byte that is invalid in the detected encoding rejects its own row only.
+ *
+ * Text from the input reaches a reason only through quote(), which masks
+ * CPR-like digit runs, and the masked row only through mw_cpr_mask(). */
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "midway/codes.h"
 #include "midway/csv.h"
@@ -11,6 +32,12 @@
 #include "midway/export.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
+
+#define MS_PER_DAY 86400000LL
+/* A line converted to UTF-8 grows at most threefold (Windows-1252's
+ * euro sign, or U+FFFD for an invalid byte). */
+#define CONV_MAX  (3 * (size_t)MW_EXPORT_MAX_LINE + 1)
+#define QUOTE_MAX 40 /* bytes of input text quoted in a reason */
 
 /* The columns of the export, in the canonical order used for event ids. */
 enum col {
@@ -46,27 +73,135 @@ static const char *const col_names[C_COUNT] = {
     "slutdato",     "afgangsaarsag",   "handling",    "erstatter",
     "kilde_id"};
 
+/* The haendelse word of each kind, for reasons. */
+static const char *const kind_words[MW_KIND_COUNT] = {
+    "visitation", "kontakt", "indsats", "afgang", "profilaendring"};
+
 struct row_ctx {
-        const char *file;
+        int map[C_COUNT]; /* column index in the fields, -1 if absent */
+};
+
+/* The verdict of pass 1 on a row. */
+enum row_state {
+        ROW_REJECTED,     /* fails on its own (pass 2 says why) */
+        ROW_OK,           /* accepted */
+        ROW_DUPLICATE,    /* same event id as other_line */
+        ROW_BEFORE_INTAKE /* dated before the intake at other_line */
+};
+
+struct row {
+        size_t off; /* of the line in raw */
+        size_t len; /* without the line terminator */
         long line;
-        int map[C_COUNT]; /* column index in the file, -1 if absent */
+        long other_line;
+        int32_t date;
+        int32_t intake_date;
+        unsigned char state;
+        unsigned char kind;
+        unsigned char action;
+        unsigned char no_intake;
+        unsigned char ref[MW_REF_STRLEN / 2];
+        unsigned char id[16];
 };
 
 struct mw_export {
         struct mw_export_opts opts;
-        FILE *fp;   /* borrowed */
-        char *name; /* owned */
-        struct row_ctx rc;
-        int have_header;
-        char *line; /* owned: getline buffer */
-        size_t cap;
-        char *masked; /* owned: the last row, CPR masked */
+        enum mw_export_format want_format;     /* AUTO: detect */
+        enum mw_export_encoding want_encoding; /* AUTO: detect */
+        FILE *fp;                              /* borrowed */
+        char *name;                            /* owned */
+        int loaded;
+        enum mw_export_format format;
+        enum mw_export_encoding encoding;
+        int bom;
+        iconv_t cd; /* Windows-1252 to UTF-8, if cd_open */
+        int cd_open;
+        int32_t today;
+        struct row_ctx rc; /* CSV: from the header */
+        size_t n_header;   /* CSV: columns in the header */
+        char *raw;         /* owned: the whole input, as read */
+        size_t raw_len;
+        struct row *rows; /* owned */
+        size_t n_rows, cap_rows, next;
+        long line;      /* of the row just returned */
+        unsigned flags; /* of the row just returned */
+        char *conv;     /* owned: the current line in UTF-8 */
+        char *vals;     /* owned: JSON values of the current line */
+        char *masked;   /* owned: the current line, CPR masked */
 };
 
+/* ---- text helpers --------------------------------------------------- */
 
-/* Lower-cases a header name and spells æ ø å as ae oe aa. */
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if there is
+ * none: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+        unsigned char lo = 0x80, hi = 0xBF;
+        size_t len, i;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+                len = 2;
+        } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+                len = 3;
+                if (s[0] == 0xE0)
+                        lo = 0xA0;
+                else if (s[0] == 0xED)
+                        hi = 0x9F;
+        } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+                len = 4;
+                if (s[0] == 0xF0)
+                        lo = 0x90;
+                else if (s[0] == 0xF4)
+                        hi = 0x8F;
+        } else {
+                return 0;
+        }
+        if (n < len || s[1] < lo || s[1] > hi)
+                return 0;
+        for (i = 2; i < len; i++)
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+        return len;
+}
+
+/* Copies text for a reason: CPR-like digit runs masked, control
+ * characters as '?', cut to QUOTE_MAX bytes on a character boundary. */
+static const char *
+quote(const char *text, char out[QUOTE_MAX + 8])
+{
+        size_t len, i;
+
+        mw_cpr_mask(text, out, QUOTE_MAX + 8);
+        len = strlen(out);
+        if (len > QUOTE_MAX) {
+                len = QUOTE_MAX;
+                while (len > 0 && ((unsigned char)out[len] & 0xC0) == 0x80)
+                        len--;
+                memcpy(out + len, "...", 4);
+        }
+        for (i = 0; out[i]; i++)
+                if ((unsigned char)out[i] < 0x20 || out[i] == 0x7F)
+                        out[i] = '?';
+        return out;
+}
+
+/* 1 if s holds a run the CPR mask would hide (6 or more digits). */
+static int
+looks_like_cpr(const char *s)
+{
+        char masked[MW_INTREF_MAX + 1];
+
+        mw_cpr_mask(s, masked, sizeof(masked));
+        return strcmp(masked, s) != 0;
+}
+
+/* Lower-cases a header name or a word and spells æ ø å as ae oe aa;
+ * blanks around it are dropped. */
 static void
-normalise_header(const char *in, char *out, size_t size)
+normalise_word(const char *in, char *out, size_t size)
 {
         static const struct {
                 const char *from, *to;
@@ -75,7 +210,7 @@ normalise_header(const char *in, char *out, size_t size)
         size_t o = 0, k;
         char ch;
 
-        while (*in == ' ')
+        while (*in == ' ' || *in == '\t')
                 in++;
         while (*in && o + 3 < size) {
                 int done = 0;
@@ -96,29 +231,42 @@ normalise_header(const char *in, char *out, size_t size)
                 out[o++] = ch;
                 in++;
         }
-        while (o > 0 && out[o - 1] == ' ')
+        while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
                 o--;
         out[o] = '\0';
+}
+
+/* The column of a header name or JSON key; C_COUNT if unknown. */
+static enum col
+column_of(const char *name)
+{
+        char norm[64];
+        int c;
+
+        normalise_word(name, norm, sizeof(norm));
+        for (c = 0; c < C_COUNT; c++)
+                if (strcmp(norm, col_names[c]) == 0)
+                        break;
+        return (enum col)c;
 }
 
 static int
 map_header(struct row_ctx *rc, char **f, size_t n, char *errstr,
            size_t errstr_size)
 {
-        char name[64];
+        char q[QUOTE_MAX + 8];
         size_t i;
         int c;
 
         for (c = 0; c < C_COUNT; c++)
                 rc->map[c] = -1;
         for (i = 0; i < n; i++) {
-                normalise_header(f[i], name, sizeof(name));
-                for (c = 0; c < C_COUNT; c++)
-                        if (strcmp(name, col_names[c]) == 0)
-                                break;
+                c = (int)column_of(f[i]);
                 if (c == C_COUNT) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "unknown column '%.40s' in the header", name);
+                                "unknown column '%s' in the header%s",
+                                quote(f[i], q),
+                                i == 0 ? " (is the header line missing?)" : "");
                         return -1;
                 }
                 if (rc->map[c] >= 0) {
@@ -163,12 +311,15 @@ set_str(char *dst, size_t size, const char *src)
         return 0;
 }
 
+/* ---- one row -------------------------------------------------------- */
+
 /* Looks up a code by code or Danish/English label. */
 static int
 code(enum mw_codelist list, const char *text, char *dst, const char *what,
      char *errstr, size_t errstr_size)
 {
         const struct mw_code *c;
+        char q[QUOTE_MAX + 8];
 
         if (text[0] == '\0') {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%s is missing",
@@ -177,8 +328,8 @@ code(enum mw_codelist list, const char *text, char *dst, const char *what,
         }
         c = mw_codes_match(list, text);
         if (!c) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "unknown %s '%.40s'", what, text);
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID, "unknown %s '%s'",
+                        what, quote(text, q));
                 return -1;
         }
         snprintf(dst, MW_CODE_MAX + 1, "%s", c->code);
@@ -240,12 +391,13 @@ kind_of(const char *s, enum mw_kind *kind)
                      {"afgang", MW_KIND_EXIT},
                      {"exit", MW_KIND_EXIT},
                      {"profilaendring", MW_KIND_PROFILE},
-                     {"profilændring", MW_KIND_PROFILE},
                      {"profile_change", MW_KIND_PROFILE}};
+        char word[32];
         size_t i;
 
+        normalise_word(s, word, sizeof(word));
         for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-                if (strcmp(s, kinds[i].name) == 0) {
+                if (strcmp(word, kinds[i].name) == 0) {
                         *kind = kinds[i].kind;
                         return 1;
                 }
@@ -256,19 +408,22 @@ kind_of(const char *s, enum mw_kind *kind)
 static int
 action_of(const char *s, enum mw_action *action)
 {
-        if (s[0] == '\0' || strcmp(s, "ny") == 0) {
+        char word[32];
+
+        normalise_word(s, word, sizeof(word));
+        if (word[0] == '\0' || strcmp(word, "ny") == 0) {
                 *action = MW_ACTION_NEW;
                 return 1;
         }
-        if (strcmp(s, "rettelse") == 0) {
+        if (strcmp(word, "rettelse") == 0) {
                 *action = MW_ACTION_CORRECTION;
                 return 1;
         }
-        if (strcmp(s, "annullering") == 0) {
+        if (strcmp(word, "annullering") == 0) {
                 *action = MW_ACTION_RETRACTION;
                 return 1;
         }
-        return mw_action_parse(s, action);
+        return mw_action_parse(word, action);
 }
 
 static int
@@ -371,13 +526,48 @@ age_at(const char cpr[MW_CPR_LEN], int32_t date)
         return y - by - ((m < bm || (m == bm && d < bd)) ? 1 : 0);
 }
 
+/* dato and registreret: not before the programme, not after today. */
+static int
+check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
+            size_t errstr_size)
+{
+        char day[11], today[11];
+        int64_t regday;
+
+        mw_date_format(x->today, today);
+        if (ev->event_date < MW_PROGRAMME_START) {
+                mw_date_format(ev->event_date, day);
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "dato %s is before the programme started on "
+                        "2014-10-01",
+                        day);
+                return -1;
+        }
+        if (ev->event_date > x->today) {
+                mw_date_format(ev->event_date, day);
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "dato %s is in the future (today is %s)", day, today);
+                return -1;
+        }
+        regday = ev->registered_at / MS_PER_DAY;
+        if (regday > x->today) {
+                mw_date_format((int32_t)regday, day);
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "registreret %s is in the future (today is %s)", day,
+                        today);
+                return -1;
+        }
+        return 0;
+}
+
 /* Builds the event of one row. The CPR is copied only into a local
  * buffer and wiped before returning. */
 static int
-build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
+build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
             size_t n, struct mw_event *ev, char *errstr, size_t errstr_size)
 {
-        char cpr[MW_CPR_LEN + 1], why[160], idname[4096];
+        char cpr[MW_CPR_LEN + 1], why[160], idname[4096], q[QUOTE_MAX + 8];
+        const struct mw_project *project = x->opts.project;
         const char *s;
         char *endp;
         enum mw_kind kind;
@@ -389,9 +579,9 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
         s = field(rc, f, n, C_KIND);
         if (!kind_of(s, &kind)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "unknown haendelse '%.30s' (visitation, kontakt, "
+                        "unknown haendelse '%s' (visitation, kontakt, "
                         "indsats, afgang, profilaendring)",
-                        s);
+                        quote(s, q));
                 goto out;
         }
         mw_event_init(ev, kind);
@@ -403,32 +593,38 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
         errno = 0;
         muni = strtol(s, &endp, 10);
         if (errno || endp == s || *endp != '\0' ||
-            !mw_project_has_muni(p->opts.project, (int)muni)) {
+            !mw_project_has_muni(project, (int)muni)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "kommunekode '%.10s' is not a municipality of "
+                        "kommunekode '%s' is not a municipality of "
                         "project %d (%s)",
-                        s, p->opts.project->id, p->opts.project->slug);
+                        quote(s, q), project->id, project->slug);
                 goto out;
         }
-        ev->project_id = p->opts.project->id;
+        ev->project_id = project->id;
         ev->municipality_code = (int32_t)muni;
         if (mw_date_parse(field(rc, f, n, C_DATE), &ev->event_date, why,
                           sizeof(why))) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID, "dato: %s", why);
                 goto out;
         }
-        if (registered(field(rc, f, n, C_REGISTERED), p->opts.now_ms,
-                       &ev->registered_at, errstr, errstr_size))
+        if (registered(field(rc, f, n, C_REGISTERED), x->opts.now_ms,
+                       &ev->registered_at, errstr, errstr_size) ||
+            check_dates(x, ev, errstr, errstr_size))
                 goto out;
         if (!action_of(field(rc, f, n, C_ACTION), &ev->action)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "unknown handling (ny, rettelse, annullering)");
                 goto out;
         }
-        if (set_str(ev->supersedes, sizeof(ev->supersedes),
-                    field(rc, f, n, C_SUPERSEDES))) {
+        /* erstatter travels to Kafka: only a UUID may (a UUID's hex digits
+         * often hold 6 decimal digits in a row, so the CPR digit-run rule
+         * cannot apply; no CPR number is a UUID). */
+        s = field(rc, f, n, C_SUPERSEDES);
+        if (s[0] != '\0' &&
+            (set_str(ev->supersedes, sizeof(ev->supersedes), s) != 0 ||
+             !mw_uuid_valid(ev->supersedes))) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "erstatter is not an event id");
+                        "erstatter is not an event id (a UUID)");
                 goto out;
         }
         switch (kind) {
@@ -436,8 +632,7 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                 struct mw_visitation *v = &ev->u.visitation;
 
                 s = field(rc, f, n, C_TARGET);
-                if (code(MW_CL_TARGET_GROUP,
-                         s[0] ? s : p->opts.project->target_group,
+                if (code(MW_CL_TARGET_GROUP, s[0] ? s : project->target_group,
                          v->target_group, "maalgruppe", errstr, errstr_size) ||
                     code(MW_CL_BENEFIT, field(rc, f, n, C_BENEFIT),
                          v->benefit_type, "ydelse", errstr, errstr_size))
@@ -484,6 +679,13 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                                 MW_INTREF_MAX);
                         goto out;
                 }
+                /* The reference travels to Kafka as it is. */
+                if (looks_like_cpr(iv->intervention_ref)) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "indsats_id looks like a CPR number (6 or "
+                                "more digits in a row)");
+                        goto out;
+                }
                 if (code(MW_CL_INTERVENTION_CATEGORY,
                          field(rc, f, n, C_CATEGORY), iv->category,
                          "indsatstype", errstr, errstr_size) ||
@@ -504,6 +706,7 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                 break;
         case MW_KIND_PROFILE: {
                 struct mw_profile *pc = &ev->u.profile;
+                char word[16];
 
                 s = field(rc, f, n, C_BENEFIT);
                 if (s[0] && code(MW_CL_BENEFIT, s, pc->benefit_type, "ydelse",
@@ -512,7 +715,8 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                 s = field(rc, f, n, C_AREAS);
                 if (s[0]) {
                         pc->has_areas = 1;
-                        if (strcmp(s, "ingen") != 0 &&
+                        normalise_word(s, word, sizeof(word));
+                        if (strcmp(word, "ingen") != 0 &&
                             areas(s, &pc->n_areas, pc->areas, errstr,
                                   errstr_size))
                                 goto out;
@@ -520,11 +724,11 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                 break;
         }
         }
-        mw_pseudo_ref(p->opts.ps, cpr, ev->citizen_ref);
+        mw_pseudo_ref(x->opts.ps, cpr, ev->citizen_ref);
         snprintf(ev->key_id, sizeof(ev->key_id), "%s",
-                 mw_pseudo_key_id(p->opts.ps));
+                 mw_pseudo_key_id(x->opts.ps));
         snprintf(ev->producer_id, sizeof(ev->producer_id), "%s",
-                 p->opts.producer_id);
+                 x->opts.producer_id);
         /* The id names the pseudonymised row: project, citizen reference
          * and every other column in canonical order. */
         o = (size_t)snprintf(idname, sizeof(idname), "%d\x1f%s", ev->project_id,
@@ -541,9 +745,615 @@ build_event(const struct mw_export *p, const struct row_ctx *rc, char **f,
                 goto out;
         rcode = 0;
 out:
-        memset(cpr, 0, sizeof(cpr));
+        OPENSSL_cleanse(cpr, sizeof(cpr));
+        OPENSSL_cleanse(idname, sizeof(idname));
         return rcode;
 }
+
+/* ---- encodings ------------------------------------------------------ */
+
+/* Over the whole input: UTF-8 unless invalid UTF-8 sequences are at least
+ * as many as valid multi-byte ones, then Windows-1252. Windows-1252 text
+ * with Danish letters is almost never valid UTF-8 (æ is 0xE6, which UTF-8
+ * must follow by two continuation bytes), and a UTF-8 export with one row
+ * pasted from elsewhere keeps its majority. */
+static enum mw_export_encoding
+detect_encoding(const char *raw, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)raw;
+        size_t i = 0, k, valid = 0, invalid = 0;
+
+        while (i < len) {
+                if (s[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                k = utf8_len(s + i, len - i);
+                if (k) {
+                        valid++;
+                        i += k;
+                } else {
+                        invalid++;
+                        i++;
+                }
+        }
+        return invalid == 0 || valid > invalid ? MW_EXPORT_ENCODING_UTF8
+                                               : MW_EXPORT_ENCODING_CP1252;
+}
+
+/* Writes U+FFFD, the replacement character, in UTF-8 (3 bytes). */
+static void
+put_replacement(char *p)
+{
+        p[0] = (char)0xEF;
+        p[1] = (char)0xBF;
+        p[2] = (char)0xBD;
+}
+
+/* Converts len bytes at in to UTF-8 in x->conv (NUL-terminated, length in
+ * *out_len). Returns 0, or the 1-based column of the first byte that is
+ * invalid in the encoding (*bad: the byte); such bytes become U+FFFD. */
+static size_t
+convert(struct mw_export *x, char *in, size_t len, size_t *out_len,
+        unsigned char *bad)
+{
+        size_t first_bad = 0, o = 0, i = 0, k, il = len, ol;
+        char *ip = in, *op;
+
+        if (x->encoding == MW_EXPORT_ENCODING_UTF8) {
+                while (i < len) {
+                        k = utf8_len((const unsigned char *)in + i, len - i);
+                        if (k == 0) {
+                                if (!first_bad) {
+                                        first_bad = i + 1;
+                                        *bad = (unsigned char)in[i];
+                                }
+                                put_replacement(x->conv + o);
+                                o += 3;
+                                i++;
+                        } else {
+                                memcpy(x->conv + o, in + i, k);
+                                o += k;
+                                i += k;
+                        }
+                }
+                goto out;
+        }
+        op = x->conv;
+        ol = CONV_MAX - 1;
+        iconv(x->cd, NULL, NULL, NULL, NULL);
+        while (il > 0) {
+                if (iconv(x->cd, &ip, &il, &op, &ol) != (size_t)-1)
+                        break;
+                if (errno != EILSEQ && errno != EINVAL)
+                        break; /* E2BIG: cannot happen, see CONV_MAX */
+                if (!first_bad) {
+                        first_bad = (size_t)(ip - in) + 1;
+                        *bad = (unsigned char)*ip;
+                }
+                put_replacement(op);
+                op += 3;
+                ol -= 3;
+                ip++;
+                il--;
+        }
+        o = (size_t)(op - x->conv);
+out:
+        x->conv[o] = '\0';
+        *out_len = o;
+        return first_bad;
+}
+
+/* ---- JSON Lines ----------------------------------------------------- */
+
+/* Parses one JSON object into f[C_COUNT] (values in x->vals; an absent
+ * key or null is ""). */
+static int
+json_fields(struct mw_export *x, const char *text, size_t len, char **f,
+            char *errstr, size_t errstr_size)
+{
+        json_t *root, *val;
+        json_error_t jerr;
+        const char *key, *s;
+        char q[QUOTE_MAX + 8], num[32];
+        int seen[C_COUNT] = {0};
+        size_t o = 0, vlen;
+        enum col c;
+        int rcode = -1, i;
+
+        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "not valid JSON at column %d: %s", jerr.column,
+                        quote(jerr.text, q));
+                return -1;
+        }
+        if (!json_is_object(root)) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "the line is not a JSON object");
+                goto out;
+        }
+        for (i = 0; i < C_COUNT; i++)
+                f[i] = "";
+        json_object_foreach(root, key, val)
+        {
+                c = column_of(key);
+                if (c == C_COUNT) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "unknown key '%s'", quote(key, q));
+                        goto out;
+                }
+                if (seen[c]) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "key '%s' appears twice", col_names[c]);
+                        goto out;
+                }
+                seen[c] = 1;
+                if (json_is_string(val)) {
+                        s = json_string_value(val);
+                        vlen = json_string_length(val);
+                } else if (json_is_integer(val) && c == C_MUNI) {
+                        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                                 json_integer_value(val));
+                        s = num;
+                        vlen = strlen(num);
+                } else if (json_is_null(val)) {
+                        s = "";
+                        vlen = 0;
+                } else {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "the value of '%s' is not a string%s",
+                                col_names[c],
+                                c == C_MUNI ? " or an integer" : "");
+                        goto out;
+                }
+                /* The values are no longer than the line (JSON escapes
+                 * only shrink), plus terminators and kommunekode. */
+                if (o + vlen + 1 > CONV_MAX + 64)
+                        goto out;
+                memcpy(x->vals + o, s, vlen);
+                x->vals[o + vlen] = '\0';
+                f[c] = x->vals + o;
+                o += vlen + 1;
+        }
+        for (i = 0; i <= C_DATE; i++) {
+                if (!seen[i]) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "required key '%s' is missing", col_names[i]);
+                        goto out;
+                }
+        }
+        rcode = 0;
+out:
+        json_decref(root);
+        return rcode;
+}
+
+/* ---- rows ----------------------------------------------------------- */
+
+/* Checks one data row on its own; fills *ev, or errstr and returns -1.
+ * Leaves the row, CPR masked, in x->masked either way. */
+static int
+check_row(struct mw_export *x, const struct row *r, struct mw_event *ev,
+          char *errstr, size_t errstr_size)
+{
+        static const struct row_ctx json_rc = {{0,  1,  2,  3,  4,  5,  6,
+                                                7,  8,  9,  10, 11, 12, 13,
+                                                14, 15, 16, 17, 18, 19, 20}};
+        const struct row_ctx *rc = &x->rc;
+        char *f[MW_CSV_MAX_FIELDS];
+        size_t n, len, col, i;
+        unsigned char bad = 0;
+        const unsigned char *p;
+        int c;
+
+        x->masked[0] = '\0';
+        if (r->len >= MW_EXPORT_MAX_LINE) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "line longer than %d bytes", MW_EXPORT_MAX_LINE);
+                return -1;
+        }
+        col = convert(x, x->raw + r->off, r->len, &len, &bad);
+        mw_cpr_mask(x->conv, x->masked, CONV_MAX);
+        if (col) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "byte 0x%02X at column %zu is not %s (the file is "
+                        "read as %s)",
+                        bad, col,
+                        x->encoding == MW_EXPORT_ENCODING_UTF8
+                            ? "valid UTF-8"
+                            : "a Windows-1252 character",
+                        mw_export_encoding_name(x));
+                return -1;
+        }
+        if (x->format == MW_EXPORT_FORMAT_JSONL) {
+                if (json_fields(x, x->conv, len, f, errstr, errstr_size))
+                        return -1;
+                n = C_COUNT;
+                rc = &json_rc;
+        } else {
+                if (mw_csv_split(x->conv, len, ';', f, MW_CSV_MAX_FIELDS, &n,
+                                 errstr, errstr_size) != MW_OK)
+                        return -1;
+                for (i = x->n_header; i < n; i++) {
+                        if (f[i][strspn(f[i], " \t")] != '\0') {
+                                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                        "the row has %zu fields, the header "
+                                        "%zu",
+                                        n, x->n_header);
+                                return -1;
+                        }
+                }
+        }
+        for (c = 0; c < C_COUNT; c++) {
+                for (p = (const unsigned char *)field(rc, f, n, (enum col)c);
+                     *p; p++) {
+                        if ((*p < 0x20 && *p != '\t') || *p == 0x7F) {
+                                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                        "%s holds a control character",
+                                        col_names[c]);
+                                return -1;
+                        }
+                }
+        }
+        return build_event(x, rc, f, n, ev, errstr, errstr_size);
+}
+
+static void
+hex_to_bin(const char *hex, unsigned char *out, size_t n)
+{
+        size_t i;
+        int k, v;
+
+        for (i = 0; i < n; i++) {
+                v = 0;
+                for (k = 0; k < 2; k++) {
+                        char ch = *hex++;
+
+                        while (ch == '-')
+                                ch = *hex++;
+                        v = v * 16 + (ch >= '0' && ch <= '9'   ? ch - '0'
+                                      : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                               : 0);
+                }
+                out[i] = (unsigned char)v;
+        }
+}
+
+static int
+cmp_long(long a, long b)
+{
+        return (a > b) - (a < b);
+}
+
+/* What the checks between rows sort: a key (an event id or a citizen
+ * reference), then the row's date and line. */
+struct sortkey {
+        unsigned char key[MW_REF_STRLEN / 2];
+        int32_t date;
+        long line;
+        size_t row; /* index in x->rows */
+};
+
+static int
+cmp_key(const void *a, const void *b)
+{
+        const struct sortkey *x = a, *y = b;
+        int c = memcmp(x->key, y->key, sizeof(x->key));
+
+        if (c)
+                return c;
+        if (x->date != y->date)
+                return x->date < y->date ? -1 : 1;
+        return cmp_long(x->line, y->line);
+}
+
+/* The first entry of v[0..n) (sorted by cmp_key) with this key, or NULL:
+ * for a citizen, the earliest intake. */
+static const struct sortkey *
+find_key(const struct sortkey *v, size_t n, const unsigned char *key)
+{
+        size_t lo = 0, hi = n, mid;
+
+        while (lo < hi) {
+                mid = lo + (hi - lo) / 2;
+                if (memcmp(v[mid].key, key, sizeof(v[mid].key)) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < n && memcmp(v[lo].key, key, sizeof(v[lo].key)) == 0)
+                return &v[lo];
+        return NULL;
+}
+
+/* The checks between rows of the export, on the rows accepted on their
+ * own: a second row with the same event id is a duplicate; a contact,
+ * intervention, exit or profile change (not a retraction) dated before
+ * the citizen's earliest intake (a visitation, not a retraction) in the
+ * export is rejected; one for a citizen with no intake in the export is
+ * accepted and flagged. */
+static mw_err_t
+cross_check(struct mw_export *x, char *errstr, size_t errstr_size)
+{
+        struct sortkey *v;
+        const struct sortkey *in;
+        struct row *r;
+        size_t i, n = 0, first = 0;
+
+        v = calloc(x->n_rows ? x->n_rows : 1, sizeof(*v));
+        if (!v)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        for (i = 0; i < x->n_rows; i++) {
+                if (x->rows[i].state != ROW_OK)
+                        continue;
+                memcpy(v[n].key, x->rows[i].id, sizeof(x->rows[i].id));
+                v[n].line = x->rows[i].line;
+                v[n++].row = i;
+        }
+        qsort(v, n, sizeof(*v), cmp_key);
+        for (i = 1; i < n; i++) {
+                if (memcmp(v[i].key, v[first].key, sizeof(v[i].key)) != 0) {
+                        first = i;
+                        continue;
+                }
+                x->rows[v[i].row].state = ROW_DUPLICATE;
+                x->rows[v[i].row].other_line = v[first].line;
+        }
+        n = 0;
+        for (i = 0; i < x->n_rows; i++) {
+                r = &x->rows[i];
+                if (r->state != ROW_OK || r->kind != MW_KIND_VISITATION ||
+                    r->action == MW_ACTION_RETRACTION)
+                        continue;
+                memcpy(v[n].key, r->ref, sizeof(r->ref));
+                v[n].date = r->date;
+                v[n].line = r->line;
+                v[n++].row = i;
+        }
+        qsort(v, n, sizeof(*v), cmp_key);
+        for (i = 0; i < x->n_rows; i++) {
+                r = &x->rows[i];
+                if (r->state != ROW_OK || r->kind == MW_KIND_VISITATION ||
+                    r->action == MW_ACTION_RETRACTION)
+                        continue;
+                in = find_key(v, n, r->ref);
+                if (!in) {
+                        r->no_intake = 1;
+                } else if (r->date < in->date) {
+                        r->state = ROW_BEFORE_INTAKE;
+                        r->other_line = in->line;
+                        r->intake_date = in->date;
+                }
+        }
+        free(v);
+        return MW_OK;
+}
+
+/* ---- reading the export --------------------------------------------- */
+
+static mw_err_t
+read_all(struct mw_export *x, char *errstr, size_t errstr_size)
+{
+        size_t cap = 0, got;
+        char *grown;
+
+        for (;;) {
+                if (x->raw_len + 1 >= cap) {
+                        /* room for one byte more than the limit */
+                        cap = cap ? 2 * cap : 65536;
+                        if (cap > (size_t)MW_EXPORT_MAX_BYTES + 2)
+                                cap = (size_t)MW_EXPORT_MAX_BYTES + 2;
+                        grown = malloc(cap);
+                        if (!grown)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_NOMEM, "out of memory");
+                        if (x->raw) {
+                                memcpy(grown, x->raw, x->raw_len);
+                                OPENSSL_cleanse(x->raw, x->raw_len);
+                                free(x->raw);
+                        }
+                        x->raw = grown;
+                }
+                got =
+                    fread(x->raw + x->raw_len, 1, cap - x->raw_len - 1, x->fp);
+                x->raw_len += got;
+                if (x->raw_len > (size_t)MW_EXPORT_MAX_BYTES)
+                        return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                                       "the export is larger than %ld MiB; "
+                                       "split it",
+                                       MW_EXPORT_MAX_BYTES >> 20);
+                if (got == 0)
+                        break;
+        }
+        if (ferror(x->fp))
+                return mw_errf(errstr, errstr_size, MW_ERR_IO, "read error: %s",
+                               strerror(errno));
+        x->raw[x->raw_len] = '\0';
+        return MW_OK;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), k = strlen(suffix), i;
+
+        if (n < k)
+                return 0;
+        for (i = 0; i < k; i++) {
+                char ch = s[n - k + i];
+
+                if (ch >= 'A' && ch <= 'Z')
+                        ch = (char)(ch - 'A' + 'a');
+                if (ch != suffix[i])
+                        return 0;
+        }
+        return 1;
+}
+
+/* Encoding and format, from the options or the input. */
+static mw_err_t
+detect(struct mw_export *x, size_t *start, char *errstr, size_t errstr_size)
+{
+        const unsigned char *s = (const unsigned char *)x->raw;
+        size_t i;
+
+        *start = 0;
+        if (x->raw_len >= 2 &&
+            ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "the export is UTF-16, which is not supported: "
+                               "save it as UTF-8 or Windows-1252");
+        if (x->raw_len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
+                x->bom = 1;
+                *start = 3;
+        }
+        x->encoding = x->want_encoding;
+        if (x->encoding == MW_EXPORT_ENCODING_AUTO)
+                x->encoding = x->bom ? MW_EXPORT_ENCODING_UTF8
+                                     : detect_encoding(x->raw, x->raw_len);
+        if (x->encoding == MW_EXPORT_ENCODING_CP1252) {
+                x->cd = iconv_open("UTF-8", "WINDOWS-1252");
+                /* iconv_open's documented failure value */
+                x->cd_open =
+                    x->cd !=
+                    (iconv_t)-1; /* NOLINT(performance-no-int-to-ptr) */
+                if (!x->cd_open)
+                        return mw_errf(errstr, errstr_size, MW_ERR_IO,
+                                       "iconv cannot convert from "
+                                       "Windows-1252: %s",
+                                       strerror(errno));
+        }
+        x->format = x->want_format;
+        if (x->format == MW_EXPORT_FORMAT_AUTO) {
+                for (i = *start;
+                     i < x->raw_len && strchr(" \t\r\n", s[i]) && s[i] != '\0';
+                     i++)
+                        ;
+                x->format = ends_with(x->name, ".jsonl") ||
+                                    ends_with(x->name, ".ndjson") ||
+                                    (i < x->raw_len && s[i] == '{')
+                                ? MW_EXPORT_FORMAT_JSONL
+                                : MW_EXPORT_FORMAT_CSV;
+        }
+        return MW_OK;
+}
+
+static int
+blank_line(const struct mw_export *x, const char *s, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i < len; i++)
+                if (s[i] != ' ' && s[i] != '\t' &&
+                    (s[i] != ';' || x->format != MW_EXPORT_FORMAT_CSV))
+                        return 0;
+        return 1;
+}
+
+static mw_err_t
+header(struct mw_export *x, struct row *r, char *errstr, size_t errstr_size)
+{
+        char *f[MW_CSV_MAX_FIELDS];
+        unsigned char bad = 0;
+        size_t len;
+
+        x->line = r->line;
+        if (r->len >= MW_EXPORT_MAX_LINE)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "header line longer than %d bytes",
+                               MW_EXPORT_MAX_LINE);
+        if (convert(x, x->raw + r->off, r->len, &len, &bad))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "the header line is not valid %s (byte 0x%02X)",
+                               mw_export_encoding_name(x), bad);
+        if (mw_csv_split(x->conv, len, ';', f, MW_CSV_MAX_FIELDS, &x->n_header,
+                         errstr, errstr_size) != MW_OK ||
+            map_header(&x->rc, f, x->n_header, errstr, errstr_size) != 0)
+                return MW_ERR_INVALID;
+        return MW_OK;
+}
+
+static mw_err_t
+add_row(struct mw_export *x, const struct row *r, char *errstr,
+        size_t errstr_size)
+{
+        struct row *grown;
+        size_t cap;
+
+        if (x->n_rows == x->cap_rows) {
+                cap = x->cap_rows ? 2 * x->cap_rows : 1024;
+                grown = realloc(x->rows, cap * sizeof(*grown));
+                if (!grown)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                x->rows = grown;
+                x->cap_rows = cap;
+        }
+        x->rows[x->n_rows++] = *r;
+        return MW_OK;
+}
+
+/* Reads and checks the whole export (pass 1). */
+static mw_err_t
+load(struct mw_export *x, char *errstr, size_t errstr_size)
+{
+        struct mw_event ev;
+        struct row r, *rp;
+        char why[512];
+        size_t pos, end, i;
+        const char *nl;
+        int have_header;
+        mw_err_t err;
+
+        if ((err = read_all(x, errstr, errstr_size)) != MW_OK ||
+            (err = detect(x, &pos, errstr, errstr_size)) != MW_OK)
+                return err;
+        have_header = x->format != MW_EXPORT_FORMAT_CSV;
+        memset(&r, 0, sizeof(r));
+        while (pos < x->raw_len) {
+                nl = memchr(x->raw + pos, '\n', x->raw_len - pos);
+                end = nl ? (size_t)(nl - x->raw) : x->raw_len;
+                r.line++;
+                r.off = pos;
+                r.len = end - pos;
+                pos = end + 1;
+                if (r.len > 0 && x->raw[r.off + r.len - 1] == '\r')
+                        r.len--;
+                if (blank_line(x, x->raw + r.off, r.len))
+                        continue;
+                if (!have_header) {
+                        if ((err = header(x, &r, errstr, errstr_size)))
+                                return err;
+                        have_header = 1;
+                        continue;
+                }
+                if ((err = add_row(x, &r, errstr, errstr_size)))
+                        return err;
+        }
+        if (!have_header) {
+                x->line = r.line;
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "no header line");
+        }
+        for (i = 0; i < x->n_rows; i++) {
+                rp = &x->rows[i];
+                if (check_row(x, rp, &ev, why, sizeof(why)) != 0)
+                        continue;
+                rp->state = ROW_OK;
+                rp->kind = (unsigned char)ev.kind;
+                rp->action = (unsigned char)ev.action;
+                rp->date = ev.event_date;
+                hex_to_bin(ev.citizen_ref, rp->ref, sizeof(rp->ref));
+                hex_to_bin(ev.event_id, rp->id, sizeof(rp->id));
+        }
+        x->masked[0] = '\0';
+        return cross_check(x, errstr, errstr_size);
+}
+
+/* ---- API ------------------------------------------------------------ */
 
 struct mw_export *
 mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
@@ -552,16 +1362,21 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
         struct mw_export *x;
 
         x = calloc(1, sizeof(*x));
-        if (!x || !(x->name = strdup(name)) ||
-            !(x->masked = malloc(MW_EXPORT_MAX_LINE))) {
+        if (!x) {
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        if (!(x->name = strdup(name)) || !(x->conv = malloc(CONV_MAX)) ||
+            !(x->vals = malloc(CONV_MAX + 64)) ||
+            !(x->masked = malloc(CONV_MAX))) {
                 mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 mw_export_close(x);
                 return NULL;
         }
         x->opts = *opts;
         x->fp = fp;
-        x->rc.file = x->name;
         x->masked[0] = '\0';
+        x->today = (int32_t)(opts->now_ms / MS_PER_DAY);
         return x;
 }
 
@@ -570,18 +1385,40 @@ mw_export_close(struct mw_export *x)
 {
         if (!x)
                 return;
-        if (x->line)
-                memset(x->line, 0, x->cap); /* may have held a CPR */
-        free(x->line);
+        /* These may have held CPR numbers. */
+        if (x->raw)
+                OPENSSL_cleanse(x->raw, x->raw_len);
+        if (x->conv)
+                OPENSSL_cleanse(x->conv, CONV_MAX);
+        if (x->vals)
+                OPENSSL_cleanse(x->vals, CONV_MAX + 64);
+        if (x->cd_open)
+                iconv_close(x->cd);
+        free(x->raw);
+        free(x->rows);
+        free(x->conv);
+        free(x->vals);
         free(x->masked);
         free(x->name);
         free(x);
 }
 
+void
+mw_export_set_format(struct mw_export *x, enum mw_export_format format)
+{
+        x->want_format = format;
+}
+
+void
+mw_export_set_encoding(struct mw_export *x, enum mw_export_encoding encoding)
+{
+        x->want_encoding = encoding;
+}
+
 long
 mw_export_line(const struct mw_export *x)
 {
-        return x->rc.line;
+        return x->line;
 }
 
 const char *
@@ -590,52 +1427,81 @@ mw_export_masked_row(const struct mw_export *x)
         return x->masked;
 }
 
+unsigned
+mw_export_flags(const struct mw_export *x)
+{
+        return x->flags;
+}
+
+const char *
+mw_export_format_name(const struct mw_export *x)
+{
+        switch (x->format) {
+        case MW_EXPORT_FORMAT_CSV:
+                return "CSV";
+        case MW_EXPORT_FORMAT_JSONL:
+                return "JSON Lines";
+        case MW_EXPORT_FORMAT_AUTO:
+                break;
+        }
+        return "";
+}
+
+const char *
+mw_export_encoding_name(const struct mw_export *x)
+{
+        switch (x->encoding) {
+        case MW_EXPORT_ENCODING_UTF8:
+                return x->bom ? "UTF-8 with BOM" : "UTF-8";
+        case MW_EXPORT_ENCODING_CP1252:
+                return "Windows-1252";
+        case MW_EXPORT_ENCODING_AUTO:
+                break;
+        }
+        return "";
+}
+
 mw_err_t
 mw_export_next(struct mw_export *x, struct mw_event *ev, char *errstr,
                size_t errstr_size)
 {
-        char *f[MW_CSV_MAX_FIELDS];
-        size_t n, len;
-        ssize_t got;
+        const struct row *r;
+        char day[11], intake[11];
+        mw_err_t err;
 
-        while ((got = getline(&x->line, &x->cap, x->fp)) != -1) {
-                x->rc.line++;
-                len = (size_t)got;
-                while (len > 0 &&
-                       (x->line[len - 1] == '\n' || x->line[len - 1] == '\r'))
-                        x->line[--len] = '\0';
-                if (x->rc.line == 1)
-                        mw_csv_strip_bom(x->line, &len);
-                if (len == 0)
-                        continue;
-                if (len >= MW_EXPORT_MAX_LINE) {
-                        x->masked[0] = '\0';
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "line longer than %d bytes",
-                                       MW_EXPORT_MAX_LINE);
+        if (!x->loaded) {
+                x->loaded = 1;
+                err = load(x, errstr, errstr_size);
+                if (err != MW_OK) {
+                        x->next = x->n_rows; /* nothing more to read */
+                        return err == MW_ERR_INVALID ? MW_ERR_IO : err;
                 }
-                mw_cpr_mask(x->line, x->masked, MW_EXPORT_MAX_LINE);
-                if (mw_csv_split(x->line, len, ';', f, MW_CSV_MAX_FIELDS, &n,
-                                 errstr, errstr_size) != MW_OK) {
-                        if (!x->have_header)
-                                return MW_ERR_IO;
-                        return MW_ERR_INVALID;
-                }
-                if (!x->have_header) {
-                        if (map_header(&x->rc, f, n, errstr, errstr_size))
-                                return MW_ERR_IO;
-                        x->have_header = 1;
-                        continue;
-                }
-                if (build_event(x, &x->rc, f, n, ev, errstr, errstr_size))
-                        return MW_ERR_INVALID;
-                return MW_OK;
         }
-        if (ferror(x->fp))
-                return mw_errf(errstr, errstr_size, MW_ERR_IO, "read error: %s",
-                               strerror(errno));
-        if (!x->have_header)
-                return mw_errf(errstr, errstr_size, MW_ERR_IO,
-                               "no header line");
-        return MW_ERR_NOTFOUND;
+        x->flags = 0;
+        if (x->next >= x->n_rows)
+                return MW_ERR_NOTFOUND;
+        r = &x->rows[x->next++];
+        x->line = r->line;
+        if (check_row(x, r, ev, errstr, errstr_size) != 0)
+                return MW_ERR_INVALID;
+        switch ((enum row_state)r->state) {
+        case ROW_DUPLICATE:
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "duplicate of line %ld (the same registration "
+                               "twice; kilde_id keeps rows apart)",
+                               r->other_line);
+        case ROW_BEFORE_INTAKE:
+                mw_date_format(r->date, day);
+                mw_date_format(r->intake_date, intake);
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "%s dated %s is before the citizen's intake "
+                               "on %s (line %ld)",
+                               kind_words[r->kind], day, intake, r->other_line);
+        case ROW_OK:
+        case ROW_REJECTED: /* cannot pass now: the checks are the same */
+                break;
+        }
+        if (r->no_intake)
+                x->flags |= MW_EXPORT_NO_INTAKE;
+        return MW_OK;
 }
