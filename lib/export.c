@@ -168,7 +168,8 @@ utf8_len(const unsigned char *s, size_t n)
 }
 
 /* Copies text for a reason: CPR-like digit runs masked, control
- * characters as '?', cut to QUOTE_MAX bytes on a character boundary. */
+ * characters and ';' (which separates the fields of the reject file) as
+ * '?', cut to QUOTE_MAX bytes on a character boundary. */
 static const char *
 quote(const char *text, char out[QUOTE_MAX + 8])
 {
@@ -183,7 +184,8 @@ quote(const char *text, char out[QUOTE_MAX + 8])
                 memcpy(out + len, "...", 4);
         }
         for (i = 0; out[i]; i++)
-                if ((unsigned char)out[i] < 0x20 || out[i] == 0x7F)
+                if ((unsigned char)out[i] < 0x20 || out[i] == 0x7F ||
+                    out[i] == ';')
                         out[i] = '?';
         return out;
 }
@@ -476,19 +478,21 @@ registered(const char *s, int64_t now, int64_t *ms, char *errstr,
         int32_t days;
         int h = 0, m = 0, sec = 0;
         const char *sp;
+        size_t len;
 
         if (s[0] == '\0') {
                 *ms = now;
                 return 0;
         }
+        /* The day alone goes to day[]: "dd-mm-yyyy HH:MM:SS" is longer. */
         sp = strchr(s, ' ');
-        if (set_str(day, sizeof(day), s) || (sp && (size_t)(sp - s) >= 16))
+        len = sp ? (size_t)(sp - s) : strlen(s);
+        if (len >= sizeof(day))
                 goto bad;
-        if (sp) {
-                day[sp - s] = '\0';
-                if (parse_clock(sp + 1, &h, &m, &sec) != 0)
-                        goto bad;
-        }
+        memcpy(day, s, len);
+        day[len] = '\0';
+        if (sp && parse_clock(sp + 1, &h, &m, &sec) != 0)
+                goto bad;
         if (mw_date_parse(day, &days, why, sizeof(why)) != MW_OK)
                 goto bad;
         *ms = ((int64_t)days * 86400 + (int64_t)h * 3600 + (int64_t)m * 60 +
@@ -646,7 +650,7 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
                 age = age_at(cpr, ev->event_date);
                 if (age < 18) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "citizen is %d years old at visitation; the "
+                                "citizen is %d years old at visitation, the "
                                 "programme is for adults (18+)",
                                 age);
                         goto out;
@@ -1162,7 +1166,7 @@ read_all(struct mw_export *x, char *errstr, size_t errstr_size)
                 x->raw_len += got;
                 if (x->raw_len > (size_t)MW_EXPORT_MAX_BYTES)
                         return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
-                                       "the export is larger than %ld MiB; "
+                                       "the export is larger than %ld MiB, "
                                        "split it",
                                        MW_EXPORT_MAX_BYTES >> 20);
                 if (got == 0)
@@ -1488,7 +1492,7 @@ mw_export_next(struct mw_export *x, struct mw_event *ev, char *errstr,
         case ROW_DUPLICATE:
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "duplicate of line %ld (the same registration "
-                               "twice; kilde_id keeps rows apart)",
+                               "twice, kilde_id keeps rows apart)",
                                r->other_line);
         case ROW_BEFORE_INTAKE:
                 mw_date_format(r->date, day);
