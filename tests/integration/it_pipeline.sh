@@ -16,17 +16,7 @@ for p in 1 5 28; do
 done
 consume_to_end 2>>"$WORK/logs"
 
-q "SELECT event_id, project_id, municipality_code, citizen_ref, kind, event_date,
-          CASE kind
-          WHEN 'visitation' THEN concat_ws('|', payload->>'target_group', payload->>'benefit_type',
-               payload->>'gender', payload->>'age_band',
-               (SELECT coalesce(string_agg(a, ',' ORDER BY o), '') FROM jsonb_array_elements_text(payload->'problem_areas') WITH ORDINALITY AS x(a, o)))
-          WHEN 'contact' THEN concat_ws('|', payload->>'channel', coalesce(payload->>'place', ''))
-          WHEN 'intervention' THEN concat_ws('|', payload->>'intervention_ref', payload->>'category',
-               payload->>'status', coalesce(payload->>'start_date', ''))
-          WHEN 'exit' THEN payload->>'reason'
-          END
-   FROM event" | sed 's/|$//' | sort >"$WORK/actual"
+dump_events >"$WORK/actual"
 sed 's/|$//' "$WORK/expected" | sort >"$WORK/expected.sorted"
 expected=$(wc -l <"$WORK/expected.sorted")
 actual=$(wc -l <"$WORK/actual")

@@ -114,3 +114,20 @@ else:
     sys.exit("no row " + key)
 ' "$2" "$3"
 }
+
+# The stored events, one normalised line each, sorted: event id, project,
+# municipality, citizen, kind, date and the payload's fields (oracle.py and
+# tests/faults/evolve_writer.py print the same form).
+dump_events() {
+        q "SELECT event_id, project_id, municipality_code, citizen_ref, kind, event_date,
+          CASE kind
+          WHEN 'visitation' THEN concat_ws('|', payload->>'target_group', payload->>'benefit_type',
+               payload->>'gender', payload->>'age_band',
+               (SELECT coalesce(string_agg(a, ',' ORDER BY o), '') FROM jsonb_array_elements_text(payload->'problem_areas') WITH ORDINALITY AS x(a, o)))
+          WHEN 'contact' THEN concat_ws('|', payload->>'channel', coalesce(payload->>'place', ''))
+          WHEN 'intervention' THEN concat_ws('|', payload->>'intervention_ref', payload->>'category',
+               payload->>'status', coalesce(payload->>'start_date', ''))
+          WHEN 'exit' THEN payload->>'reason'
+          END
+   FROM event" | sed 's/|$//' | sort
+}
