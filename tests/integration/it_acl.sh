@@ -1,0 +1,163 @@
+#!/bin/bash
+# Issue 4 item 7: transport security. Starts a secure Kafka of its own
+# (`scripts/stack up --secure`: SASL_SSL, SCRAM-SHA-512, StandardAuthorizer,
+# one user per project, ACLs) in a state directory under $WORK, next to the
+# plain stack, whose PostgreSQL and registry it uses. Then:
+#   project A's user produces to A's topic                 -> delivered
+#   project A's user produces to B's topic                 -> refused, exit 1,
+#                                                             the message names B's topic
+#   A's user with a wrong password                         -> refused
+#   a PLAINTEXT client, a TLS client without SASL          -> cannot produce
+#   B's user reads A's topic; the consumer user writes it  -> refused
+#   the consumer user applies A's topic to PostgreSQL and
+#   writes a poison message to the dead-letter topic       -> allowed
+# The secure Kafka is stopped on every exit; its state directory goes with
+# $WORK (kept on failure, with the broker's log).
+. "$(dirname "$0")/lib.sh"
+
+A=frederikshavn # project 5
+B=aalborg       # project 30
+SEC_STATE=$WORK/stack-secure
+STACK=$MW_SOURCE_DIR/scripts/stack
+
+port_free() { ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+SEC_PORT=""
+for base in 19292 19392 19492 19592 19692; do
+        if port_free "$base" && port_free "$((base + 1))"; then
+                SEC_PORT=$base
+                break
+        fi
+done
+[ -n "$SEC_PORT" ] || fail "no free pair of ports for the secure Kafka"
+
+# scripts/stack on the secure state directory (lib.sh exported the plain one)
+sstack() {
+        MW_STACK_DIR=$SEC_STATE MW_KAFKA_PORT=$SEC_PORT MW_KAFKA_CONTROLLER_PORT=$((SEC_PORT + 1)) \
+                "$STACK" "$@" --secure
+}
+
+# registered before the start, so that a half-started broker is stopped too
+at_exit "sstack down >'$WORK/secure-down.log' 2>&1"
+
+t0=$SECONDS
+sstack up >"$WORK/secure-up.log" 2>&1 || {
+        cat "$WORK/secure-up.log" >&2
+        fail "scripts/stack up --secure failed"
+}
+log "secure Kafka up on SASL_SSL://127.0.0.1:$SEC_PORT in $((SECONDS - t0))s:"
+grep -E "^stack: kafka: (ready|ACLs)" "$WORK/secure-up.log" >&2 || true
+
+CONF=$WORK/conf
+mkdir -m 700 "$CONF"
+for u in admin consumer "$A" "$B"; do
+        sstack env "$u" >"$CONF/$u.conf"
+        sstack env "$u" --librdkafka >"$CONF/$u.librdkafka"
+done
+assert_eq "mode of the password file" "600" "$(stat -c %a "$SEC_STATE/secure/passwords")"
+assert_eq "users with a password (30 projects, consumer, admin, broker)" "33" "$(wc -l <"$SEC_STATE/secure/passwords")"
+grep -qx "kafka.security.protocol=SASL_SSL" "$CONF/$A.conf" || fail "$A.conf is not a SASL_SSL configuration"
+
+# The ACLs: A's user may write and describe its own topic and nothing else.
+sstack acls >"$WORK/acls"
+assert_eq "ACL bindings (30 x 2 project, 30 x 2 + 3 consumer)" "123" "$(wc -l <"$WORK/acls")"
+assert_eq "bindings of User:$A" \
+        "User:$A TOPIC LITERAL $(topic_of "$A") DESCRIBE ALLOW *|User:$A TOPIC LITERAL $(topic_of "$A") WRITE ALLOW *" \
+        "$(grep "^User:$A " "$WORK/acls" | paste -sd'|')"
+
+# Database on the plain stack; topics on the secure Kafka, created by admin.
+psql "$ADMIN_CONNINFO" -q -c "CREATE DATABASE $DB" >/dev/null
+"$BIN/midway-admin" migrate 2>"$WORK/migrate.log" || { cat "$WORK/migrate.log" >&2; fail "migrate failed"; }
+"$BIN/midway-admin" -c "$CONF/admin.conf" create-topics 2>"$WORK/create-topics.log" ||
+        { cat "$WORK/create-topics.log" >&2; fail "create-topics as admin failed"; }
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/key"
+chmod 600 "$WORK/key"
+
+# count TOPIC: messages in TOPIC, read by admin
+count() {
+        kcat -F "$CONF/admin.librdkafka" -C -t "$1" -e -q -f '.\n' 2>/dev/null | wc -l
+}
+# sproduce LOG PROJECT FILE ARGS...: midway-producer on the secure Kafka; prints its exit status
+# (message.timeout.ms bounds the refused cases: librdkafka retries a failed login until then)
+sproduce() {
+        local logf=$1 p=$2 f=$3 rc=0 t=$SECONDS
+        shift 3
+        timeout 60 "$BIN/midway-producer" -p "$p" -k "$WORK/key" "$@" -X message.timeout.ms=3000 "$f" \
+                >/dev/null 2>"$WORK/$logf.log" || rc=$?
+        echo "$rc"
+        log "$logf: exit status $rc after $((SECONDS - t))s"
+}
+
+fa=$(gen 5 25 11)
+fb=$(gen 30 25 12)
+n_a=$("$BIN/midway-producer" -n -q -p 5 -k "$WORK/key" "$fa" | wc -l)
+n_b=$("$BIN/midway-producer" -n -q -p 30 -k "$WORK/key" "$fb" | wc -l)
+if [ "$n_a" -lt 50 ] || [ "$n_b" -lt 50 ]; then fail "too few events generated ($n_a, $n_b)"; fi
+
+# 1. A's user, A's topic: delivered.
+rc=$(sproduce a-to-a 5 "$fa" -c "$CONF/$A.conf")
+[ "$rc" = 0 ] || { cat "$WORK/a-to-a.log" >&2; fail "A's user could not produce to A's topic"; }
+assert_eq "A's user -> A's topic: exit status" "0" "$rc"
+assert_eq "A's user -> A's topic: messages in $(topic_of "$A")" "$n_a" "$(count "$(topic_of "$A")")"
+
+# 2. A's user, B's topic: refused, naming B's topic.
+rc=$(sproduce a-to-b 30 "$fb" -c "$CONF/$A.conf")
+assert_eq "A's user -> B's topic: exit status" "1" "$rc"
+# one message per row, naming the topic and the reason (grep -c reads all: no SIGPIPE)
+refused=$(grep -F "topic=$(topic_of "$B") " "$WORK/a-to-b.log" | grep -cF "delivery failed for the row at line" || true)
+denied=$(grep -F "topic=$(topic_of "$B") " "$WORK/a-to-b.log" | grep -cF ": Broker: Topic authorization failed" || true)
+[ "$denied" = "$n_b" ] || { head -n 5 "$WORK/a-to-b.log" >&2; }
+assert_eq "A's user -> B's topic: rows reported 'topic=$(topic_of "$B") ... Topic authorization failed'" "$n_b" "$denied"
+assert_eq "A's user -> B's topic: rows reported as failed deliveries" "$n_b" "$refused"
+echo "[$TEST_NAME] A's user -> B's topic, first message: $(grep -m1 -F "authorization failed" "$WORK/a-to-b.log" | sed 's/^.*\(topic=\)/\1/')"
+assert_eq "A's user -> B's topic: messages in $(topic_of "$B")" "0" "$(count "$(topic_of "$B")")"
+
+# refused LOG WHAT REASON: the producer exited 1, reported every row of A's export as
+# not delivered, and librdkafka logged REASON
+refused() {
+        local logf=$WORK/$1.log failed
+        failed=$(grep -cF "delivery failed for the row at line" "$logf" || true)
+        if [ "$failed" != "$n_a" ] || ! grep -qF "$3" "$logf"; then
+                head -n 5 "$logf" >&2
+                fail "$2: expected $n_a failed rows and '$3'"
+        fi
+        echo "[$TEST_NAME] ok: $2: refused, $failed of $n_a rows not delivered; librdkafka: $(grep -m1 -oF "$3" "$logf")"
+}
+
+# 3. A's user with a wrong password: refused.
+rc=$(sproduce wrong-password 5 "$fa" -c "$CONF/$A.conf" -X sasl.password=not-the-password)
+assert_eq "wrong password: exit status" "1" "$rc"
+refused wrong-password "wrong password" "Authentication failed during authentication due to invalid credentials"
+
+# 4. Clients without credentials: PLAINTEXT, and TLS without SASL.
+rc=$(sproduce plaintext 5 "$fa" -b "127.0.0.1:$SEC_PORT")
+assert_eq "PLAINTEXT client: exit status" "1" "$rc"
+refused plaintext "PLAINTEXT client" "Disconnected while requesting ApiVersion"
+rc=$(sproduce tls-only 5 "$fa" -b "127.0.0.1:$SEC_PORT" -X security.protocol=SSL \
+        -X "ssl.ca.location=$SEC_STATE/secure/ca.pem")
+assert_eq "TLS client without SASL: exit status" "1" "$rc"
+refused tls-only "TLS client without SASL" "broker might require SASL authentication"
+if kcat -b "127.0.0.1:$SEC_PORT" -L -m 3 >/dev/null 2>&1; then fail "a PLAINTEXT client got metadata"; fi
+assert_eq "messages in $(topic_of "$A") after the refused attempts" "$n_a" "$(count "$(topic_of "$A")")"
+
+# 5. Neither B's user nor the consumer user may do the other thing.
+if timeout 30 kcat -F "$CONF/$B.librdkafka" -C -t "$(topic_of "$A")" -e -q >"$WORK/b-reads-a.out" 2>"$WORK/b-reads-a.log"; then
+        [ ! -s "$WORK/b-reads-a.out" ] || fail "B's user read A's topic"
+fi
+grep -qiF "authorization failed" "$WORK/b-reads-a.log" || { cat "$WORK/b-reads-a.log" >&2; fail "B's user reading A's topic: no authorization failure"; }
+assert_eq "B's user reads A's topic: refused, messages read" "0" "$(wc -l <"$WORK/b-reads-a.out")"
+echo poison | timeout 30 kcat -F "$CONF/consumer.librdkafka" -P -t "$(topic_of "$A")" 2>"$WORK/consumer-writes.log" &&
+        fail "the consumer user could write a project topic"
+grep -qiF "authorization failed" "$WORK/consumer-writes.log" || { cat "$WORK/consumer-writes.log" >&2; fail "consumer user writing: no authorization failure"; }
+assert_eq "consumer user writes A's topic: refused, messages in it" "$n_a" "$(count "$(topic_of "$A")")"
+
+# 6. The consumer user: every project topic and its group to PostgreSQL, and a poison
+#    message (written by admin) to the dead-letter topic.
+printf 'not avro' | kcat -F "$CONF/admin.librdkafka" -P -t "$(topic_of "$A")" -p 0 2>/dev/null
+timeout 120 "$BIN/midway-consumer" -q -e -c "$CONF/consumer.conf" 2>"$WORK/consumer.log" ||
+        { cat "$WORK/consumer.log" >&2; fail "midway-consumer as the consumer user failed"; }
+assert_eq "consumer user: events of A stored in PostgreSQL" "$n_a" "$(q "SELECT count(*) FROM event WHERE project_id = 5")"
+assert_eq "consumer user: events of other projects" "0" "$(q "SELECT count(*) FROM event WHERE project_id <> 5")"
+assert_eq "consumer user: poison message in $MW_TOPIC_PREFIX.deadletter" "1" "$(count "$MW_TOPIC_PREFIX.deadletter")"
+verify_state
+
+echo "[$TEST_NAME] compared: A->A $n_a of $n_a delivered; A->B 0 of $n_b (authorization); wrong password, PLAINTEXT, TLS without SASL: 0; B reading A, consumer writing A: refused; consumer: $n_a events + 1 dead letter; $((SECONDS - t0))s"
