@@ -596,7 +596,7 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
         s = field(rc, f, n, C_MUNI);
         errno = 0;
         muni = strtol(s, &endp, 10);
-        if (errno || endp == s || *endp != '\0' ||
+        if (errno || endp == s || *endp != '\0' || muni < 0 || muni > 9999 ||
             !mw_project_has_muni(project, (int)muni)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "kommunekode '%s' is not a municipality of "

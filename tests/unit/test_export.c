@@ -692,6 +692,11 @@ static const struct text_case text_cases[] = {
      "CSV", "UTF-8", 2, NULL},
     {"CSV: empty trailing fields", H1 "\n" ROW1 ";;\n", "a.csv", "CSV", "UTF-8",
      2, NULL},
+    {"kommunekode that wraps around to 813 as an int",
+     H1 "\n" P1 ";4294968109;kontakt;01-02-2015;Telefon\n", "a.csv", "CSV",
+     "UTF-8", 2,
+     "kommunekode 'XXXXXXXXXX' is not a municipality of project 5 "
+     "(frederikshavn)"},
     {"case and spelling of words",
      H1 ";handling\n" P1 ";813;KONTAKT;01-02-2015;Telefon;Ny\n", "a.csv", "CSV",
      "UTF-8", 2, NULL},
