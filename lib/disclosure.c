@@ -1,0 +1,1232 @@
+/* midway: statistical disclosure control (include/midway/disclosure.h).
+ *
+ * Cells are numbered 0..n_cells-1. A relation r is stored as a slice of
+ * mem[]: mem[rel_off[r]] is the total, the parts follow up to
+ * rel_off[r + 1]. cell_rel[] lists, per cell, the relations it belongs to
+ * (built by index_cells() when mw_dc_protect() starts). */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "midway/disclosure.h"
+
+#define INF        LLONG_MAX
+#define PRIME      2147483647ULL /* 2^31 - 1 */
+#define MAX_PASSES 100000        /* bounds propagation; fail closed beyond */
+#define MAX_ROUNDS 1000000       /* secondary + audit steps, a safety net */
+#define GROW(n)    ((n) < 16 ? 16 : (n)*2)
+#define NOT_FOUND  ((size_t)-1)
+
+struct mw_dc {
+        int threshold;
+        size_t n_cells, cap_cells;
+        long *value;          /* owned */
+        unsigned char *state; /* owned; enum mw_dc_state */
+        size_t n_rel, cap_rel;
+        size_t *rel_off; /* owned; n_rel + 1 entries */
+        size_t n_mem, cap_mem;
+        size_t *mem; /* owned */
+        /* cell -> relations, built by index_cells() */
+        size_t *cell_off; /* owned; n_cells + 1 entries */
+        size_t *cell_rel; /* owned */
+        int indexed;
+        struct mw_dc_stats stats;
+};
+
+static size_t
+rel_len(const struct mw_dc *dc, size_t r)
+{
+        return dc->rel_off[r + 1] - dc->rel_off[r];
+}
+
+static const size_t *
+rel_mem(const struct mw_dc *dc, size_t r)
+{
+        return dc->mem + dc->rel_off[r];
+}
+
+struct mw_dc *
+mw_dc_new(int threshold, char *errstr, size_t errstr_size)
+{
+        struct mw_dc *dc;
+
+        if (threshold < 1 || threshold > MW_DC_MAX_THRESHOLD) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "threshold %d is out of range (1..%d)", threshold,
+                        MW_DC_MAX_THRESHOLD);
+                return NULL;
+        }
+        dc = calloc(1, sizeof(*dc));
+        if (dc)
+                dc->rel_off = calloc(1, sizeof(*dc->rel_off));
+        if (!dc || !dc->rel_off) {
+                free(dc);
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        dc->cap_rel = 0;
+        dc->threshold = threshold;
+        return dc;
+}
+
+void
+mw_dc_destroy(struct mw_dc *dc)
+{
+        if (!dc)
+                return;
+        free(dc->value);
+        free(dc->state);
+        free(dc->rel_off);
+        free(dc->mem);
+        free(dc->cell_off);
+        free(dc->cell_rel);
+        free(dc);
+}
+
+mw_err_t
+mw_dc_cell(struct mw_dc *dc, long value, size_t *id, char *errstr,
+           size_t errstr_size)
+{
+        if (dc->indexed)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "cells can only be added before protecting");
+        if (value < 0 || value > MW_DC_MAX_VALUE)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "cell value %ld is out of range (0..%ld)", value,
+                               MW_DC_MAX_VALUE);
+        if (dc->n_cells == dc->cap_cells) {
+                size_t cap = GROW(dc->cap_cells);
+                long *v = realloc(dc->value, cap * sizeof(*v));
+                unsigned char *s;
+
+                if (!v)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->value = v;
+                s = realloc(dc->state, cap);
+                if (!s)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->state = s;
+                dc->cap_cells = cap;
+        }
+        dc->value[dc->n_cells] = value;
+        dc->state[dc->n_cells] = MW_DC_PUBLISHED;
+        *id = dc->n_cells++;
+        return MW_OK;
+}
+
+mw_err_t
+mw_dc_relation(struct mw_dc *dc, size_t total, const size_t *parts,
+               size_t n_parts, char *errstr, size_t errstr_size)
+{
+        long long sum = 0;
+        size_t i, j;
+
+        if (dc->indexed)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "relations can only be added before "
+                               "protecting");
+        if (n_parts == 0 || total >= dc->n_cells)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "relation %zu: no parts or no such total",
+                               dc->n_rel);
+        for (i = 0; i < n_parts; i++) {
+                if (parts[i] >= dc->n_cells || parts[i] == total)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "relation %zu: bad part %zu", dc->n_rel,
+                                       parts[i]);
+                for (j = 0; j < i; j++)
+                        if (parts[j] == parts[i])
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "relation %zu: cell %zu "
+                                               "twice",
+                                               dc->n_rel, parts[i]);
+                sum += dc->value[parts[i]];
+        }
+        if (sum != dc->value[total])
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "relation %zu: parts add up to %lld, the "
+                               "total (cell %zu) is %ld",
+                               dc->n_rel, sum, total, dc->value[total]);
+        if (dc->n_rel + 1 >= dc->cap_rel) {
+                size_t cap = GROW(dc->cap_rel);
+                size_t *o = realloc(dc->rel_off, (cap + 1) * sizeof(*o));
+
+                if (!o)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->rel_off = o;
+                dc->cap_rel = cap;
+        }
+        while (dc->n_mem + n_parts + 1 > dc->cap_mem) {
+                size_t cap = GROW(dc->cap_mem);
+                size_t *m = realloc(dc->mem, cap * sizeof(*m));
+
+                if (!m)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->mem = m;
+                dc->cap_mem = cap;
+        }
+        dc->mem[dc->n_mem++] = total;
+        memcpy(dc->mem + dc->n_mem, parts, n_parts * sizeof(*parts));
+        dc->n_mem += n_parts;
+        dc->rel_off[++dc->n_rel] = dc->n_mem;
+        return MW_OK;
+}
+
+size_t
+mw_dc_n_cells(const struct mw_dc *dc)
+{
+        return dc->n_cells;
+}
+
+long
+mw_dc_value(const struct mw_dc *dc, size_t id)
+{
+        return id < dc->n_cells ? dc->value[id] : -1;
+}
+
+enum mw_dc_state
+mw_dc_state(const struct mw_dc *dc, size_t id)
+{
+        return id < dc->n_cells ? (enum mw_dc_state)dc->state[id]
+                                : MW_DC_PUBLISHED;
+}
+
+int
+mw_dc_suppressed(const struct mw_dc *dc, size_t id)
+{
+        return mw_dc_state(dc, id) != MW_DC_PUBLISHED;
+}
+
+int
+mw_dc_any_suppressed(const struct mw_dc *dc, const size_t *ids, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (mw_dc_suppressed(dc, ids[i]))
+                        return 1;
+        return 0;
+}
+
+int
+mw_dc_threshold(const struct mw_dc *dc)
+{
+        return dc->threshold;
+}
+
+void
+mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state)
+{
+        if (id < dc->n_cells)
+                dc->state[id] = (unsigned char)state;
+}
+
+void
+mw_dc_get_stats(const struct mw_dc *dc, struct mw_dc_stats *stats)
+{
+        *stats = dc->stats;
+        stats->cells = dc->n_cells;
+        stats->relations = dc->n_rel;
+}
+
+/* cell -> relations (counting sort over the members). */
+static mw_err_t
+index_cells(struct mw_dc *dc, char *errstr, size_t errstr_size)
+{
+        size_t r, i, *fill;
+
+        if (dc->indexed)
+                return MW_OK;
+        dc->cell_off = calloc(dc->n_cells + 1, sizeof(*dc->cell_off));
+        dc->cell_rel =
+            malloc((dc->n_mem ? dc->n_mem : 1) * sizeof(*dc->cell_rel));
+        fill = calloc(dc->n_cells + 1, sizeof(*fill));
+        if (!dc->cell_off || !dc->cell_rel || !fill) {
+                free(fill);
+                free(dc->cell_off);
+                free(dc->cell_rel);
+                dc->cell_off = dc->cell_rel = NULL;
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                return MW_ERR_NOMEM;
+        }
+        for (i = 0; i < dc->n_mem; i++)
+                dc->cell_off[dc->mem[i] + 1]++;
+        for (i = 0; i < dc->n_cells; i++)
+                dc->cell_off[i + 1] += dc->cell_off[i];
+        for (r = 0; r < dc->n_rel; r++)
+                for (i = dc->rel_off[r]; i < dc->rel_off[r + 1]; i++) {
+                        size_t c = dc->mem[i];
+
+                        dc->cell_rel[dc->cell_off[c] + fill[c]++] = r;
+                }
+        free(fill);
+        dc->indexed = 1;
+        return MW_OK;
+}
+
+/* ---- the reader's view: bounds propagation --------------------------- */
+
+/* A reader's knowledge of a cell: a published value, or, for a hidden
+ * cell (one marker for every hidden cell), at least 1 since zeros are
+ * never hidden (a hidden zero, set by hand, at least 0). */
+static void
+initial_bounds(const struct mw_dc *dc, size_t c, long long *lo, long long *hi)
+{
+        if (dc->state[c] == MW_DC_PUBLISHED) {
+                *lo = *hi = dc->value[c];
+                return;
+        }
+        *lo = dc->value[c] > 0 ? 1 : 0;
+        *hi = INF;
+}
+
+/* Tightens lo/hi over every relation until nothing changes. MW_ERR_INVALID
+ * if the bounds cross (the markers or values contradict the relations). */
+static mw_err_t
+propagate(const struct mw_dc *dc, long long *lo, long long *hi, char *errstr,
+          size_t errstr_size)
+{
+        size_t r, i, pass, n;
+        int changed = 1;
+
+        for (i = 0; i < dc->n_cells; i++)
+                initial_bounds(dc, i, &lo[i], &hi[i]);
+        for (pass = 0; changed && pass < MAX_PASSES; pass++) {
+                changed = 0;
+                for (r = 0; r < dc->n_rel; r++) {
+                        const size_t *m = rel_mem(dc, r);
+                        long long slo = 0, shi = 0, tlo, thi;
+                        size_t t = m[0], ninf = 0;
+
+                        n = rel_len(dc, r);
+                        for (i = 1; i < n; i++) {
+                                slo += lo[m[i]];
+                                if (hi[m[i]] == INF)
+                                        ninf++;
+                                else
+                                        shi += hi[m[i]];
+                        }
+                        tlo = lo[t] > slo ? lo[t] : slo;
+                        thi = ninf ? hi[t] : (hi[t] < shi ? hi[t] : shi);
+                        if (tlo != lo[t] || thi != hi[t]) {
+                                lo[t] = tlo;
+                                hi[t] = thi;
+                                changed = 1;
+                        }
+                        for (i = 1; i < n; i++) {
+                                size_t p = m[i];
+                                long long other_hi, other_lo = slo - lo[p];
+                                long long plo = lo[p], phi = hi[p];
+
+                                if (hi[p] == INF)
+                                        other_hi = ninf > 1 ? INF : shi;
+                                else
+                                        other_hi = ninf ? INF : shi - hi[p];
+                                if (other_hi != INF && lo[t] - other_hi > plo)
+                                        plo = lo[t] - other_hi;
+                                if (hi[t] != INF &&
+                                    (phi == INF || hi[t] - other_lo < phi))
+                                        phi = hi[t] - other_lo;
+                                if (plo != lo[p] || phi != hi[p]) {
+                                        /* keep slo/shi/ninf in step */
+                                        slo += plo - lo[p];
+                                        if (hi[p] == INF && phi != INF) {
+                                                ninf--;
+                                                shi += phi;
+                                        } else if (hi[p] != INF) {
+                                                shi += phi - hi[p];
+                                        }
+                                        lo[p] = plo;
+                                        hi[p] = phi;
+                                        changed = 1;
+                                }
+                        }
+                }
+                for (i = 0; i < dc->n_cells; i++)
+                        if (hi[i] != INF && lo[i] > hi[i])
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "cell %zu: the published "
+                                               "values contradict the "
+                                               "relations",
+                                               i);
+        }
+        if (changed)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "bounds propagation did not converge");
+        return MW_OK;
+}
+
+/* ---- the reader's view: linear algebra and linear programming ---------
+ *
+ * Suppressed cells that share a relation form a component; components are
+ * independent. Per component, with x the true values:
+ *   1. exact: the relations restricted to the component's cells in reduced
+ *      row echelon form modulo PRIME; a row with one non-zero entry
+ *      determines its cell;
+ *   2. the same in floating point gives a basis N of the null space: every
+ *      completion is x + N z. A basis vector with integer entries that can
+ *      be added (or subtracted) within the bounds is a second integer
+ *      completion, which clears every cell it moves;
+ *   3. for each cell not cleared, a linear program (dense simplex, Bland's
+ *      rule) finds how far the cell can move up and down within the bounds;
+ *      less than 1 both ways means a reader can work it out. */
+
+#define EPS 1e-9
+
+/* dabs() and dround() without libm; |x| stays far below 2^62 here */
+static double
+dabs(double x)
+{
+        return x < 0 ? -x : x;
+}
+
+static double
+dround(double x)
+{
+        return x < 0 ? -(double)(long long)(-x + 0.5)
+                     : (double)(long long)(x + 0.5);
+}
+#define LP_ITERS 200000
+#define DINF     1e300
+
+struct work {
+        size_t *parent, *col, *cells, *rels;
+        uint32_t *mod;
+        size_t mod_cap;
+        double *a;
+        size_t a_cap;
+        double *nb; /* null basis, nc x d */
+        size_t nb_cap;
+        size_t *pivot_of_col, *free_cols;
+        double *up, *dn;
+        unsigned char *cert;
+        double *tab;
+        size_t tab_cap;
+        size_t *basis;
+        size_t basis_cap;
+        size_t *lp_var; /* constraint row -> cell column, sign in lp_sign */
+        signed char *lp_sign;
+};
+
+static void
+work_release(struct work *w)
+{
+        free(w->parent);
+        free(w->col);
+        free(w->cells);
+        free(w->rels);
+        free(w->mod);
+        free(w->a);
+        free(w->nb);
+        free(w->pivot_of_col);
+        free(w->free_cols);
+        free(w->up);
+        free(w->dn);
+        free(w->cert);
+        free(w->tab);
+        free(w->basis);
+        free(w->lp_var);
+        free(w->lp_sign);
+}
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+        void *n;
+
+        if (need <= *cap)
+                return 0;
+        n = realloc(*p, need * size);
+        if (!n)
+                return -1;
+        *p = n;
+        *cap = need;
+        return 0;
+}
+
+static uint64_t
+mulmod(uint64_t a, uint64_t b)
+{
+        return (a * b) % PRIME;
+}
+
+static uint64_t
+powmod(uint64_t a, uint64_t e)
+{
+        uint64_t r = 1;
+
+        while (e) {
+                if (e & 1)
+                        r = mulmod(r, a);
+                a = mulmod(a, a);
+                e >>= 1;
+        }
+        return r;
+}
+
+static size_t
+uf_find(size_t *parent, size_t x)
+{
+        while (parent[x] != x) {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+        }
+        return x;
+}
+
+/* Step 1: exact linear determination (modulo PRIME). */
+static void
+exact_determined(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
+                 unsigned char *exposed)
+{
+        uint32_t *mat = w->mod;
+        size_t row, c, k, piv, pr = 0;
+
+        memset(mat, 0, nr * nc * sizeof(*mat));
+        for (row = 0; row < nr; row++) {
+                const size_t *m = rel_mem(dc, w->rels[row]);
+
+                for (k = 0; k < rel_len(dc, w->rels[row]); k++)
+                        if (dc->state[m[k]] != MW_DC_PUBLISHED)
+                                mat[row * nc + w->col[m[k]]] =
+                                    k == 0 ? 1 : (uint32_t)(PRIME - 1);
+        }
+        for (c = 0; c < nc && pr < nr; c++) {
+                uint64_t inv;
+
+                for (piv = pr; piv < nr && mat[piv * nc + c] == 0; piv++)
+                        ;
+                if (piv == nr)
+                        continue;
+                if (piv != pr)
+                        for (k = 0; k < nc; k++) {
+                                uint32_t t = mat[pr * nc + k];
+
+                                mat[pr * nc + k] = mat[piv * nc + k];
+                                mat[piv * nc + k] = t;
+                        }
+                inv = powmod(mat[pr * nc + c], PRIME - 2);
+                for (k = c; k < nc; k++)
+                        mat[pr * nc + k] =
+                            (uint32_t)mulmod(mat[pr * nc + k], inv);
+                for (row = 0; row < nr; row++) {
+                        uint64_t f = mat[row * nc + c];
+
+                        if (row == pr || f == 0)
+                                continue;
+                        for (k = c; k < nc; k++) {
+                                uint64_t v = mat[pr * nc + k];
+
+                                if (v)
+                                        mat[row * nc + k] =
+                                            (uint32_t)((mat[row * nc + k] +
+                                                        PRIME - mulmod(f, v)) %
+                                                       PRIME);
+                        }
+                }
+                pr++;
+        }
+        for (row = 0; row < pr; row++) {
+                size_t nz = 0, last = 0;
+
+                for (k = 0; k < nc && nz < 2; k++)
+                        if (mat[row * nc + k]) {
+                                nz++;
+                                last = k;
+                        }
+                if (nz == 1)
+                        exposed[w->cells[last]] = 1;
+        }
+}
+
+/* Step 2: floating-point RREF and the null-space basis; returns d. */
+static size_t
+null_basis(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr)
+{
+        double *a = w->a;
+        size_t row, c, k, piv, pr = 0, d = 0, q;
+
+        memset(a, 0, nr * nc * sizeof(*a));
+        for (row = 0; row < nr; row++) {
+                const size_t *m = rel_mem(dc, w->rels[row]);
+
+                for (k = 0; k < rel_len(dc, w->rels[row]); k++)
+                        if (dc->state[m[k]] != MW_DC_PUBLISHED)
+                                a[row * nc + w->col[m[k]]] = k == 0 ? 1 : -1;
+        }
+        for (c = 0; c < nc; c++)
+                w->pivot_of_col[c] = NOT_FOUND;
+        for (c = 0; c < nc && pr < nr; c++) {
+                double best = EPS, f;
+
+                piv = NOT_FOUND;
+                for (row = pr; row < nr; row++)
+                        if (dabs(a[row * nc + c]) > best) {
+                                best = dabs(a[row * nc + c]);
+                                piv = row;
+                        }
+                if (piv == NOT_FOUND)
+                        continue;
+                if (piv != pr)
+                        for (k = 0; k < nc; k++) {
+                                double t = a[pr * nc + k];
+
+                                a[pr * nc + k] = a[piv * nc + k];
+                                a[piv * nc + k] = t;
+                        }
+                f = a[pr * nc + c];
+                for (k = 0; k < nc; k++)
+                        a[pr * nc + k] /= f;
+                for (row = 0; row < nr; row++) {
+                        f = a[row * nc + c];
+                        if (row == pr || dabs(f) <= EPS)
+                                continue;
+                        for (k = 0; k < nc; k++) {
+                                a[row * nc + k] -= f * a[pr * nc + k];
+                                if (dabs(a[row * nc + k]) <= EPS)
+                                        a[row * nc + k] = 0;
+                        }
+                }
+                w->pivot_of_col[c] = pr++;
+        }
+        for (c = 0; c < nc; c++)
+                if (w->pivot_of_col[c] == NOT_FOUND)
+                        w->free_cols[d++] = c;
+        for (k = 0; k < nc; k++)
+                for (q = 0; q < d; q++) {
+                        size_t f = w->free_cols[q];
+                        double v;
+
+                        if (k == f)
+                                v = 1;
+                        else if (w->pivot_of_col[k] != NOT_FOUND)
+                                v = -a[w->pivot_of_col[k] * nc + f];
+                        else
+                                v = 0;
+                        if (dabs(v - dround(v)) <= 1e-7)
+                                v = dround(v);
+                        w->nb[k * (d ? d : 1) + q] = v;
+                }
+        return d;
+}
+
+/* Pivots the LP tableau (rows 0..m, row 0 the objective, ncol columns
+ * plus the right-hand side in column ncol) on (pr, pc). */
+static void
+lp_pivot(double *t, size_t m, size_t ncol, size_t pr, size_t pc)
+{
+        size_t w = ncol + 1, r, k;
+        double f = t[pr * w + pc];
+
+        for (k = 0; k < w; k++)
+                t[pr * w + k] /= f;
+        for (r = 0; r <= m; r++) {
+                double g = t[r * w + pc];
+
+                if (r == pr || g == 0)
+                        continue;
+                for (k = 0; k < w; k++)
+                        t[r * w + k] -= g * t[pr * w + k];
+        }
+}
+
+#define LP_NOMEM  (-1.0)
+#define LP_GAVEUP (-2.0)
+
+/* max sign * N_i z subject to -dn_j <= N_j z <= up_j, z free (z = p - q);
+ * z = 0 is feasible, so the optimum is >= 0. Returns the optimum, DINF if
+ * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM, and clears in
+ * cert[] every cell the optimal point moves by at least 1. */
+static double
+lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
+{
+        size_t m = 0, j, q, k, ncol, wd, it;
+        double *t;
+
+        for (j = 0; j < nc; j++) {
+                int nz = 0;
+
+                for (q = 0; q < d && !nz; q++)
+                        nz = w->nb[j * d + q] != 0;
+                if (!nz)
+                        continue;
+                if (w->up[j] < DINF) {
+                        w->lp_var[m] = j;
+                        w->lp_sign[m++] = 1;
+                }
+                w->lp_var[m] = j;
+                w->lp_sign[m++] = -1;
+        }
+        ncol = 2 * d + m;
+        wd = ncol + 1;
+        if (grow((void **)&w->tab, &w->tab_cap, (m + 1) * wd,
+                 sizeof(*w->tab)) ||
+            grow((void **)&w->basis, &w->basis_cap, m + 1, sizeof(*w->basis)))
+                return LP_NOMEM;
+        t = w->tab;
+        memset(t, 0, (m + 1) * wd * sizeof(*t));
+        for (q = 0; q < d; q++) {
+                t[q] = -sign * w->nb[i * d + q];
+                t[d + q] = sign * w->nb[i * d + q];
+        }
+        for (k = 0; k < m; k++) {
+                size_t r = k + 1;
+
+                j = w->lp_var[k];
+                for (q = 0; q < d; q++) {
+                        t[r * wd + q] = w->lp_sign[k] * w->nb[j * d + q];
+                        t[r * wd + d + q] = -w->lp_sign[k] * w->nb[j * d + q];
+                }
+                t[r * wd + 2 * d + k] = 1;
+                t[r * wd + ncol] = w->lp_sign[k] > 0 ? w->up[j] : w->dn[j];
+                w->basis[r] = 2 * d + k;
+        }
+        for (it = 0; it < LP_ITERS; it++) {
+                size_t pc = NOT_FOUND, pr = NOT_FOUND;
+                double best = 0;
+
+                for (k = 0; k < ncol; k++)
+                        if (t[k] < -EPS) {
+                                pc = k; /* Bland: the first improving */
+                                break;
+                        }
+                if (pc == NOT_FOUND)
+                        break;
+                for (k = 1; k <= m; k++) {
+                        double a = t[k * wd + pc], ratio;
+
+                        if (a <= EPS)
+                                continue;
+                        ratio = t[k * wd + ncol] / a;
+                        if (pr == NOT_FOUND || ratio < best - EPS ||
+                            (ratio <= best + EPS &&
+                             w->basis[k] < w->basis[pr])) {
+                                best = ratio;
+                                pr = k;
+                        }
+                }
+                if (pr == NOT_FOUND)
+                        return DINF;
+                lp_pivot(t, m, ncol, pr, pc);
+                w->basis[pr] = pc;
+        }
+        if (it == LP_ITERS)
+                return LP_GAVEUP;
+        /* the optimal point: clear every cell it moves by 1 or more */
+        {
+                double *z = w->up + nc; /* scratch after up[] */
+
+                for (q = 0; q < d; q++)
+                        z[q] = 0;
+                for (k = 1; k <= m; k++) {
+                        size_t b = w->basis[k];
+
+                        if (b < d)
+                                z[b] += t[k * wd + ncol];
+                        else if (b < 2 * d)
+                                z[b - d] -= t[k * wd + ncol];
+                }
+                for (j = 0; j < nc; j++) {
+                        double mv = 0;
+
+                        for (q = 0; q < d; q++)
+                                mv += w->nb[j * d + q] * z[q];
+                        if (dabs(mv) >= 1 - 1e-7)
+                                w->cert[j] = 1;
+                }
+        }
+        return t[ncol];
+}
+
+/* Steps 2 and 3 for one component. */
+static mw_err_t
+lp_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
+             const long long *lo, const long long *hi, unsigned char *exposed,
+             char *errstr, size_t errstr_size)
+{
+        size_t d, j, q, i;
+
+        d = null_basis(dc, w, nc, nr);
+        for (j = 0; j < nc; j++) {
+                size_t c = w->cells[j];
+
+                w->up[j] = hi[c] == INF ? DINF : (double)(hi[c] - dc->value[c]);
+                w->dn[j] = (double)(dc->value[c] - lo[c]);
+                w->cert[j] = 0;
+        }
+        /* integer basis vectors that fit in the bounds */
+        for (q = 0; q < d; q++) {
+                double tup = DINF, tdn = DINF;
+                int integral = 1;
+
+                for (j = 0; j < nc; j++) {
+                        double v = w->nb[j * d + q];
+
+                        if (v == 0)
+                                continue;
+                        if (v != dround(v))
+                                integral = 0;
+                        if (v > 0) {
+                                if (w->up[j] < DINF && w->up[j] / v < tup)
+                                        tup = w->up[j] / v;
+                                if (w->dn[j] / v < tdn)
+                                        tdn = w->dn[j] / v;
+                        } else {
+                                if (w->dn[j] / -v < tup)
+                                        tup = w->dn[j] / -v;
+                                if (w->up[j] < DINF && w->up[j] / -v < tdn)
+                                        tdn = w->up[j] / -v;
+                        }
+                }
+                if (!integral || (tup < 1 - 1e-7 && tdn < 1 - 1e-7))
+                        continue;
+                for (j = 0; j < nc; j++)
+                        if (w->nb[j * d + q] != 0)
+                                w->cert[j] = 1;
+        }
+        for (i = 0; i < nc; i++) {
+                double up, dn;
+
+                if (w->cert[i] || exposed[w->cells[i]])
+                        continue;
+                if (d == 0) {
+                        exposed[w->cells[i]] = 1;
+                        continue;
+                }
+                /* moves by 1 up or down: not exposed; gave up: exposed
+                 * (fail closed) */
+                up = lp_range(w, nc, d, i, 1);
+                dn = up >= 1 - 1e-7 ? 0 : lp_range(w, nc, d, i, -1);
+                if (up == LP_NOMEM || dn == LP_NOMEM)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                if (up >= 1 - 1e-7 || dn >= 1 - 1e-7)
+                        w->cert[i] = 1;
+                else
+                        exposed[w->cells[i]] = 1;
+        }
+        return MW_OK;
+}
+
+/* Marks in exposed[] the suppressed cells of every component (or, with
+ * only != NOT_FOUND, of the components next to cell only) that a reader
+ * can work out from the relations, the published values and the bounds
+ * lo/hi. */
+static mw_err_t
+audit_components(const struct mw_dc *dc, const long long *lo,
+                 const long long *hi, size_t only, unsigned char *exposed,
+                 char *errstr, size_t errstr_size)
+{
+        size_t n = dc->n_cells, r, i, k, nc, nr, c;
+        struct work w;
+        unsigned char *want = NULL;
+        mw_err_t err = MW_OK;
+
+        memset(&w, 0, sizeof(w));
+        w.parent = malloc((n ? n : 1) * sizeof(*w.parent));
+        w.col = malloc((n ? n : 1) * sizeof(*w.col));
+        w.cells = malloc((n ? n : 1) * sizeof(*w.cells));
+        w.rels = malloc((dc->n_rel ? dc->n_rel : 1) * sizeof(*w.rels));
+        w.pivot_of_col = malloc((n ? n : 1) * sizeof(*w.pivot_of_col));
+        w.free_cols = malloc((n ? n : 1) * sizeof(*w.free_cols));
+        w.up = malloc((2 * n + 1) * sizeof(*w.up));
+        w.dn = malloc((n ? n : 1) * sizeof(*w.dn));
+        w.cert = malloc(n ? n : 1);
+        w.lp_var = malloc((2 * n + 1) * sizeof(*w.lp_var));
+        w.lp_sign = malloc(2 * n + 1);
+        want = calloc(n ? n : 1, 1);
+        if (!w.parent || !w.col || !w.cells || !w.rels || !w.pivot_of_col ||
+            !w.free_cols || !w.up || !w.dn || !w.cert || !w.lp_var ||
+            !w.lp_sign || !want) {
+                err =
+                    mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        for (i = 0; i < n; i++)
+                w.parent[i] = i;
+        for (r = 0; r < dc->n_rel; r++) {
+                const size_t *m = rel_mem(dc, r);
+                size_t first = NOT_FOUND;
+
+                for (i = 0; i < rel_len(dc, r); i++) {
+                        if (dc->state[m[i]] == MW_DC_PUBLISHED)
+                                continue;
+                        if (first == NOT_FOUND)
+                                first = uf_find(w.parent, m[i]);
+                        else
+                                w.parent[uf_find(w.parent, m[i])] = first;
+                }
+        }
+        for (i = 0; i < n; i++)
+                if (dc->state[i] != MW_DC_PUBLISHED)
+                        w.parent[i] = uf_find(w.parent, i);
+        /* which components to look at */
+        if (only == NOT_FOUND) {
+                for (i = 0; i < n; i++)
+                        if (dc->state[i] != MW_DC_PUBLISHED)
+                                want[w.parent[i]] = 1;
+        } else {
+                for (k = dc->cell_off[only]; k < dc->cell_off[only + 1]; k++) {
+                        const size_t *m = rel_mem(dc, dc->cell_rel[k]);
+
+                        for (i = 0; i < rel_len(dc, dc->cell_rel[k]); i++)
+                                if (dc->state[m[i]] != MW_DC_PUBLISHED)
+                                        want[w.parent[m[i]]] = 1;
+                }
+        }
+        for (i = 0; i < n; i++) {
+                size_t root = i;
+
+                if (dc->state[i] == MW_DC_PUBLISHED || w.parent[i] != i ||
+                    !want[i])
+                        continue;
+                nc = nr = 0;
+                for (c = 0; c < n; c++)
+                        if (dc->state[c] != MW_DC_PUBLISHED &&
+                            w.parent[c] == root) {
+                                w.col[c] = nc;
+                                w.cells[nc++] = c;
+                        }
+                for (r = 0; r < dc->n_rel; r++) {
+                        const size_t *m = rel_mem(dc, r);
+
+                        for (k = 0; k < rel_len(dc, r); k++)
+                                if (dc->state[m[k]] != MW_DC_PUBLISHED &&
+                                    w.parent[m[k]] == root) {
+                                        w.rels[nr++] = r;
+                                        break;
+                                }
+                }
+                if (nr == 0)
+                        continue; /* in no relation: nothing determines it */
+                if (grow((void **)&w.mod, &w.mod_cap, nr * nc,
+                         sizeof(*w.mod)) ||
+                    grow((void **)&w.a, &w.a_cap, nr * nc, sizeof(*w.a)) ||
+                    grow((void **)&w.nb, &w.nb_cap, nc * nc, sizeof(*w.nb))) {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                      "out of memory");
+                        goto out;
+                }
+                exact_determined(dc, &w, nc, nr, exposed);
+                err = lp_component(dc, &w, nc, nr, lo, hi, exposed, errstr,
+                                   errstr_size);
+                if (err)
+                        goto out;
+        }
+out:
+        work_release(&w);
+        free(want);
+        return err;
+}
+
+/* exposed[i] = 1 for every suppressed cell a reader can work out (only:
+ * as audit_components()). */
+static mw_err_t
+find_exposed(const struct mw_dc *dc, size_t only, unsigned char *exposed,
+             char *errstr, size_t errstr_size)
+{
+        long long *lo, *hi;
+        size_t i;
+        mw_err_t err;
+
+        memset(exposed, 0, dc->n_cells ? dc->n_cells : 1);
+        lo = malloc((dc->n_cells ? dc->n_cells : 1) * sizeof(*lo));
+        hi = malloc((dc->n_cells ? dc->n_cells : 1) * sizeof(*hi));
+        if (!lo || !hi) {
+                free(lo);
+                free(hi);
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        }
+        err = propagate(dc, lo, hi, errstr, errstr_size);
+        if (!err)
+                for (i = 0; i < dc->n_cells; i++)
+                        if (dc->state[i] != MW_DC_PUBLISHED && lo[i] == hi[i])
+                                exposed[i] = 1;
+        if (!err)
+                err = audit_components(dc, lo, hi, only, exposed, errstr,
+                                       errstr_size);
+        free(lo);
+        free(hi);
+        return err;
+}
+
+mw_err_t
+mw_dc_verify(const struct mw_dc *dc, size_t *exposed, size_t max_exposed,
+             size_t *n_exposed, char *errstr, size_t errstr_size)
+{
+        unsigned char *ex;
+        size_t i, n = 0;
+        mw_err_t err;
+
+        ex = calloc(dc->n_cells ? dc->n_cells : 1, 1);
+        if (!ex)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        err = find_exposed(dc, NOT_FOUND, ex, errstr, errstr_size);
+        for (i = 0; !err && i < dc->n_cells; i++)
+                if (ex[i] && dc->state[i] != MW_DC_PUBLISHED) {
+                        if (exposed && n < max_exposed)
+                                exposed[n] = i;
+                        n++;
+                }
+        free(ex);
+        *n_exposed = n;
+        return err;
+}
+
+mw_err_t
+mw_dc_bounds(const struct mw_dc *dc, size_t id, long long *lo, long long *hi,
+             char *errstr, size_t errstr_size)
+{
+        long long *l, *h;
+        mw_err_t err;
+
+        if (id >= dc->n_cells)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "no cell %zu", id);
+        l = malloc(dc->n_cells * sizeof(*l));
+        h = malloc(dc->n_cells * sizeof(*h));
+        if (!l || !h) {
+                free(l);
+                free(h);
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        }
+        err = propagate(dc, l, h, errstr, errstr_size);
+        if (!err) {
+                *lo = l[id];
+                *hi = h[id] == INF ? -1 : h[id];
+        }
+        free(l);
+        free(h);
+        return err;
+}
+
+/* ---- deciding ----------------------------------------------------------- */
+
+static size_t
+n_suppressed_in(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i, n = 0;
+
+        for (i = 0; i < rel_len(dc, r); i++)
+                if (dc->state[m[i]] != MW_DC_PUBLISHED)
+                        n++;
+        return n;
+}
+
+/* The member of r to suppress next: the smallest non-zero published part
+ * (first in the relation on ties), else the total if it is published and
+ * non-zero. NOT_FOUND if there is none. */
+static size_t
+choose(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i, best = NOT_FOUND;
+
+        for (i = 1; i < rel_len(dc, r); i++) {
+                size_t c = m[i];
+
+                if (dc->state[c] != MW_DC_PUBLISHED || dc->value[c] == 0)
+                        continue;
+                if (best == NOT_FOUND || dc->value[c] < dc->value[best])
+                        best = c;
+        }
+        if (best == NOT_FOUND && dc->state[m[0]] == MW_DC_PUBLISHED &&
+            dc->value[m[0]] > 0)
+                best = m[0];
+        return best;
+}
+
+/* The secondary rule until nothing changes. */
+static mw_err_t
+secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
+{
+        size_t r, c;
+        int changed = 1;
+
+        while (changed) {
+                changed = 0;
+                for (r = 0; r < dc->n_rel; r++) {
+                        if (n_suppressed_in(dc, r) != 1)
+                                continue;
+                        c = choose(dc, r);
+                        if (c == NOT_FOUND)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "relation %zu: nothing left "
+                                               "to suppress",
+                                               r);
+                        dc->state[c] = MW_DC_SECONDARY;
+                        changed = 1;
+                        if (++*rounds > MAX_ROUNDS)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "secondary suppression does "
+                                               "not end");
+                }
+        }
+        return MW_OK;
+}
+
+/* The audit's extra cell for an exposed cell e: the smallest non-zero
+ * published member over e's relations (first relation on ties), else over
+ * the relations of any suppressed cell. */
+static size_t
+audit_choice(const struct mw_dc *dc, size_t e)
+{
+        size_t k, c, best = NOT_FOUND, cell;
+
+        for (k = dc->cell_off[e]; k < dc->cell_off[e + 1]; k++) {
+                c = choose(dc, dc->cell_rel[k]);
+                if (c != NOT_FOUND &&
+                    (best == NOT_FOUND || dc->value[c] < dc->value[best]))
+                        best = c;
+        }
+        for (cell = 0; best == NOT_FOUND && cell < dc->n_cells; cell++) {
+                if (dc->state[cell] == MW_DC_PUBLISHED)
+                        continue;
+                for (k = dc->cell_off[cell]; k < dc->cell_off[cell + 1]; k++) {
+                        c = choose(dc, dc->cell_rel[k]);
+                        if (c != NOT_FOUND && (best == NOT_FOUND ||
+                                               dc->value[c] < dc->value[best]))
+                                best = c;
+                }
+        }
+        return best;
+}
+
+static int
+releasable(const struct mw_dc *dc, size_t c)
+{
+        size_t k;
+
+        for (k = dc->cell_off[c]; k < dc->cell_off[c + 1]; k++)
+                if (n_suppressed_in(dc, dc->cell_rel[k]) == 1)
+                        return 0;
+        return 1;
+}
+
+static int
+cmp_release(const void *a, const void *b, const long *value)
+{
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+        if (value[x] != value[y])
+                return value[x] > value[y] ? -1 : 1;
+        return x < y ? -1 : x > y;
+}
+
+/* insertion sort: qsort has no context argument in C11 */
+static void
+sort_release(size_t *ids, size_t n, const long *value)
+{
+        size_t i, j, t;
+
+        for (i = 1; i < n; i++) {
+                t = ids[i];
+                for (j = i; j > 0 && cmp_release(&ids[j - 1], &t, value) > 0;
+                     j--)
+                        ids[j] = ids[j - 1];
+                ids[j] = t;
+        }
+}
+
+mw_err_t
+mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
+{
+        unsigned char *ex = NULL;
+        size_t *cand = NULL;
+        size_t i, k, rounds = 0, n_cand = 0, n_ex;
+        mw_err_t err;
+
+        err = index_cells(dc, errstr, errstr_size);
+        if (err)
+                return err;
+        memset(&dc->stats, 0, sizeof(dc->stats));
+        ex = calloc(dc->n_cells ? dc->n_cells : 1, 1);
+        cand = malloc((dc->n_cells ? dc->n_cells : 1) * sizeof(*cand));
+        if (!ex || !cand) {
+                err =
+                    mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        for (i = 0; i < dc->n_cells; i++)
+                if (dc->value[i] >= 1 && dc->value[i] < dc->threshold)
+                        dc->state[i] = MW_DC_PRIMARY;
+        /* secondary, then audit until nothing is exposed */
+        for (;;) {
+                size_t e = NOT_FOUND, c;
+
+                err = secondary(dc, &rounds, errstr, errstr_size);
+                if (err)
+                        goto out;
+                dc->stats.verify_calls++;
+                err = find_exposed(dc, NOT_FOUND, ex, errstr, errstr_size);
+                if (err)
+                        goto out;
+                for (i = 0; i < dc->n_cells && e == NOT_FOUND; i++)
+                        if (ex[i] && dc->state[i] != MW_DC_PUBLISHED)
+                                e = i;
+                if (e == NOT_FOUND)
+                        break;
+                c = audit_choice(dc, e);
+                if (c == NOT_FOUND) {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "cell %zu is exposed and nothing is "
+                                      "left to suppress",
+                                      e);
+                        goto out;
+                }
+                dc->state[c] = MW_DC_SECONDARY;
+                dc->stats.audit_added++;
+                if (++rounds > MAX_ROUNDS) {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "the audit does not end");
+                        goto out;
+                }
+        }
+        /* release what is not needed, largest first */
+        for (i = 0; i < dc->n_cells; i++)
+                if (dc->state[i] == MW_DC_SECONDARY)
+                        cand[n_cand++] = i;
+        sort_release(cand, n_cand, dc->value);
+        for (i = 0; i < n_cand; i++) {
+                size_t c = cand[i];
+
+                dc->state[c] = MW_DC_PUBLISHED;
+                if (!releasable(dc, c)) {
+                        dc->state[c] = MW_DC_SECONDARY;
+                        continue;
+                }
+                dc->stats.verify_calls++;
+                err = find_exposed(dc, c, ex, errstr, errstr_size);
+                if (err)
+                        goto out;
+                for (n_ex = 0, k = 0; k < dc->n_cells; k++)
+                        n_ex += ex[k] && dc->state[k] != MW_DC_PUBLISHED;
+                if (n_ex)
+                        dc->state[c] = MW_DC_SECONDARY;
+                else
+                        dc->stats.released++;
+        }
+        for (i = 0; i < dc->n_cells; i++) {
+                if (dc->state[i] == MW_DC_PRIMARY)
+                        dc->stats.primary++;
+                else if (dc->state[i] == MW_DC_SECONDARY)
+                        dc->stats.secondary++;
+        }
+out:
+        free(ex);
+        free(cand);
+        return err;
+}
