@@ -53,7 +53,7 @@ mw_file_digest(const char *path, char out[MW_DIGEST_HEX + 1], char *errstr,
         }
         EVP_DigestFinal_ex(ctx, md, &mdlen);
         for (i = 0; i < 32; i++)
-                snprintf(out + 2 * i, 3, "%02x", md[i]);
+                snprintf(out + (size_t)i * 2, 3, "%02x", md[i]);
 out:
         EVP_MD_CTX_free(ctx);
         fclose(fp);

@@ -498,7 +498,8 @@ watch(struct producer *p, const char *dir, long poll_ms)
                         files[n++].mtime = mtime;
                 }
                 closedir(d);
-                qsort(files, n, sizeof(*files), by_age);
+                if (n > 1)
+                        qsort(files, n, sizeof(*files), by_age);
                 for (i = 0; i < n && run; i++) {
                         snprintf(path, sizeof(path), "%s/%s", dir,
                                  files[i].name);
