@@ -61,6 +61,7 @@ static const struct mw_conf_prop props[] = {
 };
 
 #define N_PROPS (sizeof(props) / sizeof(props[0]))
+_Static_assert(N_PROPS <= MW_CONF_MAX_PROPS, "raise MW_CONF_MAX_PROPS");
 
 const struct mw_conf_prop *
 mw_conf_props(size_t *n)
@@ -148,9 +149,12 @@ set_prop(struct mw_conf *conf, const struct mw_conf_prop *prop,
         return set_str(str_field(conf, prop), value, errstr, errstr_size);
 }
 
+/* Precedence of a value's source, lowest first. */
+enum source { SRC_DEFAULT = 0, SRC_FILE, SRC_ENV, SRC_FLAG };
+
 static mw_err_t
 set_kafka(struct mw_conf *conf, const char *key, const char *value,
-          char *errstr, size_t errstr_size)
+          enum source src, char *errstr, size_t errstr_size)
 {
         size_t i;
         mw_err_t err;
@@ -159,9 +163,12 @@ set_kafka(struct mw_conf *conf, const char *key, const char *value,
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "kafka.: missing librdkafka property name");
         for (i = 0; i < conf->n_kafka; i++) {
-                if (strcmp(conf->kafka_key[i], key) == 0)
-                        return set_str(&conf->kafka_val[i], value, errstr,
-                                       errstr_size);
+                if (strcmp(conf->kafka_key[i], key) != 0)
+                        continue;
+                if (src < conf->kafka_source[i])
+                        return MW_OK; /* a higher-precedence value stays */
+                conf->kafka_source[i] = (unsigned char)src;
+                return set_str(&conf->kafka_val[i], value, errstr, errstr_size);
         }
         if (conf->n_kafka == MW_CONF_MAX_KAFKA)
                 return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
@@ -176,8 +183,45 @@ set_kafka(struct mw_conf *conf, const char *key, const char *value,
                 conf->kafka_key[i] = NULL;
                 return err;
         }
+        conf->kafka_source[i] = (unsigned char)src;
         conf->n_kafka++;
         return MW_OK;
+}
+
+/* Sets a property if src has at least the precedence of its current
+ * value's source. */
+static mw_err_t
+set_from(struct mw_conf *conf, const struct mw_conf_prop *prop,
+         const char *value, enum source src, char *errstr, size_t errstr_size)
+{
+        size_t i = (size_t)(prop - props);
+        mw_err_t err;
+
+        if (src < conf->source[i])
+                return MW_OK;
+        err = set_prop(conf, prop, value, errstr, errstr_size);
+        if (!err)
+                conf->source[i] = (unsigned char)src;
+        return err;
+}
+
+static mw_err_t
+set_named(struct mw_conf *conf, const char *name, const char *value,
+          enum source src, char *errstr, size_t errstr_size)
+{
+        const struct mw_conf_prop *prop;
+
+        if (!name || !value)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "property name and value are required");
+        if (strncmp(name, KAFKA_PREFIX, KAFKA_PREFIX_LEN) == 0)
+                return set_kafka(conf, name + KAFKA_PREFIX_LEN, value, src,
+                                 errstr, errstr_size);
+        prop = find_prop(name);
+        if (!prop)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "unknown property \"%.64s\"", name);
+        return set_from(conf, prop, value, src, errstr, errstr_size);
 }
 
 mw_err_t
@@ -220,19 +264,7 @@ mw_err_t
 mw_conf_set(struct mw_conf *conf, const char *name, const char *value,
             char *errstr, size_t errstr_size)
 {
-        const struct mw_conf_prop *prop;
-
-        if (!name || !value)
-                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "property name and value are required");
-        if (strncmp(name, KAFKA_PREFIX, KAFKA_PREFIX_LEN) == 0)
-                return set_kafka(conf, name + KAFKA_PREFIX_LEN, value, errstr,
-                                 errstr_size);
-        prop = find_prop(name);
-        if (!prop)
-                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "unknown property \"%.64s\"", name);
-        return set_prop(conf, prop, value, errstr, errstr_size);
+        return set_named(conf, name, value, SRC_FLAG, errstr, errstr_size);
 }
 
 static int
@@ -257,9 +289,9 @@ trim(char *s)
 }
 
 /* "name = value": blanks around the name and the value are dropped. */
-mw_err_t
-mw_conf_set_kv(struct mw_conf *conf, const char *kv, char *errstr,
-               size_t errstr_size)
+static mw_err_t
+set_kv_from(struct mw_conf *conf, const char *kv, enum source src, char *errstr,
+            size_t errstr_size)
 {
         char *copy = NULL;
         char *eq, *name, *value;
@@ -285,10 +317,17 @@ mw_conf_set_kv(struct mw_conf *conf, const char *kv, char *errstr,
                               "expected name=value, the name is missing");
                 goto out;
         }
-        err = mw_conf_set(conf, name, value, errstr, errstr_size);
+        err = set_named(conf, name, value, src, errstr, errstr_size);
 out:
         free(copy);
         return err;
+}
+
+mw_err_t
+mw_conf_set_kv(struct mw_conf *conf, const char *kv, char *errstr,
+               size_t errstr_size)
+{
+        return set_kv_from(conf, kv, SRC_FLAG, errstr, errstr_size);
 }
 
 /* Lines are "name=value"; blank lines and lines whose first non-blank is
@@ -340,7 +379,7 @@ mw_conf_load_file(struct mw_conf *conf, const char *path, char *errstr,
                 s = trim(line);
                 if (s[0] == '\0' || s[0] == '#')
                         continue;
-                err = mw_conf_set_kv(conf, s, why, sizeof(why));
+                err = set_kv_from(conf, s, SRC_FILE, why, sizeof(why));
                 if (err) {
                         mw_errf(errstr, errstr_size, err, "%s:%lu: %s", path,
                                 lineno, why);
@@ -392,7 +431,8 @@ mw_conf_load_env(struct mw_conf *conf, char *errstr, size_t errstr_size)
                 value = getenv(var);
                 if (!value)
                         continue;
-                err = set_prop(conf, &props[i], value, why, sizeof(why));
+                err =
+                    set_from(conf, &props[i], value, SRC_ENV, why, sizeof(why));
                 if (err) {
                         mw_errf(errstr, errstr_size, err, "%s: %s", var, why);
                         break;

@@ -19,6 +19,7 @@
 #include "midway/err.h"
 
 #define MW_CONF_MAX_KAFKA 64
+#define MW_CONF_MAX_PROPS 32
 
 struct mw_conf {
         char *brokers;      /* owned */
@@ -35,6 +36,11 @@ struct mw_conf {
         size_t n_kafka;
         char *kafka_key[MW_CONF_MAX_KAFKA]; /* owned */
         char *kafka_val[MW_CONF_MAX_KAFKA]; /* owned */
+        /* Where each value came from (internal): a value is only replaced
+         * by one of equal or higher precedence, so the order in which a
+         * file, the environment and flags are applied does not matter. */
+        unsigned char source[MW_CONF_MAX_PROPS];
+        unsigned char kafka_source[MW_CONF_MAX_KAFKA];
 };
 
 enum mw_conf_type { MW_CONF_STR, MW_CONF_INT };

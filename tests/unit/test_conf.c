@@ -464,6 +464,48 @@ test_env_precedence(void **state)
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* Precedence does not depend on the order of application: a file read
+ * after the environment or after a flag does not override them. */
+static void
+test_precedence_any_order(void **state)
+{
+        struct mw_conf *conf = *state;
+        char dir[] = "/tmp/mw_test_conf.XXXXXX";
+        char path[64];
+        char errstr[256];
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/midway.conf", dir);
+        write_file(path, "brokers=file:1\ngroup.id=file-group\n"
+                         "batch.ms=111\nkafka.linger.ms=5\n"
+                         "kafka.acks=1\n");
+        setenv("MW_BATCH_MS", "222", 1);
+        assert_int_equal(mw_conf_load_env(conf, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(
+            mw_conf_flag(conf, 'b', "flag:1", errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(
+            mw_conf_flag(conf, 'X', "linger.ms=50", errstr, sizeof(errstr)),
+            MW_OK);
+        /* -c after -b, -X and the environment */
+        assert_int_equal(mw_conf_flag(conf, 'c', path, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_string_equal(conf->brokers, "flag:1");
+        assert_int_equal(conf->batch_ms, 222);
+        assert_string_equal(conf->group_id, "file-group");
+        assert_int_equal(conf->n_kafka, 2);
+        assert_string_equal(conf->kafka_key[0], "linger.ms");
+        assert_string_equal(conf->kafka_val[0], "50");
+        assert_string_equal(conf->kafka_key[1], "acks");
+        assert_string_equal(conf->kafka_val[1], "1");
+        /* a later flag still wins over an earlier one */
+        assert_int_equal(
+            mw_conf_flag(conf, 'b', "flag:2", errstr, sizeof(errstr)), MW_OK);
+        assert_string_equal(conf->brokers, "flag:2");
+        unsetenv("MW_BATCH_MS");
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_topics(void **state)
 {
@@ -546,6 +588,7 @@ main(void)
             T(test_kafka_passthrough),
             T(test_load_file),
             T(test_env_precedence),
+            T(test_precedence_any_order),
             T(test_topics),
             cmocka_unit_test(test_release),
         };
