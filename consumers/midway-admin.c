@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "midway/conf.h"
+#include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
@@ -158,21 +159,10 @@ cmd_create_topics(const struct mw_conf *conf)
                 mw_log_error("%s", errstr);
                 return 1;
         }
-        kc = rd_kafka_conf_new();
-        if (rd_kafka_conf_set(kc, "bootstrap.servers", conf->brokers, errstr,
-                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-                rd_kafka_conf_destroy(kc);
+        kc = mw_kafka_conf_new(conf, PROG, NULL, errstr, sizeof(errstr));
+        if (!kc) {
                 mw_log_error("%s", errstr);
                 return 1;
-        }
-        for (i = 0; i < conf->n_kafka; i++) {
-                if (rd_kafka_conf_set(kc, conf->kafka_key[i],
-                                      conf->kafka_val[i], errstr,
-                                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-                        rd_kafka_conf_destroy(kc);
-                        mw_log_error("%s", errstr);
-                        return 1;
-                }
         }
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!rk) {

@@ -26,6 +26,7 @@
 #include "midway/codec.h"
 #include "midway/conf.h"
 #include "midway/date.h"
+#include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
@@ -41,6 +42,7 @@
 #define DB_RETRY_MAX_MS 10000
 
 static volatile sig_atomic_t run = 1;
+static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
 
 struct part {
         char *topic; /* owned */
@@ -850,49 +852,57 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* ---- set-up -------------------------------------------------------- */
 
-static int
-set_kafka(rd_kafka_conf_t *kc, const char *key, const char *val)
+static void
+on_fatal(int err, const char *reason)
 {
-        char errstr[512];
-
-        if (rd_kafka_conf_set(kc, key, val, errstr, sizeof(errstr)) !=
-            RD_KAFKA_CONF_OK) {
-                mw_log_error("librdkafka %s: %s", key, errstr);
-                return -1;
-        }
-        return 0;
+        (void)err;
+        (void)reason;
+        fatal = 1;
+        run = 0;
 }
 
+/* The consumer's or the dead-letter producer's configuration. The
+ * settings exactly-once relies on are forced after the user's -X. */
 static rd_kafka_conf_t *
 kafka_conf(struct consumer *c, int consumer)
 {
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        static const char *const consumer_defaults[] = {
+            "auto.offset.reset", "earliest", "partition.assignment.strategy",
+            "roundrobin", NULL};
+        static const char *const forced[] = {"enable.auto.commit",
+                                             "false",
+                                             "enable.auto.offset.store",
+                                             "false",
+                                             "isolation.level",
+                                             "read_committed",
+                                             "enable.partition.eof",
+                                             "true",
+                                             NULL};
+        static const char *const dlq_forced[] = {"enable.idempotence", "true",
+                                                 "acks", "all", NULL};
+        const char *const *f = consumer ? forced : dlq_forced;
+        char errstr[512];
+        rd_kafka_conf_t *kc;
         size_t i;
-        int bad = 0;
 
-        bad |= set_kafka(kc, "bootstrap.servers", c->conf.brokers);
-        bad |= set_kafka(kc, "client.id", PROG);
-        if (consumer) {
-                bad |= set_kafka(kc, "group.id", c->conf.group_id);
-                bad |= set_kafka(kc, "enable.auto.commit", "false");
-                bad |= set_kafka(kc, "enable.auto.offset.store", "false");
-                bad |= set_kafka(kc, "auto.offset.reset", "earliest");
-                bad |= set_kafka(kc, "isolation.level", "read_committed");
-                bad |= set_kafka(kc, "enable.partition.eof", "true");
-                bad |= set_kafka(kc, "partition.assignment.strategy",
-                                 "roundrobin");
-        } else {
-                bad |= set_kafka(kc, "enable.idempotence", "true");
-                bad |= set_kafka(kc, "acks", "all");
-        }
-        for (i = 0; i < c->conf.n_kafka; i++)
-                bad |=
-                    set_kafka(kc, c->conf.kafka_key[i], c->conf.kafka_val[i]);
-        if (bad) {
-                rd_kafka_conf_destroy(kc);
-                return NULL;
-        }
+        kc = mw_kafka_conf_new(&c->conf, PROG,
+                               consumer ? consumer_defaults : NULL, errstr,
+                               sizeof(errstr));
+        if (!kc)
+                goto fail;
+        if (consumer && mw_kafka_conf_force(kc, "group.id", c->conf.group_id,
+                                            errstr, sizeof(errstr)))
+                goto fail;
+        for (i = 0; f[i]; i += 2)
+                if (mw_kafka_conf_force(kc, f[i], f[i + 1], errstr,
+                                        sizeof(errstr)))
+                        goto fail;
         return kc;
+fail:
+        if (kc)
+                rd_kafka_conf_destroy(kc);
+        mw_log_error("%s", errstr);
+        return NULL;
 }
 
 static int
@@ -1050,7 +1060,7 @@ consume(struct consumer *c)
                 if (c->exit_at_end && c->batch_msgs == 0 && all_eof(c))
                         break;
         }
-        if (c->fatal)
+        if (c->fatal || fatal)
                 rc = 1;
         if (rc == 0)
                 batch_commit(c);
@@ -1171,6 +1181,7 @@ main(int argc, char **argv)
         }
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
+        mw_kafka_on_fatal(on_fatal);
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
                 mw_log_error("%s", errstr);
                 teardown(&c);

@@ -30,6 +30,7 @@
 #include "midway/conf.h"
 #include "midway/export.h"
 #include "midway/journal.h"
+#include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
@@ -43,6 +44,7 @@
 #define EXIT_REJECTED 3
 
 static volatile sig_atomic_t run = 1;
+static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
 
 struct producer {
         struct mw_conf conf;
@@ -91,8 +93,8 @@ usage(FILE *fp)
                 "       " PROG " -p PROJECT -k KEYFILE --watch DIR "
                 "[OPTION]...\n"
                 "Validate, pseudonymise and publish a municipality's "
-                "registrations (CSV export,\nsee docs/input-format.md; '-' "
-                "reads standard input).\n\n"
+                "registrations (CSV or JSON\nLines, UTF-8 or Windows-1252; "
+                "see docs/input-format.md; '-' reads standard\ninput).\n\n"
                 "  -p PROJECT       project id (1-30) or slug, e.g. "
                 "frederikshavn\n"
                 "  -k KEYFILE       pseudonymisation key (mode 0600)\n"
@@ -269,6 +271,9 @@ await_deliveries(struct producer *p)
                 return;
         while (p->file_acked + p->file_failed < p->file_sent &&
                rd_kafka_outq_len(p->rk) > 0) {
+                if (fatal)
+                        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE |
+                                                  RD_KAFKA_PURGE_F_INFLIGHT);
                 rd_kafka_poll(p->rk, 100);
                 journal_sync(p, 0);
                 progress(p, 0);
@@ -285,7 +290,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
         struct mw_export *x = NULL;
         struct mw_event ev;
         enum outcome rc = FILE_DONE;
-        long rows = 0, rejected = 0, skipped = 0;
+        long rows = 0, rejected = 0, skipped = 0, no_intake = 0;
         FILE *fp = NULL;
         mw_err_t err;
 
@@ -331,6 +336,10 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                         rc = FILE_UNREADABLE;
                         break;
                 }
+                if (rows == 0)
+                        mw_log_info("%s: %s, %s", path,
+                                    mw_export_format_name(x),
+                                    mw_export_encoding_name(x));
                 p->rows++;
                 rows++;
                 if (err == MW_ERR_INVALID) {
@@ -339,6 +348,8 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                                mw_export_masked_row(x), errstr);
                         continue;
                 }
+                if (mw_export_flags(x) & MW_EXPORT_NO_INTAKE)
+                        no_intake++;
                 if (p->journal &&
                     mw_journal_is_acked(p->journal, mw_export_line(x))) {
                         skipped++;
@@ -355,14 +366,17 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                 progress(p, 0);
         }
         await_deliveries(p);
+        if (rc == FILE_DONE && fatal)
+                rc = FILE_UNDELIVERED;
         if (rc == FILE_DONE && !run)
                 rc = FILE_INTERRUPTED;
         if (rc == FILE_DONE && p->file_failed > 0)
                 rc = FILE_UNDELIVERED;
         mw_log_info("%s: rows %ld, sent %ld, acknowledged %ld, failed %ld, "
-                    "rejected %ld, acknowledged before %ld",
+                    "rejected %ld, acknowledged before %ld, without an intake "
+                    "in this file %ld",
                     path, rows, p->file_sent, p->file_acked, p->file_failed,
-                    rejected, skipped);
+                    rejected, skipped, no_intake);
         if (rc == FILE_DONE && p->journal) {
                 snprintf(summary, sizeof(summary),
                          "rows %ld, rejected %ld, sent by %s", rows, rejected,
@@ -552,26 +566,31 @@ watch(struct producer *p, const char *dir, long poll_ms)
 
 /* ---- set-up -------------------------------------------------------- */
 
+static void
+on_fatal(int err, const char *reason)
+{
+        (void)err;
+        (void)reason;
+        fatal = 1;
+        run = 0;
+}
+
 static int
 setup_kafka(struct producer *p)
 {
+        static const char *const defaults[] = {"linger.ms", "20", NULL};
         char errstr[512];
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        size_t i;
+        rd_kafka_conf_t *kc;
 
-        if (rd_kafka_conf_set(kc, "bootstrap.servers", p->conf.brokers, errstr,
-                              sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "client.id", PROG, errstr, sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "enable.idempotence", "true", errstr,
-                              sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "acks", "all", errstr, sizeof(errstr)) ||
-            rd_kafka_conf_set(kc, "linger.ms", "20", errstr, sizeof(errstr)))
+        kc =
+            mw_kafka_conf_new(&p->conf, PROG, defaults, errstr, sizeof(errstr));
+        if (!kc)
                 goto fail;
-        for (i = 0; i < p->conf.n_kafka; i++)
-                if (rd_kafka_conf_set(kc, p->conf.kafka_key[i],
-                                      p->conf.kafka_val[i], errstr,
-                                      sizeof(errstr)))
-                        goto fail;
+        /* What "nothing lost, nothing twice" rests on: not overridable. */
+        if (mw_kafka_conf_force(kc, "enable.idempotence", "true", errstr,
+                                sizeof(errstr)) ||
+            mw_kafka_conf_force(kc, "acks", "all", errstr, sizeof(errstr)))
+                goto fail;
         rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
         rd_kafka_conf_set_opaque(kc, p);
         p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
@@ -579,7 +598,8 @@ setup_kafka(struct producer *p)
                 goto fail;
         return 0;
 fail:
-        rd_kafka_conf_destroy(kc);
+        if (kc)
+                rd_kafka_conf_destroy(kc);
         mw_log_error("Kafka producer: %s", errstr);
         return -1;
 }
@@ -747,6 +767,7 @@ main(int argc, char **argv)
         mw_log_set_level((enum mw_log_level)level);
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
+        mw_kafka_on_fatal(on_fatal);
         p.started = mono_ms();
         {
                 struct timeval tv;
@@ -771,7 +792,8 @@ main(int argc, char **argv)
         if (watch_dir) {
                 if (watch(&p, watch_dir, poll_ms) != 0)
                         rc = EXIT_FAILURE_;
-                run = 1; /* a signal ends watching; it is no failure */
+                if (!fatal)
+                        run = 1; /* a signal ends watching: no failure */
         }
         for (i = optind; i < argc && run; i++) {
                 outcome = send_file(&p, argv[i], why, sizeof(why));
@@ -782,7 +804,11 @@ main(int argc, char **argv)
         }
         if (finish(&p) != 0)
                 rc = EXIT_FAILURE_;
-        if (!run) {
+        if (fatal) {
+                mw_log_error("stopped: Kafka refused this producer (see "
+                             "above); unsent rows stay unacknowledged");
+                rc = EXIT_FAILURE_;
+        } else if (!run) {
                 mw_log_warn("interrupted");
                 rc = EXIT_FAILURE_;
         }

@@ -14,6 +14,9 @@
 # The secure Kafka is stopped on every exit; its state directory goes with
 # $WORK (kept on failure, with the broker's log).
 . "$(dirname "$0")/lib.sh"
+# The secure broker comes from each user's -c file; MW_BROKERS (the plain
+# stack's, from lib.sh) would take precedence over a file (docs/configuration.md).
+unset MW_BROKERS
 
 A=frederikshavn # project 5
 B=aalborg       # project 30
