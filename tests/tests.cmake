@@ -86,3 +86,19 @@ foreach(t ${MW_FAULT_TESTS})
     RESOURCE_LOCK stack
     ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
+
+# Short libFuzzer runs (ASan+UBSan, malloc limit) of every target, when a
+# clang build of the fuzz targets is given (scripts/test makes one):
+#   -DMW_FUZZ_RUN_DIR=<build dir configured with -DMW_FUZZ=ON>
+set(MW_FUZZ_RUN_DIR "" CACHE PATH "clang -DMW_FUZZ=ON build whose targets ctest runs briefly")
+set(MW_FUZZ_SECONDS 20 CACHE STRING "seconds per short fuzz run")
+if(MW_FUZZ_RUN_DIR AND NOT MW_FUZZ)
+  foreach(src ${MW_FUZZ_TARGETS})
+    get_filename_component(name ${src} NAME_WE)
+    string(REGEX REPLACE "^fuzz_" "" short ${name})
+    add_test(NAME fuzzrun.${short}
+             COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run.sh ${MW_FUZZ_RUN_DIR}/${name}
+                     ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${short} ${MW_FUZZ_SECONDS})
+    set_tests_properties(fuzzrun.${short} PROPERTIES LABELS fuzz TIMEOUT 300)
+  endforeach()
+endif()
