@@ -84,6 +84,7 @@ struct consumer {
         char *topics[MAX_TOPICS]; /* owned */
         long total_msgs, total_events, total_dups, total_dead, total_batches;
         int64_t last_progress;
+        int tty; /* stderr is a terminal: show progress */
 };
 
 static void
@@ -342,31 +343,47 @@ copy_rows(struct consumer *c, char *errstr, size_t errstr_size)
 }
 
 /* INSERTs the staged events; sets each partition's batch_dups to the
- * events it staged that were already stored. */
+ * events it staged that were already stored. Usually none are: the
+ * inserted count then says so and no per-partition count is needed. A
+ * staged event was inserted iff the stored row of its id carries its
+ * topic, partition and offset. */
 static mw_err_t
 insert_events(struct consumer *c, char *errstr, size_t errstr_size)
 {
         PGresult *res;
         struct part *p;
+        long staged = 0, inserted;
         size_t i;
         int r;
 
-        res = PQexec(c->pg, "WITH ins AS (INSERT INTO event SELECT * FROM "
-                            "stage_event ON CONFLICT (event_id) DO NOTHING "
-                            "RETURNING kafka_topic, kafka_partition) "
-                            "SELECT kafka_topic, kafka_partition, count(*) "
-                            "FROM ins GROUP BY 1, 2");
-        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        res = PQexec(c->pg, "INSERT INTO event SELECT * FROM stage_event "
+                            "ON CONFLICT (event_id) DO NOTHING");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 return mw_pg_result(c->pg, res, "INSERT events", errstr,
                                     errstr_size);
-        for (i = 0; i < c->n_parts; i++)
-                c->parts[i].batch_dups = c->parts[i].batch_rows;
+        inserted = strtol(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        for (i = 0; i < c->n_parts; i++) {
+                c->parts[i].batch_dups = 0;
+                staged += c->parts[i].batch_rows;
+        }
+        if (inserted == staged)
+                return MW_OK;
+        res = PQexec(c->pg,
+                     "SELECT s.kafka_topic, s.kafka_partition, count(*) "
+                     "FROM stage_event s WHERE NOT EXISTS (SELECT 1 FROM "
+                     "event e WHERE e.event_id = s.event_id AND "
+                     "e.kafka_topic = s.kafka_topic AND e.kafka_partition = "
+                     "s.kafka_partition AND e.kafka_offset = s.kafka_offset) "
+                     "GROUP BY 1, 2");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+                return mw_pg_result(c->pg, res, "counting duplicates", errstr,
+                                    errstr_size);
         for (r = 0; r < PQntuples(res); r++) {
                 p = part_find(c, PQgetvalue(res, r, 0),
                               (int32_t)strtol(PQgetvalue(res, r, 1), NULL, 10));
                 if (p)
-                        p->batch_dups -=
-                            strtol(PQgetvalue(res, r, 2), NULL, 10);
+                        p->batch_dups = strtol(PQgetvalue(res, r, 2), NULL, 10);
         }
         PQclear(res);
         return MW_OK;
@@ -546,14 +563,23 @@ fail:
 
 /* ---- messages ------------------------------------------------------ */
 
+/* Appends s as one field of COPY text format: runs without a character
+ * to escape are copied at once. */
 static mw_err_t
 copy_field(struct mw_buf *b, const char *s, int last)
 {
-        const char *p;
+        const char *p = s;
+        size_t n;
         mw_err_t err = MW_OK;
 
-        for (p = s; !err && *p; p++) {
-                switch (*p) {
+        for (;;) {
+                n = strcspn(p, "\\\t\n\r");
+                if (n > 0 && (err = mw_buf_append(b, p, n)))
+                        return err;
+                p += n;
+                if (*p == '\0')
+                        break;
+                switch (*p++) {
                 case '\\':
                         err = mw_buf_append(b, "\\\\", 2);
                         break;
@@ -563,14 +589,13 @@ copy_field(struct mw_buf *b, const char *s, int last)
                 case '\n':
                         err = mw_buf_append(b, "\\n", 2);
                         break;
-                case '\r':
+                default: /* '\r' */
                         err = mw_buf_append(b, "\\r", 2);
-                        break;
-                default:
-                        err = mw_buf_append(b, p, 1);
                 }
+                if (err)
+                        return err;
         }
-        return err ? err : mw_buf_append(b, last ? "\n" : "\t", 1);
+        return mw_buf_append(b, last ? "\n" : "\t", 1);
 }
 
 static mw_err_t
@@ -1009,7 +1034,7 @@ progress(struct consumer *c, int final)
 {
         int64_t now = now_ms();
 
-        if (!final && (!isatty(STDERR_FILENO) || now - c->last_progress < 500))
+        if (!final && (!c->tty || now - c->last_progress < 500))
                 return;
         c->last_progress = now;
         if (final)
@@ -1032,6 +1057,7 @@ consume(struct consumer *c)
         struct part *p;
         int rc = 0;
 
+        c->tty = isatty(STDERR_FILENO);
         while (run && !c->fatal) {
                 m = rd_kafka_consumer_poll(c->rk, 100);
                 if (m) {
@@ -1066,7 +1092,7 @@ consume(struct consumer *c)
                 batch_commit(c);
         else
                 batch_reset(c);
-        if (isatty(STDERR_FILENO))
+        if (c->tty)
                 fputc('\n', stderr);
         progress(c, 1);
         return rc;
