@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "midway/buf.h"
+#include "midway/clock.h"
 #include "midway/codec.h"
 #include "midway/conf.h"
 #include "midway/date.h"
@@ -92,24 +93,6 @@ on_signal(int sig)
 {
         (void)sig;
         run = 0;
-}
-
-static void
-sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR && run)
-                ;
-}
-
-static int64_t
-now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -252,7 +235,7 @@ db_reconnect(struct consumer *c)
                 }
                 mw_log_warn("PostgreSQL unavailable, retrying in %d ms: %s",
                             delay, PQerrorMessage(c->pg));
-                sleep_ms(delay);
+                mw_clock_sleep_ms(delay, &run);
                 delay =
                     delay * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS : delay * 2;
         }
@@ -733,7 +716,7 @@ decode(struct consumer *c, const rd_kafka_message_t *m, struct mw_event *ev,
                         if (err != MW_ERR_REGISTRY)
                                 break;
                         mw_log_warn("schema registry: %s (retrying)", errstr);
-                        sleep_ms(200L << tries);
+                        mw_clock_sleep_ms(200L << tries, &run);
                 }
                 if (err == MW_ERR_NOTFOUND) {
                         *stage = "schema";
@@ -806,7 +789,7 @@ handle_message(struct consumer *c, const rd_kafka_message_t *m)
                 p->batch_rows++;
         }
         if (c->batch_msgs == 0) {
-                c->batch_started = now_ms();
+                c->batch_started = mw_clock_ms();
                 mw_log_debug("topic=%s partition=%d offset=%lld batch started",
                              p->topic, (int)m->partition, (long long)m->offset);
         }
@@ -1032,7 +1015,7 @@ all_eof(const struct consumer *c)
 static void
 progress(struct consumer *c, int final)
 {
-        int64_t now = now_ms();
+        int64_t now = mw_clock_ms();
 
         if (!final && (!c->tty || now - c->last_progress < 500))
                 return;
@@ -1079,7 +1062,7 @@ consume(struct consumer *c)
                 rd_kafka_poll(c->dlq, 0);
                 if (c->batch_msgs > 0 &&
                     (c->batch_msgs >= c->conf.batch_size ||
-                     now_ms() - c->batch_started >= c->conf.batch_ms ||
+                     mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
                      all_eof(c)))
                         batch_commit(c);
                 progress(c, 0);

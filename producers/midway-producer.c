@@ -25,6 +25,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "midway/buf.h"
+#include "midway/clock.h"
 #include "midway/codec.h"
 #include "midway/codes.h"
 #include "midway/conf.h"
@@ -74,15 +75,6 @@ on_signal(int sig)
 {
         (void)sig;
         run = 0;
-}
-
-static int64_t
-mono_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -173,7 +165,7 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void
 progress(struct producer *p, int final)
 {
-        int64_t now = mono_ms();
+        int64_t now = mw_clock_ms();
         double secs = (double)(now - p->started) / 1000.0;
 
         if (!final && (!isatty(STDERR_FILENO) || now - p->last_progress < 500))
@@ -254,7 +246,7 @@ static void
 journal_sync(struct producer *p, int force)
 {
         char errstr[256];
-        int64_t now = mono_ms();
+        int64_t now = mw_clock_ms();
 
         if (!p->journal || (!force && now - p->last_sync < 1000))
                 return;
@@ -398,15 +390,6 @@ out:
 }
 
 /* ---- watch mode ---------------------------------------------------- */
-
-static void
-sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        while (run && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-                ;
-}
 
 /* Files a municipality drops are picked up when complete: names starting
  * with '.' or ending in .tmp or .part are still being written. */
@@ -558,7 +541,7 @@ watch(struct producer *p, const char *dir, long poll_ms)
                                 break;
                         }
                 }
-                sleep_ms(poll_ms);
+                mw_clock_sleep_ms(poll_ms, &run);
         }
         free(files);
         return 0;
@@ -768,7 +751,7 @@ main(int argc, char **argv)
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         mw_kafka_on_fatal(on_fatal);
-        p.started = mono_ms();
+        p.started = mw_clock_ms();
         {
                 struct timeval tv;
 
