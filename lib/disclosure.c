@@ -23,6 +23,7 @@ struct mw_dc {
         size_t n_cells, cap_cells;
         long *value;          /* owned */
         unsigned char *state; /* owned; enum mw_dc_state */
+        int *prio;            /* owned; mw_dc_priority() */
         size_t n_rel, cap_rel;
         size_t *rel_off; /* owned; n_rel + 1 entries */
         size_t n_mem, cap_mem;
@@ -77,6 +78,7 @@ mw_dc_destroy(struct mw_dc *dc)
                 return;
         free(dc->value);
         free(dc->state);
+        free(dc->prio);
         free(dc->rel_off);
         free(dc->mem);
         free(dc->cell_off);
@@ -104,15 +106,23 @@ mw_dc_cell(struct mw_dc *dc, long value, size_t *id, char *errstr,
                         return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                        "out of memory");
                 dc->value = v;
+                int *pr;
+
                 s = realloc(dc->state, cap);
                 if (!s)
                         return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                        "out of memory");
                 dc->state = s;
+                pr = realloc(dc->prio, cap * sizeof(*pr));
+                if (!pr)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->prio = pr;
                 dc->cap_cells = cap;
         }
         dc->value[dc->n_cells] = value;
         dc->state[dc->n_cells] = MW_DC_PUBLISHED;
+        dc->prio[dc->n_cells] = 0;
         *id = dc->n_cells++;
         return MW_OK;
 }
@@ -218,6 +228,13 @@ int
 mw_dc_threshold(const struct mw_dc *dc)
 {
         return dc->threshold;
+}
+
+void
+mw_dc_priority(struct mw_dc *dc, size_t id, int priority)
+{
+        if (id < dc->n_cells)
+                dc->prio[id] = priority;
 }
 
 void
@@ -640,7 +657,7 @@ lp_pivot(double *t, size_t m, size_t ncol, size_t pr, size_t pc)
 #define LP_NOMEM  (-1.0)
 #define LP_GAVEUP (-2.0)
 
-/* max sign * N_i z subject to -dn_j <= N_j z <= up_j, z free (z = p - q);
+/* max sign * N_i z subject to -dn_j <= N_j z, z free (z = p - q);
  * z = 0 is feasible, so the optimum is >= 0. Returns the optimum, DINF if
  * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM, and clears in
  * cert[] every cell the optimal point moves by at least 1. */
@@ -657,10 +674,8 @@ lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
                         nz = w->nb[j * d + q] != 0;
                 if (!nz)
                         continue;
-                if (w->up[j] < DINF) {
-                        w->lp_var[m] = j;
-                        w->lp_sign[m++] = 1;
-                }
+                /* only the lower bounds: the upper ones follow from them
+                 * and the relations */
                 w->lp_var[m] = j;
                 w->lp_sign[m++] = -1;
         }
@@ -745,23 +760,56 @@ lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
         return t[ncol];
 }
 
-/* Steps 2 and 3 for one component. */
+/* Steps 2 and 3 for one component. The columns are ordered: first the
+ * cells with room below (value - lo >= 1, "F"), then the cells at their
+ * lower bound ("S"); the reduced row echelon form of the relations then
+ * also certifies, without a linear program,
+ *   - an F cell outside the row space of the F columns: a move of F
+ *     cells alone changes it, both ways;
+ *   - an S cell whose column lies in the column space of the F columns:
+ *     raising it and moving F cells alone keeps every relation. */
 static mw_err_t
-lp_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
-             const long long *lo, const long long *hi, unsigned char *exposed,
-             char *errstr, size_t errstr_size)
+audit_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nf,
+                size_t nr, const long long *lo, unsigned char *exposed,
+                char *errstr, size_t errstr_size)
 {
-        size_t d, j, q, i;
+        size_t d, j, q, i, k, rf = 0, r = 0;
 
         d = null_basis(dc, w, nc, nr);
         for (j = 0; j < nc; j++) {
                 size_t c = w->cells[j];
 
-                w->up[j] = hi[c] == INF ? DINF : (double)(hi[c] - dc->value[c]);
+                w->up[j] = DINF;
                 w->dn[j] = (double)(dc->value[c] - lo[c]);
                 w->cert[j] = 0;
+                if (w->pivot_of_col[j] != NOT_FOUND) {
+                        r++;
+                        if (j < nf)
+                                rf++;
+                }
         }
-        /* integer basis vectors that fit in the bounds */
+        for (j = 0; j < nf; j++) {
+                size_t pr = w->pivot_of_col[j];
+
+                if (pr == NOT_FOUND) {
+                        w->cert[j] = 1;
+                        continue;
+                }
+                for (k = 0; k < nf && !w->cert[j]; k++)
+                        if (w->pivot_of_col[k] == NOT_FOUND &&
+                            w->a[pr * nc + k] != 0)
+                                w->cert[j] = 1;
+        }
+        for (i = nf; i < nc; i++) {
+                int in_span = w->pivot_of_col[i] == NOT_FOUND;
+
+                for (k = rf; k < r && in_span; k++)
+                        if (w->a[k * nc + i] != 0)
+                                in_span = 0;
+                if (in_span)
+                        w->cert[i] = 1;
+        }
+        /* integer basis vectors of the null space that fit */
         for (q = 0; q < d; q++) {
                 double tup = DINF, tdn = DINF;
                 int integral = 1;
@@ -774,15 +822,10 @@ lp_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
                         if (v != dround(v))
                                 integral = 0;
                         if (v > 0) {
-                                if (w->up[j] < DINF && w->up[j] / v < tup)
-                                        tup = w->up[j] / v;
                                 if (w->dn[j] / v < tdn)
                                         tdn = w->dn[j] / v;
-                        } else {
-                                if (w->dn[j] / -v < tup)
-                                        tup = w->dn[j] / -v;
-                                if (w->up[j] < DINF && w->up[j] / -v < tdn)
-                                        tdn = w->up[j] / -v;
+                        } else if (w->dn[j] / -v < tup) {
+                                tup = w->dn[j] / -v;
                         }
                 }
                 if (!integral || (tup < 1 - 1e-7 && tdn < 1 - 1e-7))
@@ -817,14 +860,15 @@ lp_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
 
 /* Marks in exposed[] the suppressed cells of every component (or, with
  * only != NOT_FOUND, of the components next to cell only) that a reader
- * can work out from the relations, the published values and the bounds
- * lo/hi. */
+ * can work out from the relations, the published values and the lower
+ * bounds lo. With only, a component of more than max_cells cells (if
+ * max_cells > 0) stops the audit and sets *too_big. */
 static mw_err_t
-audit_components(const struct mw_dc *dc, const long long *lo,
-                 const long long *hi, size_t only, unsigned char *exposed,
+audit_components(const struct mw_dc *dc, const long long *lo, size_t only,
+                 size_t max_cells, int *too_big, unsigned char *exposed,
                  char *errstr, size_t errstr_size)
 {
-        size_t n = dc->n_cells, r, i, k, nc, nr, c;
+        size_t n = dc->n_cells, r, i, k, nc, nr, c, nf = 0, pass;
         struct work w;
         unsigned char *want = NULL;
         mw_err_t err = MW_OK;
@@ -888,12 +932,21 @@ audit_components(const struct mw_dc *dc, const long long *lo,
                     !want[i])
                         continue;
                 nc = nr = 0;
-                for (c = 0; c < n; c++)
-                        if (dc->state[c] != MW_DC_PUBLISHED &&
-                            w.parent[c] == root) {
-                                w.col[c] = nc;
-                                w.cells[nc++] = c;
-                        }
+                for (pass = 0; pass < 2; pass++) {
+                        for (c = 0; c < n; c++)
+                                if (dc->state[c] != MW_DC_PUBLISHED &&
+                                    w.parent[c] == root &&
+                                    (dc->value[c] > lo[c]) == (pass == 0)) {
+                                        w.col[c] = nc;
+                                        w.cells[nc++] = c;
+                                }
+                        if (pass == 0)
+                                nf = nc;
+                }
+                if (only != NOT_FOUND && max_cells && nc > max_cells) {
+                        *too_big = 1;
+                        goto out;
+                }
                 for (r = 0; r < dc->n_rel; r++) {
                         const size_t *m = rel_mem(dc, r);
 
@@ -915,8 +968,8 @@ audit_components(const struct mw_dc *dc, const long long *lo,
                         goto out;
                 }
                 exact_determined(dc, &w, nc, nr, exposed);
-                err = lp_component(dc, &w, nc, nr, lo, hi, exposed, errstr,
-                                   errstr_size);
+                err = audit_component(dc, &w, nc, nf, nr, lo, exposed, errstr,
+                                      errstr_size);
                 if (err)
                         goto out;
         }
@@ -926,11 +979,12 @@ out:
         return err;
 }
 
-/* exposed[i] = 1 for every suppressed cell a reader can work out (only:
- * as audit_components()). */
+/* exposed[i] = 1 for every suppressed cell a reader can work out (only,
+ * max_cells, too_big: as audit_components()). */
 static mw_err_t
-find_exposed(const struct mw_dc *dc, size_t only, unsigned char *exposed,
-             char *errstr, size_t errstr_size)
+find_exposed(const struct mw_dc *dc, size_t only, size_t max_cells,
+             int *too_big, unsigned char *exposed, char *errstr,
+             size_t errstr_size)
 {
         long long *lo, *hi;
         size_t i;
@@ -951,8 +1005,8 @@ find_exposed(const struct mw_dc *dc, size_t only, unsigned char *exposed,
                         if (dc->state[i] != MW_DC_PUBLISHED && lo[i] == hi[i])
                                 exposed[i] = 1;
         if (!err)
-                err = audit_components(dc, lo, hi, only, exposed, errstr,
-                                       errstr_size);
+                err = audit_components(dc, lo, only, max_cells, too_big,
+                                       exposed, errstr, errstr_size);
         free(lo);
         free(hi);
         return err;
@@ -970,7 +1024,7 @@ mw_dc_verify(const struct mw_dc *dc, size_t *exposed, size_t max_exposed,
         if (!ex)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                "out of memory");
-        err = find_exposed(dc, NOT_FOUND, ex, errstr, errstr_size);
+        err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr, errstr_size);
         for (i = 0; !err && i < dc->n_cells; i++)
                 if (ex[i] && dc->state[i] != MW_DC_PUBLISHED) {
                         if (exposed && n < max_exposed)
@@ -1024,30 +1078,73 @@ n_suppressed_in(const struct mw_dc *dc, size_t r)
         return n;
 }
 
-/* The member of r to suppress next: the smallest non-zero published part
- * (first in the relation on ties), else the total if it is published and
- * non-zero. NOT_FOUND if there is none. */
+/* 1 if cell a is a better choice to suppress than cell b: lower
+ * priority, then a part before the total, then the smaller value, then
+ * the earlier in the relation (a comes later than b in the scan, so equal
+ * is not better). */
+static int
+better(const struct mw_dc *dc, size_t a, int a_total, size_t b, int b_total)
+{
+        if (dc->prio[a] != dc->prio[b])
+                return dc->prio[a] < dc->prio[b];
+        if (a_total != b_total)
+                return b_total;
+        return dc->value[a] < dc->value[b];
+}
+
+/* The member of r to suppress next: among the non-zero published
+ * members, the lowest priority; on equal priority the smallest part
+ * (first in the relation on ties), else the total. NOT_FOUND if there is
+ * none. With every priority equal (the default) this is the rule: the
+ * smallest non-zero published part, else the total. */
 static size_t
 choose(const struct mw_dc *dc, size_t r)
 {
         const size_t *m = rel_mem(dc, r);
         size_t i, best = NOT_FOUND;
+        int best_total = 0;
 
         for (i = 1; i < rel_len(dc, r); i++) {
                 size_t c = m[i];
 
                 if (dc->state[c] != MW_DC_PUBLISHED || dc->value[c] == 0)
                         continue;
-                if (best == NOT_FOUND || dc->value[c] < dc->value[best])
+                if (best == NOT_FOUND || better(dc, c, 0, best, best_total)) {
                         best = c;
+                        best_total = 0;
+                }
         }
-        if (best == NOT_FOUND && dc->state[m[0]] == MW_DC_PUBLISHED &&
-            dc->value[m[0]] > 0)
+        if (dc->state[m[0]] == MW_DC_PUBLISHED && dc->value[m[0]] > 0 &&
+            (best == NOT_FOUND || better(dc, m[0], 1, best, best_total)))
                 best = m[0];
         return best;
 }
 
-/* The secondary rule until nothing changes. */
+/* 1 if a reader can work out r's hidden parts from its published total
+ * alone: every hidden cell is at least 1, so hidden parts that add up to
+ * their number are all 1. */
+static int
+pinned_by_bounds(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        long long rest;
+        size_t i, k = 0;
+
+        if (dc->state[m[0]] != MW_DC_PUBLISHED)
+                return 0;
+        rest = dc->value[m[0]];
+        for (i = 1; i < rel_len(dc, r); i++) {
+                if (dc->state[m[i]] == MW_DC_PUBLISHED)
+                        rest -= dc->value[m[i]];
+                else
+                        k++;
+        }
+        return k >= 2 && rest == (long long)k;
+}
+
+/* The secondary rule until nothing changes: a relation with exactly one
+ * hidden member, or whose hidden parts its published total pins down,
+ * gets one more. */
 static mw_err_t
 secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
 {
@@ -1057,15 +1154,19 @@ secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
         while (changed) {
                 changed = 0;
                 for (r = 0; r < dc->n_rel; r++) {
-                        if (n_suppressed_in(dc, r) != 1)
+                        if (n_suppressed_in(dc, r) != 1 &&
+                            !pinned_by_bounds(dc, r))
                                 continue;
                         c = choose(dc, r);
-                        if (c == NOT_FOUND)
+                        if (c == NOT_FOUND) {
+                                if (n_suppressed_in(dc, r) != 1)
+                                        continue; /* the audit decides */
                                 return mw_errf(errstr, errstr_size,
                                                MW_ERR_INVALID,
                                                "relation %zu: nothing left "
                                                "to suppress",
                                                r);
+                        }
                         dc->state[c] = MW_DC_SECONDARY;
                         changed = 1;
                         if (++*rounds > MAX_ROUNDS)
@@ -1078,29 +1179,29 @@ secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
         return MW_OK;
 }
 
-/* The audit's extra cell for an exposed cell e: the smallest non-zero
- * published member over e's relations (first relation on ties), else over
- * the relations of any suppressed cell. */
+/* The audit's extra cell for an exposed cell e: the choice of e's
+ * relation with the fewest hidden members (the tightest; first on ties)
+ * that has one, else of the relations of any hidden cell. */
 static size_t
 audit_choice(const struct mw_dc *dc, size_t e)
 {
-        size_t k, c, best = NOT_FOUND, cell;
+        size_t k, c, best = NOT_FOUND, best_n = 0, cell;
 
         for (k = dc->cell_off[e]; k < dc->cell_off[e + 1]; k++) {
-                c = choose(dc, dc->cell_rel[k]);
-                if (c != NOT_FOUND &&
-                    (best == NOT_FOUND || dc->value[c] < dc->value[best]))
+                size_t r = dc->cell_rel[k], n = n_suppressed_in(dc, r);
+
+                c = choose(dc, r);
+                if (c != NOT_FOUND && (best == NOT_FOUND || n < best_n)) {
                         best = c;
+                        best_n = n;
+                }
         }
         for (cell = 0; best == NOT_FOUND && cell < dc->n_cells; cell++) {
                 if (dc->state[cell] == MW_DC_PUBLISHED)
                         continue;
-                for (k = dc->cell_off[cell]; k < dc->cell_off[cell + 1]; k++) {
-                        c = choose(dc, dc->cell_rel[k]);
-                        if (c != NOT_FOUND && (best == NOT_FOUND ||
-                                               dc->value[c] < dc->value[best]))
-                                best = c;
-                }
+                for (k = dc->cell_off[cell];
+                     best == NOT_FOUND && k < dc->cell_off[cell + 1]; k++)
+                        best = choose(dc, dc->cell_rel[k]);
         }
         return best;
 }
@@ -1111,42 +1212,323 @@ releasable(const struct mw_dc *dc, size_t c)
         size_t k;
 
         for (k = dc->cell_off[c]; k < dc->cell_off[c + 1]; k++)
-                if (n_suppressed_in(dc, dc->cell_rel[k]) == 1)
+                if (n_suppressed_in(dc, dc->cell_rel[k]) == 1 ||
+                    pinned_by_bounds(dc, dc->cell_rel[k]))
                         return 0;
         return 1;
 }
 
+/* Release order: highest priority first, then the largest value, then
+ * the lowest id. */
 static int
-cmp_release(const void *a, const void *b, const long *value)
+cmp_release(const struct mw_dc *dc, size_t x, size_t y)
 {
-        size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-        if (value[x] != value[y])
-                return value[x] > value[y] ? -1 : 1;
+        if (dc->prio[x] != dc->prio[y])
+                return dc->prio[x] > dc->prio[y] ? -1 : 1;
+        if (dc->value[x] != dc->value[y])
+                return dc->value[x] > dc->value[y] ? -1 : 1;
         return x < y ? -1 : x > y;
 }
 
-/* insertion sort: qsort has no context argument in C11 */
+/* merge sort: qsort has no context argument in C11 */
 static void
-sort_release(size_t *ids, size_t n, const long *value)
+sort_release(const struct mw_dc *dc, size_t *ids, size_t *tmp, size_t n)
 {
-        size_t i, j, t;
+        size_t h = n / 2, i = 0, j = h, k = 0;
 
-        for (i = 1; i < n; i++) {
-                t = ids[i];
-                for (j = i; j > 0 && cmp_release(&ids[j - 1], &t, value) > 0;
-                     j--)
-                        ids[j] = ids[j - 1];
-                ids[j] = t;
+        if (n < 2)
+                return;
+        sort_release(dc, ids, tmp, h);
+        sort_release(dc, ids + h, tmp, n - h);
+        while (i < h && j < n)
+                tmp[k++] =
+                    cmp_release(dc, ids[j], ids[i]) < 0 ? ids[j++] : ids[i++];
+        while (i < h)
+                tmp[k++] = ids[i++];
+        while (j < n)
+                tmp[k++] = ids[j++];
+        memcpy(ids, tmp, n * sizeof(*ids));
+}
+
+/* Marks in relmark[] the relations whose combination (modulo PRIME)
+ * gives hidden cell e from published values, if there is one; returns 1
+ * then, else 0 (-1: no memory). The matrix of e's component is reduced
+ * together with an identity matrix that records the row operations. */
+static int
+explain(const struct mw_dc *dc, size_t e, unsigned char *relmark)
+{
+        size_t n = dc->n_cells, *comp = NULL, *rels = NULL, *col = NULL;
+        size_t nc = 0, nr = 0, r, i, k, c, w, pr = 0, piv;
+        uint32_t *mat = NULL;
+        int found = 0;
+        unsigned char *in = NULL;
+
+        memset(relmark, 0, dc->n_rel ? dc->n_rel : 1);
+        comp = malloc((n ? n : 1) * sizeof(*comp));
+        col = malloc((n ? n : 1) * sizeof(*col));
+        rels = malloc((dc->n_rel ? dc->n_rel : 1) * sizeof(*rels));
+        in = calloc(n ? n : 1, 1);
+        if (!comp || !col || !rels || !in) {
+                found = -1;
+                goto out;
+        }
+        /* e's component: breadth first over relations */
+        comp[nc++] = e;
+        in[e] = 1;
+        for (i = 0; i < nc; i++)
+                for (k = dc->cell_off[comp[i]]; k < dc->cell_off[comp[i] + 1];
+                     k++) {
+                        const size_t *m = rel_mem(dc, dc->cell_rel[k]);
+
+                        for (c = 0; c < rel_len(dc, dc->cell_rel[k]); c++)
+                                if (dc->state[m[c]] != MW_DC_PUBLISHED &&
+                                    !in[m[c]]) {
+                                        in[m[c]] = 1;
+                                        comp[nc++] = m[c];
+                                }
+                }
+        for (i = 0; i < nc; i++)
+                col[comp[i]] = i;
+        for (r = 0; r < dc->n_rel; r++) {
+                const size_t *m = rel_mem(dc, r);
+
+                for (c = 0; c < rel_len(dc, r); c++)
+                        if (in[m[c]]) {
+                                rels[nr++] = r;
+                                break;
+                        }
+        }
+        w = nc + nr;
+        mat = calloc(nr * w > 0 ? nr * w : 1, sizeof(*mat));
+        if (!mat) {
+                found = -1;
+                goto out;
+        }
+        for (i = 0; i < nr; i++) {
+                const size_t *m = rel_mem(dc, rels[i]);
+
+                for (c = 0; c < rel_len(dc, rels[i]); c++)
+                        if (in[m[c]])
+                                mat[i * w + col[m[c]]] =
+                                    c == 0 ? 1 : (uint32_t)(PRIME - 1);
+                mat[i * w + nc + i] = 1;
+        }
+        for (c = 0; c < nc && pr < nr; c++) {
+                uint64_t inv;
+
+                for (piv = pr; piv < nr && mat[piv * w + c] == 0; piv++)
+                        ;
+                if (piv == nr)
+                        continue;
+                if (piv != pr)
+                        for (k = 0; k < w; k++) {
+                                uint32_t t = mat[pr * w + k];
+
+                                mat[pr * w + k] = mat[piv * w + k];
+                                mat[piv * w + k] = t;
+                        }
+                inv = powmod(mat[pr * w + c], PRIME - 2);
+                for (k = 0; k < w; k++)
+                        mat[pr * w + k] =
+                            (uint32_t)mulmod(mat[pr * w + k], inv);
+                for (r = 0; r < nr; r++) {
+                        uint64_t f = mat[r * w + c];
+
+                        if (r == pr || f == 0)
+                                continue;
+                        for (k = 0; k < w; k++)
+                                if (mat[pr * w + k])
+                                        mat[r * w + k] =
+                                            (uint32_t)((mat[r * w + k] + PRIME -
+                                                        mulmod(
+                                                            f,
+                                                            mat[pr * w + k])) %
+                                                       PRIME);
+                }
+                pr++;
+        }
+        for (r = 0; r < pr && !found; r++) {
+                size_t nz = 0;
+
+                for (k = 0; k < nc && nz < 2; k++)
+                        if (mat[r * w + k])
+                                nz++;
+                if (nz != 1 || mat[r * w + col[e]] == 0)
+                        continue;
+                for (k = 0; k < nr; k++)
+                        if (mat[r * w + nc + k])
+                                relmark[rels[k]] = 1;
+                found = 1;
+        }
+out:
+        free(comp);
+        free(col);
+        free(rels);
+        free(in);
+        free(mat);
+        return found;
+}
+
+#define AUDIT_TRIES 24
+
+/* Suppresses, for every exposed cell, one more cell: of the published
+ * non-zero members of its relations, in the order of choose() (lowest
+ * priority, smallest value), the first whose suppression makes the cell
+ * safe (audited on the spot, up to AUDIT_TRIES tries), else the first;
+ * with no such member, audit_choice(). Returns how many were added, or
+ * (size_t)-1 with errstr on failure. */
+static size_t
+audit_add(struct mw_dc *dc, const unsigned char *ex, size_t *cand,
+          unsigned char *ex2, unsigned char *relmark, char *errstr,
+          size_t errstr_size)
+{
+        size_t i, k, m, r0, n_added = 0;
+
+        for (i = 0; i < dc->n_cells; i++) {
+                size_t nc = 0, j, t, pick = NOT_FOUND;
+                int x;
+
+                if (!ex[i] || dc->state[i] == MW_DC_PUBLISHED)
+                        continue;
+                /* candidates: the published non-zero members of the
+                 * relations that work e out (if linear algebra does),
+                 * else of e's relations and of the relations of the
+                 * hidden cells next to e */
+                x = explain(dc, i, relmark);
+                if (x < 0)
+                        return (size_t)-1;
+                if (!x) {
+                        for (k = dc->cell_off[i]; k < dc->cell_off[i + 1];
+                             k++) {
+                                size_t r = dc->cell_rel[k];
+
+                                relmark[r] = 1;
+                                for (m = dc->rel_off[r]; m < dc->rel_off[r + 1];
+                                     m++) {
+                                        size_t h = dc->mem[m], q;
+
+                                        if (dc->state[h] == MW_DC_PUBLISHED)
+                                                continue;
+                                        for (q = dc->cell_off[h];
+                                             q < dc->cell_off[h + 1]; q++)
+                                                relmark[dc->cell_rel[q]] = 1;
+                                }
+                        }
+                }
+                for (r0 = 0; r0 < dc->n_rel; r0++) {
+                        if (!relmark[r0])
+                                continue;
+                        for (m = dc->rel_off[r0]; m < dc->rel_off[r0 + 1];
+                             m++) {
+                                size_t c = dc->mem[m];
+
+                                if (dc->state[c] != MW_DC_PUBLISHED ||
+                                    dc->value[c] == 0)
+                                        continue;
+                                for (j = 0; j < nc && cand[j] != c; j++)
+                                        ;
+                                if (j == nc)
+                                        cand[nc++] = c;
+                        }
+                }
+                /* order: priority, value, id (insertion sort) */
+                for (j = 1; j < nc; j++) {
+                        size_t c = cand[j];
+
+                        for (t = j; t > 0; t--) {
+                                size_t o = cand[t - 1];
+
+                                if (dc->prio[o] < dc->prio[c] ||
+                                    (dc->prio[o] == dc->prio[c] &&
+                                     (dc->value[o] < dc->value[c] ||
+                                      (dc->value[o] == dc->value[c] && o < c))))
+                                        break;
+                                cand[t] = o;
+                        }
+                        cand[t] = c;
+                }
+                for (j = 0; j < nc && j < AUDIT_TRIES; j++) {
+                        mw_err_t err;
+
+                        dc->state[cand[j]] = MW_DC_SECONDARY;
+                        dc->stats.verify_calls++;
+                        err = find_exposed(dc, cand[j], 0, NULL, ex2, errstr,
+                                           errstr_size);
+                        dc->state[cand[j]] = MW_DC_PUBLISHED;
+                        if (err)
+                                return (size_t)-1;
+                        if (!ex2[i]) {
+                                pick = cand[j];
+                                break;
+                        }
+                }
+                if (pick == NOT_FOUND)
+                        pick = nc ? cand[0] : audit_choice(dc, i);
+                if (pick != NOT_FOUND && dc->state[pick] == MW_DC_PUBLISHED) {
+                        dc->state[pick] = MW_DC_SECONDARY;
+                        dc->stats.audit_added++;
+                        n_added++;
+                }
+        }
+        return n_added;
+}
+
+static size_t
+count_exposed(const struct mw_dc *dc, const unsigned char *ex)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < dc->n_cells; i++)
+                n += ex[i] && dc->state[i] != MW_DC_PUBLISHED;
+        return n;
+}
+
+/* Secondary rule, audit, more cells for the exposed ones, until nothing
+ * is exposed. */
+static mw_err_t
+settle(struct mw_dc *dc, unsigned char *ex, unsigned char *ex2,
+       unsigned char *relmark, size_t *picks, size_t *rounds, char *errstr,
+       size_t errstr_size)
+{
+        size_t added;
+        mw_err_t err;
+
+        for (;;) {
+                err = secondary(dc, rounds, errstr, errstr_size);
+                if (err)
+                        return err;
+                dc->stats.verify_calls++;
+                err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+                                   errstr_size);
+                if (err)
+                        return err;
+                if (count_exposed(dc, ex) == 0)
+                        return MW_OK;
+                added =
+                    audit_add(dc, ex, picks, ex2, relmark, errstr, errstr_size);
+                if (added == (size_t)-1)
+                        return MW_ERR_NOMEM;
+                if (added == 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "a cell is exposed and nothing is "
+                                       "left to suppress");
+                if (++*rounds > MAX_ROUNDS)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "the audit does not end");
         }
 }
+
+/* Components up to this many hidden cells get an audit per released
+ * cell; larger ones one audit for all (and a repair). */
+#define RELEASE_LOCAL_MAX 120
 
 mw_err_t
 mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
 {
-        unsigned char *ex = NULL;
-        size_t *cand = NULL;
-        size_t i, k, rounds = 0, n_cand = 0, n_ex;
+        unsigned char *ex = NULL, *batch = NULL, *batch2 = NULL;
+        unsigned char *relmark = NULL;
+        size_t *cand = NULL, *picks = NULL;
+        size_t i, k, rounds = 0, n_cand = 0, n_batch = 0;
         mw_err_t err;
 
         err = index_cells(dc, errstr, errstr_size);
@@ -1154,8 +1536,12 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                 return err;
         memset(&dc->stats, 0, sizeof(dc->stats));
         ex = calloc(dc->n_cells ? dc->n_cells : 1, 1);
+        batch = calloc(dc->n_cells ? dc->n_cells : 1, 1);
+        batch2 = calloc(dc->n_cells ? dc->n_cells : 1, 1);
+        relmark = calloc(dc->n_rel ? dc->n_rel : 1, 1);
         cand = malloc((dc->n_cells ? dc->n_cells : 1) * sizeof(*cand));
-        if (!ex || !cand) {
+        picks = malloc((dc->n_cells ? dc->n_cells : 1) * sizeof(*picks));
+        if (!ex || !batch || !batch2 || !relmark || !cand || !picks) {
                 err =
                     mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 goto out;
@@ -1163,45 +1549,20 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
         for (i = 0; i < dc->n_cells; i++)
                 if (dc->value[i] >= 1 && dc->value[i] < dc->threshold)
                         dc->state[i] = MW_DC_PRIMARY;
-        /* secondary, then audit until nothing is exposed */
-        for (;;) {
-                size_t e = NOT_FOUND, c;
-
-                err = secondary(dc, &rounds, errstr, errstr_size);
-                if (err)
-                        goto out;
-                dc->stats.verify_calls++;
-                err = find_exposed(dc, NOT_FOUND, ex, errstr, errstr_size);
-                if (err)
-                        goto out;
-                for (i = 0; i < dc->n_cells && e == NOT_FOUND; i++)
-                        if (ex[i] && dc->state[i] != MW_DC_PUBLISHED)
-                                e = i;
-                if (e == NOT_FOUND)
-                        break;
-                c = audit_choice(dc, e);
-                if (c == NOT_FOUND) {
-                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                      "cell %zu is exposed and nothing is "
-                                      "left to suppress",
-                                      e);
-                        goto out;
-                }
-                dc->state[c] = MW_DC_SECONDARY;
-                dc->stats.audit_added++;
-                if (++rounds > MAX_ROUNDS) {
-                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                      "the audit does not end");
-                        goto out;
-                }
-        }
-        /* release what is not needed, largest first */
+        err = settle(dc, ex, batch2, relmark, picks, &rounds, errstr,
+                     errstr_size);
+        if (err)
+                goto out;
+        /* release what is not needed, largest first: in a small component
+         * with an audit of that component per cell; in a large one
+         * tentatively, then one audit for all and a repair */
         for (i = 0; i < dc->n_cells; i++)
                 if (dc->state[i] == MW_DC_SECONDARY)
                         cand[n_cand++] = i;
-        sort_release(cand, n_cand, dc->value);
+        sort_release(dc, cand, picks, n_cand);
         for (i = 0; i < n_cand; i++) {
                 size_t c = cand[i];
+                int too_big = 0;
 
                 dc->state[c] = MW_DC_PUBLISHED;
                 if (!releasable(dc, c)) {
@@ -1209,16 +1570,96 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                         continue;
                 }
                 dc->stats.verify_calls++;
-                err = find_exposed(dc, c, ex, errstr, errstr_size);
+                err = find_exposed(dc, c, RELEASE_LOCAL_MAX, &too_big, ex,
+                                   errstr, errstr_size);
                 if (err)
                         goto out;
-                for (n_ex = 0, k = 0; k < dc->n_cells; k++)
-                        n_ex += ex[k] && dc->state[k] != MW_DC_PUBLISHED;
-                if (n_ex)
+                if (too_big) {
+                        batch[c] = 1;
+                        n_batch++;
+                } else if (count_exposed(dc, ex)) {
                         dc->state[c] = MW_DC_SECONDARY;
-                else
-                        dc->stats.released++;
+                }
         }
+        while (n_batch) {
+                size_t before = n_batch;
+
+                dc->stats.verify_calls++;
+                err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+                                   errstr_size);
+                if (err)
+                        goto out;
+                if (count_exposed(dc, ex) == 0)
+                        break;
+                /* hide again the tentative releases in the relations that
+                 * work an exposed cell out (or next to it); if there is
+                 * none, all of them */
+                for (i = 0; i < dc->n_cells; i++) {
+                        int x;
+                        size_t r;
+
+                        if (!ex[i] || dc->state[i] == MW_DC_PUBLISHED)
+                                continue;
+                        x = explain(dc, i, relmark);
+                        if (x < 0) {
+                                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                              "out of memory");
+                                goto out;
+                        }
+                        if (!x)
+                                for (k = dc->cell_off[i];
+                                     k < dc->cell_off[i + 1]; k++) {
+                                        size_t q = dc->cell_rel[k], m2;
+
+                                        relmark[q] = 1;
+                                        for (m2 = dc->rel_off[q];
+                                             m2 < dc->rel_off[q + 1]; m2++) {
+                                                size_t h = dc->mem[m2], u;
+
+                                                if (!batch[h] &&
+                                                    dc->state[h] ==
+                                                        MW_DC_PUBLISHED)
+                                                        continue;
+                                                for (u = dc->cell_off[h];
+                                                     u < dc->cell_off[h + 1];
+                                                     u++)
+                                                        relmark
+                                                            [dc->cell_rel[u]] =
+                                                                1;
+                                        }
+                                }
+                        for (r = 0; r < dc->n_rel; r++) {
+                                size_t m2;
+
+                                if (!relmark[r])
+                                        continue;
+                                for (m2 = dc->rel_off[r];
+                                     m2 < dc->rel_off[r + 1]; m2++)
+                                        if (batch[dc->mem[m2]]) {
+                                                batch[dc->mem[m2]] = 0;
+                                                dc->state[dc->mem[m2]] =
+                                                    MW_DC_SECONDARY;
+                                                n_batch--;
+                                        }
+                        }
+                }
+                if (n_batch == before)
+                        for (i = 0; i < dc->n_cells; i++)
+                                if (batch[i]) {
+                                        batch[i] = 0;
+                                        dc->state[i] = MW_DC_SECONDARY;
+                                        n_batch--;
+                                }
+        }
+        /* hiding again cannot expose anything, but check: the published
+         * pattern must pass the verifier */
+        err = settle(dc, ex, batch2, relmark, picks, &rounds, errstr,
+                     errstr_size);
+        if (err)
+                goto out;
+        for (i = 0; i < n_cand; i++)
+                if (dc->state[cand[i]] == MW_DC_PUBLISHED)
+                        dc->stats.released++;
         for (i = 0; i < dc->n_cells; i++) {
                 if (dc->state[i] == MW_DC_PRIMARY)
                         dc->stats.primary++;
@@ -1227,6 +1668,10 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
         }
 out:
         free(ex);
+        free(batch);
+        free(batch2);
+        free(relmark);
         free(cand);
+        free(picks);
         return err;
 }

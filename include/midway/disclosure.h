@@ -11,15 +11,23 @@
  *   secondary   until nothing changes: for every relation with exactly one
  *               suppressed member, suppress one more member: the smallest
  *               non-zero published part (ties: the first in the relation),
- *               else the total.
+ *               else the total. A caller can rank cells with
+ *               mw_dc_priority(): a member of lower priority goes first
+ *               (a report keeps its key figures, e.g. the base of its
+ *               percentages); with equal priorities (the default) the
+ *               rule is exactly the one above.
  *   audit       mw_dc_verify(); while a suppressed cell can be worked out,
  *               suppress the smallest non-zero published member of one of
  *               its relations and go back to the secondary step.
- *   release     secondary cells are tried for publication again, largest
- *               first (ties: lowest id); a cell stays published if no
- *               relation is left with exactly one suppressed member and
- *               mw_dc_verify() finds nothing. Every secondary cell that
- *               remains is therefore needed.
+ *   release     secondary cells are tried for publication again, highest
+ *               priority and largest value first (ties: lowest id); a
+ *               cell stays published if no relation is left with exactly
+ *               one suppressed member and mw_dc_verify() finds nothing.
+ *               In components of up to 120 hidden cells each release is
+ *               audited on its own, so every secondary cell that remains
+ *               is needed; larger components are audited once for all
+ *               releases, and the releases next to an exposed cell are
+ *               taken back until nothing is exposed.
  *
  * Every suppressed cell is published with the same marker: a marker
  * that told primary from secondary cells would tell a reader that a cell
@@ -114,6 +122,9 @@ int mw_dc_suppressed(const struct mw_dc *dc, size_t id);
  * dates): 1 if any of the n cells is suppressed. */
 int mw_dc_any_suppressed(const struct mw_dc *dc, const size_t *ids, size_t n);
 int mw_dc_threshold(const struct mw_dc *dc);
+/* Ranks a cell for secondary suppression (default 0): lower priorities
+ * are hidden first, higher ones released first. Before mw_dc_protect(). */
+void mw_dc_priority(struct mw_dc *dc, size_t id, int priority);
 /* Sets a state by hand (tests; checking a pattern decided elsewhere). */
 void mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state);
 void mw_dc_get_stats(const struct mw_dc *dc, struct mw_dc_stats *stats);

@@ -1,0 +1,336 @@
+/* midway: inline SVG charts (include/midway/report.h). Integer geometry
+ * only, so the same data give the same bytes. */
+#include <string.h>
+
+#include "midway/date.h"
+#include "midway/report.h"
+
+#define LW   760 /* line chart: width, height, margins */
+#define LH   300
+#define LM_L 56
+#define LM_R 24
+#define LM_T 40
+#define LM_B 44
+
+static const char *const palette[MW_CHART_MAX_SERIES] = {"#1f4e79", "#2e8b57",
+                                                         "#c0504d", "#7f6000"};
+
+struct out {
+        struct mw_buf *buf;
+        mw_err_t err;
+};
+
+static void
+put(struct out *o, const char *s)
+{
+        if (!o->err)
+                o->err = mw_buf_append(o->buf, s, strlen(s));
+}
+
+static void
+putf(struct out *o, const char *fmt, long a, long b, long c, long d)
+{
+        if (!o->err)
+                o->err = mw_buf_appendf(o->buf, fmt, a, b, c, d);
+}
+
+static void
+text(struct out *o, const char *s)
+{
+        if (!o->err)
+                o->err = mw_buf_html(o->buf, s);
+}
+
+/* A "nice" step (1, 2 or 5 times a power of ten) for about 5 ticks. */
+static long
+nice_step(long max)
+{
+        long step = 1;
+
+        while (max / step > 5) {
+                if (max / (step * 2) <= 5)
+                        return step * 2;
+                if (max / (step * 5) <= 5)
+                        return step * 5;
+                step *= 10;
+        }
+        return step;
+}
+
+static long
+scale(long v, long vmax, long span)
+{
+        return vmax ? (v * span + vmax / 2) / vmax : 0;
+}
+
+mw_err_t
+mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
+                  size_t n, const struct mw_chart_series *series,
+                  size_t n_series, long target, const char *target_label,
+                  enum mw_lang lang)
+{
+        struct out o = {buf, MW_OK};
+        long vmax = 0, step, ymax, t, x0 = LM_L, x1 = LW - LM_R;
+        long y0 = LH - LM_B, span = (long)(LH - LM_B - LM_T);
+        long dspan;
+        size_t s, i;
+        char num[32], date[32];
+        int y, m, d, last_year = 0;
+
+        if (n == 0 || n > MW_CHART_MAX_POINTS || n_series == 0 ||
+            n_series > MW_CHART_MAX_SERIES)
+                return MW_ERR_INVALID;
+        for (s = 0; s < n_series; s++)
+                for (i = 0; i < n; i++)
+                        if (!series[s].hidden[i] && series[s].v[i] > vmax)
+                                vmax = series[s].v[i];
+        if (target > vmax)
+                vmax = target;
+        step = nice_step(vmax ? vmax : 5);
+        ymax = ((vmax ? vmax : 5) + step - 1) / step * step;
+        dspan = n > 1 ? (long)(dates[n - 1] - dates[0]) : 0;
+
+#define X(k)                                                                   \
+        (dspan ? x0 + ((long)(dates[k] - dates[0]) * (x1 - x0) + dspan / 2) /  \
+                          dspan                                                \
+               : (x0 + x1) / 2)
+#define Y(v) (y0 - scale((v), ymax, span))
+
+        putf(&o,
+             "<svg class=\"chart line\" viewBox=\"0 0 %ld %ld\" "
+             "role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">",
+             LW, LH, 0, 0);
+        put(&o, "<title>");
+        text(&o, title);
+        put(&o, "</title>\n");
+        /* grid and y ticks */
+        for (t = 0; t <= ymax; t += step) {
+                putf(&o,
+                     "<line class=\"grid\" x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" "
+                     "y2=\"%ld\" stroke=\"#d9d9d9\" stroke-width=\"1\"/>",
+                     x0, Y(t), x1, Y(t));
+                mw_fmt_int(num, t, 0, lang);
+                putf(&o,
+                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                     "text-anchor=\"end\" font-size=\"12\" "
+                     "fill=\"#595959\">",
+                     x0 - 6, Y(t) + 4, 0, 0);
+                text(&o, num);
+                put(&o, "</text>\n");
+        }
+        /* x labels: the month of each date, the year at its first month */
+        for (i = 0; i < n; i++) {
+                long x = X(i);
+
+                mw_date_to_ymd(dates[i], &y, &m, &d);
+                if (n > 13 && i % 3 != 0 && i + 1 != n)
+                        continue;
+                if (i + 1 < n && X(i + 1) - x < 18)
+                        continue; /* too close to the next one */
+                putf(&o,
+                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                     "text-anchor=\"middle\" font-size=\"12\" "
+                     "fill=\"#595959\">",
+                     x, y0 + 18, 0, 0);
+                text(&o, mw_fmt_month_abbr(m, lang));
+                put(&o, "</text>");
+                if (y != last_year) {
+                        putf(&o,
+                             "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                             "text-anchor=\"middle\" font-size=\"11\" "
+                             "fill=\"#8c8c8c\">%ld</text>",
+                             x, y0 + 33, y, 0);
+                        last_year = y;
+                }
+                put(&o, "\n");
+        }
+        putf(&o,
+             "<line x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" y2=\"%ld\" "
+             "stroke=\"#595959\" stroke-width=\"1\"/>\n",
+             x0, y0, x1, y0);
+        /* target */
+        if (target >= 0) {
+                putf(&o,
+                     "<line class=\"target\" x1=\"%ld\" y1=\"%ld\" "
+                     "x2=\"%ld\" y2=\"%ld\" stroke=\"#7f7f7f\" "
+                     "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
+                     x0, Y(target), x1, Y(target));
+                putf(&o,
+                     "<text x=\"%ld\" y=\"%ld\" text-anchor=\"end\" "
+                     "font-size=\"12\" fill=\"#595959\">",
+                     x1, Y(target) - 6, 0, 0);
+                text(&o, target_label ? target_label : "");
+                mw_fmt_int(num, target, 0, lang);
+                put(&o, ": ");
+                text(&o, num);
+                put(&o, "</text>\n");
+        }
+        /* series: a path with gaps at hidden values, then the points */
+        for (s = 0; s < n_series; s++) {
+                int pen = 0;
+
+                put(&o, "<path class=\"");
+                text(&o, series[s].cls ? series[s].cls : "");
+                put(&o, "\" fill=\"none\" stroke=\"");
+                put(&o, palette[s]);
+                put(&o, series[s].dashed ? "\" stroke-dasharray=\"6 4" : "");
+                put(&o, "\" stroke-width=\"2.5\" d=\"");
+                for (i = 0; i < n; i++) {
+                        if (series[s].hidden[i]) {
+                                pen = 0;
+                                continue;
+                        }
+                        putf(&o, pen ? " L%ld %ld" : " M%ld %ld", X(i),
+                             Y(series[s].v[i]), 0, 0);
+                        pen = 1;
+                }
+                put(&o, "\"/>\n");
+                for (i = 0; i < n; i++) {
+                        if (series[s].hidden[i])
+                                continue;
+                        putf(&o,
+                             "<circle cx=\"%ld\" cy=\"%ld\" r=\"3.5\" "
+                             "data-n=\"%ld\" fill=\"",
+                             X(i), Y(series[s].v[i]), series[s].v[i], 0);
+                        put(&o, palette[s]);
+                        put(&o, "\">");
+                        put(&o, "<title>");
+                        text(&o, series[s].name);
+                        mw_fmt_date(date, dates[i], lang);
+                        put(&o, ", ");
+                        text(&o, date);
+                        put(&o, ": ");
+                        mw_fmt_int(num, series[s].v[i], 0, lang);
+                        text(&o, num);
+                        put(&o, "</title></circle>");
+                }
+                put(&o, "\n");
+        }
+        /* legend */
+        {
+                long lx = x0;
+
+                for (s = 0; s < n_series; s++) {
+                        putf(&o,
+                             "<line x1=\"%ld\" y1=\"16\" x2=\"%ld\" "
+                             "y2=\"16\" stroke-width=\"3\" stroke=\"",
+                             lx, lx + 22, 0, 0);
+                        put(&o, palette[s]);
+                        put(&o, series[s].dashed
+                                    ? "\" stroke-dasharray=\"6 4\"/>"
+                                    : "\"/>");
+                        putf(&o,
+                             "<text x=\"%ld\" y=\"20\" font-size=\"13\" "
+                             "fill=\"#262626\">",
+                             lx + 28, 0, 0, 0);
+                        text(&o, series[s].name);
+                        put(&o, "</text>");
+                        lx += 40 + 8 * (long)strlen(series[s].name);
+                }
+                put(&o, "\n");
+        }
+        put(&o, "</svg>\n");
+#undef X
+#undef Y
+        return o.err;
+}
+
+mw_err_t
+mw_svg_bar_chart(struct mw_buf *buf, const char *title,
+                 const struct mw_bar_group *groups, size_t n, size_t bars,
+                 const char *const *bar_names, const char *marker,
+                 enum mw_lang lang)
+{
+        static const char *const fills[2] = {"#1f4e79", "#9dc3e6"};
+        struct out o = {buf, MW_OK};
+        long vmax = 0, label_w = 250, x0, x1, bh = 13, gap = 10, h, y;
+        long w = 620;
+        size_t g, b;
+        char num[32];
+
+        if (bars < 1 || bars > 2)
+                return MW_ERR_INVALID;
+        for (g = 0; g < n; g++)
+                for (b = 0; b < bars; b++)
+                        if (!groups[g].hidden[b] && groups[g].tenths[b] > vmax)
+                                vmax = groups[g].tenths[b];
+        vmax = vmax <= 0 ? 1000 : (vmax + 99) / 100 * 100;
+        if (vmax > 1000)
+                vmax = 1000;
+        x0 = label_w;
+        x1 = w - 70;
+        h = 28 + (long)n * ((long)bars * bh + gap) + 6;
+        putf(&o,
+             "<svg class=\"chart bars\" viewBox=\"0 0 %ld %ld\" role=\"img\" "
+             "xmlns=\"http://www.w3.org/2000/svg\">",
+             w, h, 0, 0);
+        put(&o, "<title>");
+        text(&o, title);
+        put(&o, "</title>\n");
+        /* legend */
+        for (b = 0; bars > 1 && b < bars; b++) {
+                long lx = x0 + (long)b * 170;
+
+                putf(&o,
+                     "<rect x=\"%ld\" y=\"6\" width=\"12\" height=\"12\" "
+                     "fill=\"",
+                     lx, 0, 0, 0);
+                put(&o, fills[b]);
+                put(&o, "\"/>");
+                putf(&o,
+                     "<text x=\"%ld\" y=\"16\" font-size=\"12\" "
+                     "fill=\"#262626\">",
+                     lx + 18, 0, 0, 0);
+                text(&o, bar_names[b]);
+                put(&o, "</text>");
+        }
+        put(&o, "\n");
+        y = 28;
+        for (g = 0; g < n; g++) {
+                putf(&o,
+                     "<text x=\"%ld\" y=\"%ld\" text-anchor=\"end\" "
+                     "font-size=\"12\" fill=\"#262626\">",
+                     x0 - 8, y + ((long)bars * bh) / 2 + 4, 0, 0);
+                text(&o, groups[g].label);
+                put(&o, "</text>");
+                for (b = 0; b < bars; b++) {
+                        long by = y + (long)b * bh;
+                        long len =
+                            groups[g].hidden[b]
+                                ? 0
+                                : scale(groups[g].tenths[b], vmax, x1 - x0);
+
+                        if (groups[g].hidden[b]) {
+                                putf(&o,
+                                     "<text x=\"%ld\" y=\"%ld\" "
+                                     "font-size=\"11\" fill=\"#7f7f7f\" "
+                                     "font-style=\"italic\">",
+                                     x0 + 4, by + bh - 3, 0, 0);
+                                text(&o, marker);
+                                put(&o, "</text>");
+                                continue;
+                        }
+                        putf(&o,
+                             "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" "
+                             "height=\"%ld\" fill=\"",
+                             x0, by + 1, len, bh - 2);
+                        put(&o, fills[bars == 1 ? 0 : b]);
+                        put(&o, "\"/>");
+                        mw_fmt_pct(num, groups[g].tenths[b], 0, lang);
+                        putf(&o,
+                             "<text x=\"%ld\" y=\"%ld\" font-size=\"11\" "
+                             "fill=\"#404040\">",
+                             x0 + len + 4, by + bh - 3, 0, 0);
+                        text(&o, num);
+                        put(&o, "</text>");
+                }
+                put(&o, "\n");
+                y += (long)bars * bh + gap;
+        }
+        putf(&o,
+             "<line x1=\"%ld\" y1=\"24\" x2=\"%ld\" y2=\"%ld\" "
+             "stroke=\"#595959\" stroke-width=\"1\"/>\n",
+             x0, x0, h - 4, 0);
+        put(&o, "</svg>\n");
+        return o.err;
+}

@@ -1,0 +1,455 @@
+/* midway: the report's disclosure-controlled table
+ * (include/midway/report_table.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "midway/codes.h"
+#include "midway/report_table.h"
+
+#define NAME_MAX_LEN 40
+
+static const char *const col_names[MW_RC_N] = {
+    [MW_RC_VISITED] = "visited",
+    [MW_RC_ACTIVE] = "active",
+    [MW_RC_EXITS_TOTAL] = "exits_total",
+    [MW_RC_EXITS_JOB] = "exits_job",
+    [MW_RC_EXITS_FLEXJOB] = "exits_flexjob",
+    [MW_RC_EXITS_EDUCATION] = "exits_education",
+    [MW_RC_EXITS_OTHER] = "exits_other",
+    [MW_RC_OVER4] = "active_over_4_months",
+    [MW_RC_INTERVENTION] = "n_at_least_one_intervention",
+    [MW_RC_MENTOR] = "n_mentor",
+    [MW_RC_COMPANY] = "n_company_oriented",
+    [MW_RC_CONTACTS] = "contacts_total",
+    [MW_RC_FEMALE] = "n_female",
+    [MW_RC_MALE] = "n_male",
+    [MW_RC_AGE_FIRST] = "n_age_18_24",
+    [MW_RC_AGE_FIRST + 1] = "n_age_25_29",
+    [MW_RC_AGE_FIRST + 2] = "n_age_30_39",
+    [MW_RC_AGE_FIRST + 3] = "n_age_40_49",
+    [MW_RC_AGE_FIRST + 4] = "n_age_50_plus",
+    [MW_RC_BENEFIT_FIRST] = "n_ressourceforloeb",
+    [MW_RC_BENEFIT_FIRST + 1] = "n_kontanthjaelp",
+    [MW_RC_BENEFIT_FIRST + 2] = "n_uddannelseshjaelp",
+    [MW_RC_BENEFIT_FIRST + 3] = "n_other_benefit",
+    [MW_RC_BENEFIT_FIRST + 4] = "n_benefit_not_stated",
+    [MW_RC_ONE_AREA] = "n_one_problem_area",
+    [MW_RC_MULTI_AREA] = "n_multiple_problem_areas",
+    [MW_RC_NO_AREA] = "n_problem_area_not_stated",
+    [MW_RC_UPTO4] = "active_4_months_or_less",
+    [MW_RC_NO_INTERVENTION] = "n_without_intervention",
+    [MW_RC_NO_MENTOR] = "n_without_mentor",
+    [MW_RC_NO_COMPANY] = "n_without_company_oriented",
+};
+
+static const char *const ratio_names[MW_RR_N] = {
+    [MW_RR_CONTACTS_FIRST_MONTH] = "contacts_first_month_per_citizen",
+    [MW_RR_CONTACTS_LATER] = "contacts_later_per_citizen_month",
+    [MW_RR_PCT_SMS_EMAIL] = "pct_contacts_sms_email",
+    [MW_RR_PCT_CHANNEL_FIRST] = "pct_contacts_personal",
+    [MW_RR_PCT_CHANNEL_FIRST + 1] = "pct_contacts_phone",
+    [MW_RR_PCT_CHANNEL_FIRST + 2] = "pct_contacts_sms",
+    [MW_RR_PCT_CHANNEL_FIRST + 3] = "pct_contacts_email",
+    [MW_RR_PCT_CHANNEL_FIRST + 4] = "pct_contacts_group",
+    [MW_RR_PCT_CHANNEL_FIRST + 5] = "pct_contacts_other",
+};
+
+const char *
+mw_rcol_name(enum mw_rcol col)
+{
+        static char names[MW_RT_REASONS][NAME_MAX_LEN];
+        const struct mw_code *reasons;
+        size_t n;
+
+        if (col >= MW_RC_EXIT_FIRST && col < MW_RC_EXIT_FIRST + MW_RT_REASONS) {
+                size_t i = col - MW_RC_EXIT_FIRST;
+
+                reasons = mw_codes_list(MW_CL_EXIT_REASON, &n);
+                if (i >= n)
+                        return "";
+                if (!names[i][0]) {
+                        strcpy(names[i], "exit_");
+                        strncat(names[i], reasons[i].code, NAME_MAX_LEN - 6);
+                }
+                return names[i];
+        }
+        return (unsigned)col < MW_RC_N && col_names[col] ? col_names[col] : "";
+}
+
+const char *
+mw_rratio_name(enum mw_rratio ratio)
+{
+        return (unsigned)ratio < MW_RR_N ? ratio_names[ratio] : "";
+}
+
+int
+mw_rratio_decimals(enum mw_rratio ratio)
+{
+        return ratio <= MW_RR_CONTACTS_LATER ? 2 : 1;
+}
+
+void
+mw_rtable_release(struct mw_rtable *t)
+{
+        mw_dc_destroy(t->dc);
+        free(t->cell);
+        free(t->change);
+        free(t->residual);
+        memset(t, 0, sizeof(*t));
+}
+
+static size_t *
+cell_slot(const struct mw_rtable *t, size_t d, size_t r, size_t c)
+{
+        return &t->cell[(d * t->n_rows + r) * MW_RC_N + c];
+}
+
+size_t
+mw_rtable_id(const struct mw_rtable *t, size_t date, size_t row,
+             enum mw_rcol col)
+{
+        if (date >= t->n_dates || row >= t->n_rows || (unsigned)col >= MW_RC_N)
+                return MW_RT_NONE;
+        return *cell_slot(t, date, row, col);
+}
+
+int
+mw_rtable_hidden(const struct mw_rtable *t, size_t date, size_t row,
+                 enum mw_rcol col)
+{
+        size_t id = mw_rtable_id(t, date, row, col);
+
+        return id == MW_RT_NONE || mw_dc_suppressed(t->dc, id);
+}
+
+static mw_err_t
+add_cell(struct mw_rtable *t, long v, size_t *id, char *errstr,
+         size_t errstr_size)
+{
+        return mw_dc_cell(t->dc, v, id, errstr, errstr_size);
+}
+
+/* What to keep when a choice must be made (mw_dc_priority()): active
+ * first (the base of every share), then visited, exits, the counts
+ * behind the key shares, the profile and exits by outcome, the exit
+ * reasons, and last the complements and residuals nobody reads; the total
+ * row before the projects, the cut-off before the other dates. */
+static int
+priority(enum mw_rcol col, int total, int cutoff)
+{
+        int p;
+
+        switch (col) {
+        case MW_RC_ACTIVE:
+                p = 6;
+                break;
+        case MW_RC_VISITED:
+                p = 5;
+                break;
+        case MW_RC_EXITS_TOTAL:
+                p = 4;
+                break;
+        case MW_RC_OVER4:
+        case MW_RC_INTERVENTION:
+        case MW_RC_MENTOR:
+        case MW_RC_COMPANY:
+                p = 3;
+                break;
+        case MW_RC_UPTO4:
+        case MW_RC_NO_INTERVENTION:
+        case MW_RC_NO_MENTOR:
+        case MW_RC_NO_COMPANY:
+                p = 0;
+                break;
+        default:
+                p = col >= MW_RC_EXIT_FIRST &&
+                            col < MW_RC_EXIT_FIRST + MW_RT_REASONS
+                        ? 1
+                        : 2;
+        }
+        return p + (total ? 8 : 0) + (cutoff ? 20 : 0);
+}
+
+/* total = parts; a residual cell is added when the parts fall short. */
+static mw_err_t
+relate(struct mw_rtable *t, size_t total, size_t *parts, size_t n, char *errstr,
+       size_t errstr_size)
+{
+        long long sum = 0;
+        size_t i, *res;
+        mw_err_t err;
+
+        for (i = 0; i < n; i++)
+                sum += mw_dc_value(t->dc, parts[i]);
+        if (sum > mw_dc_value(t->dc, total))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "the parts of a relation exceed its total "
+                               "(%lld > %ld): the status is inconsistent",
+                               sum, mw_dc_value(t->dc, total));
+        if (sum < mw_dc_value(t->dc, total)) {
+                res = realloc(t->residual, (t->n_residual + 1) * sizeof(*res));
+                if (!res)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                t->residual = res;
+                err = add_cell(t, (long)(mw_dc_value(t->dc, total) - sum),
+                               &parts[n], errstr, errstr_size);
+                if (err)
+                        return err;
+                res[t->n_residual++] = parts[n++];
+        }
+        return mw_dc_relation(t->dc, total, parts, n, errstr, errstr_size);
+}
+
+/* The row relations of one date (parts[] has room for 13 + 1). */
+static mw_err_t
+row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
+              char *errstr, size_t errstr_size)
+{
+        static const enum mw_rcol pairs[][2] = {
+            {MW_RC_OVER4, MW_RC_UPTO4},
+            {MW_RC_INTERVENTION, MW_RC_NO_INTERVENTION},
+            {MW_RC_MENTOR, MW_RC_NO_MENTOR},
+            {MW_RC_COMPANY, MW_RC_NO_COMPANY},
+        };
+        static const char *const groups[] = {"job", "flexjob", "education",
+                                             "other"};
+        const struct mw_code *reasons;
+        size_t parts[MW_RT_REASONS + 1], n, i, g, nr;
+        mw_err_t err;
+
+#define ID(c) (*cell_slot(t, d, r, (c)))
+        parts[0] = ID(MW_RC_ACTIVE);
+        parts[1] = ID(MW_RC_EXITS_TOTAL);
+        err = relate(t, ID(MW_RC_VISITED), parts, 2, errstr, errstr_size);
+        for (i = 0; !err && kind != MW_RD_SERIES &&
+                    i < sizeof(pairs) / sizeof(pairs[0]);
+             i++) {
+                parts[0] = ID(pairs[i][0]);
+                parts[1] = ID(pairs[i][1]);
+                err =
+                    relate(t, ID(MW_RC_ACTIVE), parts, 2, errstr, errstr_size);
+        }
+        if (err || kind != MW_RD_FULL)
+                return err;
+        for (i = 0; i < 4; i++)
+                parts[i] = ID(MW_RC_EXITS_JOB + i);
+        err = relate(t, ID(MW_RC_EXITS_TOTAL), parts, 4, errstr, errstr_size);
+        for (i = 0; !err && i < MW_RT_REASONS; i++)
+                parts[i] = ID(MW_RC_EXIT_FIRST + i);
+        if (!err)
+                err = relate(t, ID(MW_RC_EXITS_TOTAL), parts, MW_RT_REASONS,
+                             errstr, errstr_size);
+        reasons = mw_codes_list(MW_CL_EXIT_REASON, &nr);
+        for (g = 0; !err && g < 4; g++) {
+                for (n = 0, i = 0; i < nr && i < MW_RT_REASONS; i++)
+                        if (reasons[i].group &&
+                            strcmp(reasons[i].group, groups[g]) == 0)
+                                parts[n++] = ID(MW_RC_EXIT_FIRST + i);
+                if (n)
+                        err = relate(t, ID(MW_RC_EXITS_JOB + g), parts, n,
+                                     errstr, errstr_size);
+        }
+        if (!err) {
+                parts[0] = ID(MW_RC_FEMALE);
+                parts[1] = ID(MW_RC_MALE);
+                err =
+                    relate(t, ID(MW_RC_ACTIVE), parts, 2, errstr, errstr_size);
+        }
+        for (i = 0; !err && i < 5; i++)
+                parts[i] = ID(MW_RC_AGE_FIRST + i);
+        if (!err)
+                err =
+                    relate(t, ID(MW_RC_ACTIVE), parts, 5, errstr, errstr_size);
+        for (i = 0; !err && i < 5; i++)
+                parts[i] = ID(MW_RC_BENEFIT_FIRST + i);
+        if (!err)
+                err =
+                    relate(t, ID(MW_RC_ACTIVE), parts, 5, errstr, errstr_size);
+        if (!err) {
+                parts[0] = ID(MW_RC_ONE_AREA);
+                parts[1] = ID(MW_RC_MULTI_AREA);
+                parts[2] = ID(MW_RC_NO_AREA);
+                err =
+                    relate(t, ID(MW_RC_ACTIVE), parts, 3, errstr, errstr_size);
+        }
+#undef ID
+        return err;
+}
+
+int
+mw_rtable_has(enum mw_rdate_kind kind, enum mw_rcol col)
+{
+        switch (col) {
+        case MW_RC_VISITED:
+        case MW_RC_ACTIVE:
+        case MW_RC_EXITS_TOTAL:
+                return 1;
+        case MW_RC_OVER4:
+        case MW_RC_UPTO4:
+        case MW_RC_INTERVENTION:
+        case MW_RC_NO_INTERVENTION:
+        case MW_RC_MENTOR:
+        case MW_RC_NO_MENTOR:
+        case MW_RC_COMPANY:
+        case MW_RC_NO_COMPANY:
+                return kind != MW_RD_SERIES;
+        default:
+                return kind == MW_RD_FULL && (unsigned)col < MW_RC_N;
+        }
+}
+
+static mw_err_t
+check_dates(const struct mw_rdate *dates, size_t n_dates, size_t prev,
+            size_t cutoff, char *errstr, size_t errstr_size)
+{
+        size_t d, r;
+
+        if (n_dates == 0 || cutoff >= n_dates ||
+            (prev != MW_RT_NONE &&
+             (prev >= cutoff || dates[prev].kind == MW_RD_SERIES)) ||
+            dates[cutoff].kind != MW_RD_FULL)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "report table: bad dates");
+        for (d = 0; d < n_dates; d++) {
+                if (dates[d].n_rows < 2 || dates[d].n_rows != dates[0].n_rows)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "report table: every date needs the "
+                                       "same projects and a total row");
+                if (d && dates[d].date <= dates[d - 1].date)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "report table: dates out of order");
+                for (r = 0; r < dates[d].n_rows; r++)
+                        if (dates[d].rows[r].project_id !=
+                            dates[0].rows[r].project_id)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "report table: the projects "
+                                               "differ between dates");
+                if (dates[d].rows[dates[d].n_rows - 1].project_id != 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "report table: no total row");
+        }
+        return MW_OK;
+}
+
+mw_err_t
+mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
+                size_t prev, size_t cutoff, int threshold, char *errstr,
+                size_t errstr_size)
+{
+        size_t d, r, c, n_rows, parts[64 + 1];
+        mw_err_t err;
+
+        memset(t, 0, sizeof(*t));
+        err = check_dates(dates, n_dates, prev, cutoff, errstr, errstr_size);
+        if (err)
+                return err;
+        n_rows = dates[0].n_rows;
+        if (n_rows > 64)
+                return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
+                               "report table: more than 63 projects");
+        t->dc = mw_dc_new(threshold, errstr, errstr_size);
+        if (!t->dc)
+                return MW_ERR_INVALID;
+        t->n_dates = n_dates;
+        t->dates = dates;
+        t->n_rows = n_rows;
+        t->cell = malloc(n_dates * n_rows * MW_RC_N * sizeof(*t->cell));
+        if (!t->cell)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        for (c = 0; c < n_dates * n_rows * MW_RC_N; c++)
+                t->cell[c] = MW_RT_NONE;
+        /* cells */
+        for (d = 0; d < n_dates; d++)
+                for (r = 0; r < n_rows; r++) {
+                        long *n = dates[d].rows[r].n;
+
+                        n[MW_RC_UPTO4] = n[MW_RC_ACTIVE] - n[MW_RC_OVER4];
+                        n[MW_RC_NO_INTERVENTION] =
+                            n[MW_RC_ACTIVE] - n[MW_RC_INTERVENTION];
+                        n[MW_RC_NO_MENTOR] = n[MW_RC_ACTIVE] - n[MW_RC_MENTOR];
+                        n[MW_RC_NO_COMPANY] =
+                            n[MW_RC_ACTIVE] - n[MW_RC_COMPANY];
+                        for (c = 0; c < MW_RC_N; c++) {
+                                if (!mw_rtable_has(dates[d].kind,
+                                                   (enum mw_rcol)c))
+                                        continue;
+                                if (n[c] < 0)
+                                        return mw_errf(
+                                            errstr, errstr_size, MW_ERR_INVALID,
+                                            "project %d: %s is negative",
+                                            dates[d].rows[r].project_id,
+                                            mw_rcol_name((enum mw_rcol)c));
+                                err = add_cell(t, n[c], cell_slot(t, d, r, c),
+                                               errstr, errstr_size);
+                                if (err)
+                                        return err;
+                                mw_dc_priority(t->dc, *cell_slot(t, d, r, c),
+                                               priority((enum mw_rcol)c,
+                                                        r + 1 == n_rows,
+                                                        d == cutoff));
+                        }
+                }
+        /* per row, per column, over time */
+        for (d = 0; d < n_dates; d++) {
+                for (r = 0; r < n_rows; r++) {
+                        err = row_relations(t, d, r, dates[d].kind, errstr,
+                                            errstr_size);
+                        if (err)
+                                return err;
+                }
+                for (c = 0; c < MW_RC_N; c++) {
+                        if (*cell_slot(t, d, 0, c) == MW_RT_NONE)
+                                continue;
+                        for (r = 0; r + 1 < n_rows; r++)
+                                parts[r] = *cell_slot(t, d, r, c);
+                        err = relate(t, *cell_slot(t, d, n_rows - 1, c), parts,
+                                     n_rows - 1, errstr, errstr_size);
+                        if (err)
+                                return err;
+                }
+        }
+        /* the change since the previous cut-off */
+        if (prev != MW_RT_NONE) {
+                t->change = malloc(n_rows * 2 * sizeof(*t->change));
+                if (!t->change)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                for (r = 0; r < n_rows; r++)
+                        for (c = 0; c < 2; c++) {
+                                enum mw_rcol col =
+                                    c ? MW_RC_EXITS_TOTAL : MW_RC_VISITED;
+                                size_t now = *cell_slot(t, cutoff, r, col);
+                                size_t before = *cell_slot(t, prev, r, col);
+
+                                if (mw_dc_value(t->dc, now) <
+                                    mw_dc_value(t->dc, before))
+                                        return mw_errf(
+                                            errstr, errstr_size, MW_ERR_INVALID,
+                                            "%s shrinks over time: the "
+                                            "dates do not come from one "
+                                            "snapshot",
+                                            mw_rcol_name(col));
+                                err = add_cell(t,
+                                               mw_dc_value(t->dc, now) -
+                                                   mw_dc_value(t->dc, before),
+                                               &t->change[r * 2 + c], errstr,
+                                               errstr_size);
+                                parts[0] = before;
+                                parts[1] = t->change[r * 2 + c];
+                                if (!err)
+                                        mw_dc_priority(t->dc, parts[1],
+                                                       priority(MW_RC_FEMALE,
+                                                                r + 1 == n_rows,
+                                                                1));
+                                if (!err)
+                                        err = relate(t, now, parts, 2, errstr,
+                                                     errstr_size);
+                                if (err)
+                                        return err;
+                        }
+        }
+        return MW_OK;
+}
