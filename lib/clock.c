@@ -14,7 +14,7 @@ mw_clock_ms(void)
 }
 
 void
-mw_clock_sleep_ms(long ms, volatile sig_atomic_t *run)
+mw_clock_sleep_ms(long ms, const volatile sig_atomic_t *run)
 {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 

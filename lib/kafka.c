@@ -23,7 +23,6 @@ mw_kafka_error_is_fatal(rd_kafka_t *rk, int err)
         case RD_KAFKA_RESP_ERR__SSL:
         case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
         case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-                return 1;
         case RD_KAFKA_RESP_ERR__FATAL:
                 return 1;
         default:

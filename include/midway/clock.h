@@ -10,6 +10,6 @@ int64_t mw_clock_ms(void);
 
 /* Sleeps ms milliseconds; a signal handler that clears *run (may be NULL)
  * ends the sleep early. */
-void mw_clock_sleep_ms(long ms, volatile sig_atomic_t *run);
+void mw_clock_sleep_ms(long ms, const volatile sig_atomic_t *run);
 
 #endif
