@@ -430,6 +430,8 @@ struct work {
         size_t basis_cap;
         size_t *lp_var; /* constraint row -> cell column, sign in lp_sign */
         signed char *lp_sign;
+        size_t lp_m;  /* constraint rows of the current tableau */
+        int lp_ready; /* tableau built for the current component */
 };
 
 static void
@@ -657,51 +659,95 @@ lp_pivot(double *t, size_t m, size_t ncol, size_t pr, size_t pc)
 #define LP_NOMEM  (-1.0)
 #define LP_GAVEUP (-2.0)
 
-/* max sign * N_i z subject to -dn_j <= N_j z, z free (z = p - q);
- * z = 0 is feasible, so the optimum is >= 0. Returns the optimum, DINF if
- * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM, and clears in
- * cert[] every cell the optimal point moves by at least 1. */
-static double
-lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
+/* Clears in cert[] every cell that the move N z changes by at least lim
+ * (lim 0: at all, for a ray that can be followed as far as wanted). */
+static void
+cert_moved(struct work *w, size_t nc, size_t d, const double *z, double lim)
 {
-        size_t m = 0, j, q, k, ncol, wd, it;
-        double *t;
+        size_t j, q;
 
         for (j = 0; j < nc; j++) {
-                int nz = 0;
+                double mv = 0;
 
-                for (q = 0; q < d && !nz; q++)
-                        nz = w->nb[j * d + q] != 0;
-                if (!nz)
-                        continue;
-                /* only the lower bounds: the upper ones follow from them
-                 * and the relations */
-                w->lp_var[m] = j;
-                w->lp_sign[m++] = -1;
+                for (q = 0; q < d; q++)
+                        mv += w->nb[j * d + q] * z[q];
+                if (lim > 0 ? dabs(mv) >= lim - 1e-7 : dabs(mv) > 1e-7)
+                        w->cert[j] = 1;
         }
+}
+
+/* max obj . z subject to -dn_j <= N_j z, z free (z = p - q); z = 0 is
+ * feasible, so the optimum is >= 0. Returns the optimum, DINF if
+ * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM. Clears in
+ * cert[] every cell the optimal point moves by at least 1, or, when
+ * unbounded, every cell the unbounded ray moves. */
+static double
+lp_max(struct work *w, size_t nc, size_t d, const double *obj)
+{
+        size_t m, j, q, k, ncol, wd, it;
+        double *t, *z = w->up + nc; /* scratch after up[] */
+
+        if (!w->lp_ready) {
+                /* the constraints, once per component */
+                m = 0;
+                for (j = 0; j < nc; j++) {
+                        int nz = 0;
+
+                        for (q = 0; q < d && !nz; q++)
+                                nz = w->nb[j * d + q] != 0;
+                        if (!nz)
+                                continue;
+                        /* only the lower bounds: the upper ones follow
+                         * from them and the relations */
+                        w->lp_var[m] = j;
+                        w->lp_sign[m++] = -1;
+                }
+                ncol = 2 * d + m;
+                wd = ncol + 1;
+                if (grow((void **)&w->tab, &w->tab_cap, (m + 1) * wd,
+                         sizeof(*w->tab)) ||
+                    grow((void **)&w->basis, &w->basis_cap, m + 1,
+                         sizeof(*w->basis)))
+                        return LP_NOMEM;
+                t = w->tab;
+                memset(t, 0, (m + 1) * wd * sizeof(*t));
+                for (k = 0; k < m; k++) {
+                        size_t r = k + 1;
+
+                        j = w->lp_var[k];
+                        for (q = 0; q < d; q++) {
+                                t[r * wd + q] =
+                                    w->lp_sign[k] * w->nb[j * d + q];
+                                t[r * wd + d + q] =
+                                    -w->lp_sign[k] * w->nb[j * d + q];
+                        }
+                        t[r * wd + 2 * d + k] = 1;
+                        t[r * wd + ncol] = w->dn[j];
+                        w->basis[r] = 2 * d + k;
+                }
+                w->lp_m = m;
+                w->lp_ready = 1;
+        }
+        /* the objective row for the current basis (warm start: the last
+         * basis is still feasible) */
+        m = w->lp_m;
         ncol = 2 * d + m;
         wd = ncol + 1;
-        if (grow((void **)&w->tab, &w->tab_cap, (m + 1) * wd,
-                 sizeof(*w->tab)) ||
-            grow((void **)&w->basis, &w->basis_cap, m + 1, sizeof(*w->basis)))
-                return LP_NOMEM;
         t = w->tab;
-        memset(t, 0, (m + 1) * wd * sizeof(*t));
+        for (k = 0; k < wd; k++)
+                t[k] = 0;
         for (q = 0; q < d; q++) {
-                t[q] = -sign * w->nb[i * d + q];
-                t[d + q] = sign * w->nb[i * d + q];
+                t[q] = -obj[q];
+                t[d + q] = obj[q];
         }
-        for (k = 0; k < m; k++) {
-                size_t r = k + 1;
+        for (k = 1; k <= m; k++) {
+                size_t bv = w->basis[k], c;
+                double cb = bv < d ? obj[bv] : bv < 2 * d ? -obj[bv - d] : 0;
 
-                j = w->lp_var[k];
-                for (q = 0; q < d; q++) {
-                        t[r * wd + q] = w->lp_sign[k] * w->nb[j * d + q];
-                        t[r * wd + d + q] = -w->lp_sign[k] * w->nb[j * d + q];
-                }
-                t[r * wd + 2 * d + k] = 1;
-                t[r * wd + ncol] = w->lp_sign[k] > 0 ? w->up[j] : w->dn[j];
-                w->basis[r] = 2 * d + k;
+                if (cb == 0)
+                        continue;
+                for (c = 0; c < wd; c++)
+                        t[c] += cb * t[k * wd + c];
         }
         for (it = 0; it < LP_ITERS; it++) {
                 size_t pc = NOT_FOUND, pr = NOT_FOUND;
@@ -727,37 +773,54 @@ lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
                                 pr = k;
                         }
                 }
-                if (pr == NOT_FOUND)
+                if (pr == NOT_FOUND) {
+                        /* unbounded along column pc: the ray */
+                        for (q = 0; q < d; q++)
+                                z[q] = 0;
+                        if (pc < d)
+                                z[pc] += 1;
+                        else if (pc < 2 * d)
+                                z[pc - d] -= 1;
+                        for (k = 1; k <= m; k++) {
+                                size_t bv = w->basis[k];
+
+                                if (bv < d)
+                                        z[bv] -= t[k * wd + pc];
+                                else if (bv < 2 * d)
+                                        z[bv - d] += t[k * wd + pc];
+                        }
+                        cert_moved(w, nc, d, z, 0);
                         return DINF;
+                }
                 lp_pivot(t, m, ncol, pr, pc);
                 w->basis[pr] = pc;
         }
         if (it == LP_ITERS)
                 return LP_GAVEUP;
-        /* the optimal point: clear every cell it moves by 1 or more */
-        {
-                double *z = w->up + nc; /* scratch after up[] */
+        for (q = 0; q < d; q++)
+                z[q] = 0;
+        for (k = 1; k <= m; k++) {
+                size_t bv = w->basis[k];
 
-                for (q = 0; q < d; q++)
-                        z[q] = 0;
-                for (k = 1; k <= m; k++) {
-                        size_t b = w->basis[k];
-
-                        if (b < d)
-                                z[b] += t[k * wd + ncol];
-                        else if (b < 2 * d)
-                                z[b - d] -= t[k * wd + ncol];
-                }
-                for (j = 0; j < nc; j++) {
-                        double mv = 0;
-
-                        for (q = 0; q < d; q++)
-                                mv += w->nb[j * d + q] * z[q];
-                        if (dabs(mv) >= 1 - 1e-7)
-                                w->cert[j] = 1;
-                }
+                if (bv < d)
+                        z[bv] += t[k * wd + ncol];
+                else if (bv < 2 * d)
+                        z[bv - d] -= t[k * wd + ncol];
         }
+        cert_moved(w, nc, d, z, 1);
         return t[ncol];
+}
+
+/* max sign * N_i z (see lp_max()). */
+static double
+lp_range(struct work *w, size_t nc, size_t d, size_t i, int sign)
+{
+        double *obj = w->dn + nc; /* scratch after dn[] */
+        size_t q;
+
+        for (q = 0; q < d; q++)
+                obj[q] = sign * w->nb[i * d + q];
+        return lp_max(w, nc, d, obj);
 }
 
 /* Steps 2 and 3 for one component. The columns are ordered: first the
@@ -776,6 +839,7 @@ audit_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nf,
         size_t d, j, q, i, k, rf = 0, r = 0;
 
         d = null_basis(dc, w, nc, nr);
+        w->lp_ready = 0;
         for (j = 0; j < nc; j++) {
                 size_t c = w->cells[j];
 
@@ -834,6 +898,26 @@ audit_component(const struct mw_dc *dc, struct work *w, size_t nc, size_t nf,
                         if (w->nb[j * d + q] != 0)
                                 w->cert[j] = 1;
         }
+        /* one linear program for all: raise the sum of the cells not
+         * cleared yet; its optimum (or unbounded ray) clears many */
+        if (d) {
+                double *obj = w->dn + nc, opt;
+                int any = 0;
+
+                for (q = 0; q < d; q++)
+                        obj[q] = 0;
+                for (j = 0; j < nc; j++) {
+                        if (w->cert[j] || exposed[w->cells[j]])
+                                continue;
+                        any = 1;
+                        for (q = 0; q < d; q++)
+                                obj[q] += w->nb[j * d + q];
+                }
+                opt = any ? lp_max(w, nc, d, obj) : 0;
+                if (opt == LP_NOMEM)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+        }
         for (i = 0; i < nc; i++) {
                 double up, dn;
 
@@ -881,7 +965,7 @@ audit_components(const struct mw_dc *dc, const long long *lo, size_t only,
         w.pivot_of_col = malloc((n ? n : 1) * sizeof(*w.pivot_of_col));
         w.free_cols = malloc((n ? n : 1) * sizeof(*w.free_cols));
         w.up = malloc((2 * n + 1) * sizeof(*w.up));
-        w.dn = malloc((n ? n : 1) * sizeof(*w.dn));
+        w.dn = malloc((2 * n + 1) * sizeof(*w.dn));
         w.cert = malloc(n ? n : 1);
         w.lp_var = malloc((2 * n + 1) * sizeof(*w.lp_var));
         w.lp_sign = malloc(2 * n + 1);
@@ -1218,6 +1302,54 @@ releasable(const struct mw_dc *dc, size_t c)
         return 1;
 }
 
+#define RELEASE_GROUP 6
+
+/* Publishes c, and with it every secondary cell that would be left the
+ * only hidden member of a relation (an identity like exits_job =
+ * exit_ordinary_job can only be released as a pair), up to RELEASE_GROUP
+ * cells. Returns the number published (their ids in grp), or 0 (and
+ * nothing changed) if that leaves a relation with one hidden member or
+ * pinned by its bounds. */
+static size_t
+release_group(struct mw_dc *dc, size_t c, size_t *grp)
+{
+        size_t n = 0, g, k, m;
+        int grew = 1;
+
+        grp[n++] = c;
+        dc->state[c] = MW_DC_PUBLISHED;
+        while (grew) {
+                grew = 0;
+                for (g = 0; g < n && !grew; g++)
+                        for (k = dc->cell_off[grp[g]];
+                             k < dc->cell_off[grp[g] + 1] && !grew; k++) {
+                                size_t r = dc->cell_rel[k], last = NOT_FOUND;
+
+                                if (n_suppressed_in(dc, r) != 1)
+                                        continue;
+                                for (m = dc->rel_off[r]; m < dc->rel_off[r + 1];
+                                     m++)
+                                        if (dc->state[dc->mem[m]] !=
+                                            MW_DC_PUBLISHED)
+                                                last = dc->mem[m];
+                                if (dc->state[last] != MW_DC_SECONDARY ||
+                                    n == RELEASE_GROUP)
+                                        goto undo;
+                                dc->state[last] = MW_DC_PUBLISHED;
+                                grp[n++] = last;
+                                grew = 1;
+                        }
+        }
+        for (g = 0; g < n; g++)
+                if (!releasable(dc, grp[g]))
+                        goto undo;
+        return n;
+undo:
+        for (g = 0; g < n; g++)
+                dc->state[grp[g]] = MW_DC_SECONDARY;
+        return 0;
+}
+
 /* Release order: highest priority first, then the largest value, then
  * the lowest id. */
 static int
@@ -1521,6 +1653,9 @@ settle(struct mw_dc *dc, unsigned char *ex, unsigned char *ex2,
 /* Components up to this many hidden cells get an audit per released
  * cell; larger ones one audit for all (and a repair). */
 #define RELEASE_LOCAL_MAX 120
+/* The first candidates (highest priority) get an audit of their own in
+ * any component. */
+#define RELEASE_TOP 40
 
 mw_err_t
 mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
@@ -1561,24 +1696,32 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                         cand[n_cand++] = i;
         sort_release(dc, cand, picks, n_cand);
         for (i = 0; i < n_cand; i++) {
-                size_t c = cand[i];
+                size_t c = cand[i], grp[RELEASE_GROUP], n_grp, g;
                 int too_big = 0;
 
-                dc->state[c] = MW_DC_PUBLISHED;
-                if (!releasable(dc, c)) {
-                        dc->state[c] = MW_DC_SECONDARY;
+                if (dc->state[c] != MW_DC_SECONDARY)
+                        continue; /* released with an earlier one */
+                n_grp = release_group(dc, c, grp);
+                if (n_grp == 0)
                         continue;
-                }
                 dc->stats.verify_calls++;
-                err = find_exposed(dc, c, RELEASE_LOCAL_MAX, &too_big, ex,
-                                   errstr, errstr_size);
+                if (n_grp == 1)
+                        err = find_exposed(
+                            dc, c, i < RELEASE_TOP ? 0 : RELEASE_LOCAL_MAX,
+                            &too_big, ex, errstr, errstr_size);
+                else if (i < RELEASE_TOP)
+                        err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+                                           errstr_size);
+                else
+                        too_big = 1;
                 if (err)
                         goto out;
-                if (too_big) {
+                if (too_big && n_grp == 1) {
                         batch[c] = 1;
                         n_batch++;
-                } else if (count_exposed(dc, ex)) {
-                        dc->state[c] = MW_DC_SECONDARY;
+                } else if (too_big || count_exposed(dc, ex)) {
+                        for (g = 0; g < n_grp; g++)
+                                dc->state[grp[g]] = MW_DC_SECONDARY;
                 }
         }
         while (n_batch) {

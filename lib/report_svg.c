@@ -174,7 +174,8 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
                 put(&o, "\" fill=\"none\" stroke=\"");
                 put(&o, palette[s]);
                 put(&o, series[s].dashed ? "\" stroke-dasharray=\"6 4" : "");
-                put(&o, "\" stroke-width=\"2.5\" d=\"");
+                put(&o, s == 0 ? "\" stroke-width=\"4\" d=\""
+                               : "\" stroke-width=\"2.5\" d=\"");
                 for (i = 0; i < n; i++) {
                         if (series[s].hidden[i]) {
                                 pen = 0;
@@ -243,8 +244,8 @@ mw_svg_bar_chart(struct mw_buf *buf, const char *title,
 {
         static const char *const fills[2] = {"#1f4e79", "#9dc3e6"};
         struct out o = {buf, MW_OK};
-        long vmax = 0, label_w = 250, x0, x1, bh = 13, gap = 10, h, y;
-        long w = 620;
+        long vmax = 0, label_w = 176, x0, x1, bh = 14, gap = 9, h, y;
+        long w = 470;
         size_t g, b;
         char num[32];
 
@@ -258,7 +259,7 @@ mw_svg_bar_chart(struct mw_buf *buf, const char *title,
         if (vmax > 1000)
                 vmax = 1000;
         x0 = label_w;
-        x1 = w - 70;
+        x1 = w - 56;
         h = 28 + (long)n * ((long)bars * bh + gap) + 6;
         putf(&o,
              "<svg class=\"chart bars\" viewBox=\"0 0 %ld %ld\" role=\"img\" "
@@ -269,7 +270,7 @@ mw_svg_bar_chart(struct mw_buf *buf, const char *title,
         put(&o, "</title>\n");
         /* legend */
         for (b = 0; bars > 1 && b < bars; b++) {
-                long lx = x0 + (long)b * 170;
+                long lx = x0 + (long)b * 110;
 
                 putf(&o,
                      "<rect x=\"%ld\" y=\"6\" width=\"12\" height=\"12\" "
