@@ -2068,6 +2068,7 @@ run(const struct opts *opts, const struct mw_conf *conf)
         struct timespec t0;
         char errstr[1024], day[11];
         mw_err_t err;
+        size_t n_exposed = 0;
         long ms_fetch, ms_dc;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -2095,12 +2096,22 @@ run(const struct opts *opts, const struct mw_conf *conf)
         }
         if (!err)
                 err = mw_dc_protect(rep.table.dc, errstr, sizeof(errstr));
+        /* fail closed: the verifier must agree before anything is written */
+        if (!err)
+                err = mw_dc_verify(rep.table.dc, NULL, 0, &n_exposed, errstr,
+                                   sizeof(errstr));
+        if (!err && n_exposed)
+                err = mw_errf(errstr, sizeof(errstr), MW_ERR_INVALID,
+                              "disclosure control: %zu hidden cells can be "
+                              "worked out; nothing written",
+                              n_exposed);
         if (!err) {
                 mw_dc_get_stats(rep.table.dc, &st);
                 ms_dc = ms_since(&t0) - ms_fetch;
                 mw_log_info("disclosure control: %zu cells, %zu relations, "
                             "%zu primary, %zu secondary (%zu by the audit, "
-                            "%zu released) in %ld ms",
+                            "%zu released); verified: no hidden cell can be "
+                            "worked out; in %ld ms",
                             st.cells, st.relations, st.primary, st.secondary,
                             st.audit_added, st.released, ms_dc);
                 rep.n_rows = rep.dates[0].n_rows;

@@ -1,0 +1,166 @@
+#!/bin/bash
+# Issue 5: the published report. The seed-calibrated dataset (all 30
+# projects, as in it_acceptance.sh) goes through producer, Kafka and
+# consumer; midway-report runs as a login role in midway_evaluator (the
+# status function only) and must
+#  - write every file (HTML overview and 30 pages, Markdown, CSV) into
+#    place atomically, replacing an earlier report, and refuse to replace
+#    a directory that is not one;
+#  - publish exactly the figures of `midway-status` (run as the superuser)
+#    except the hidden ones, with every hidden count needed and no count
+#    of 1-4 persons anywhere, and secondary suppression that holds: its own
+#    verifier (log line) and an independent one (check_report.py);
+#  - give byte-identical files on a second run;
+#  - follow --threshold and --lang en;
+#  - exit 2 on usage errors and 1, with nothing replaced, on failures.
+. "$(dirname "$0")/lib.sh"
+
+src=$MW_SOURCE_DIR
+cal=$src/reference/calibration.csv
+AS_OF=2015-07-01
+PREV=2015-04-01
+[ -x "$BIN/midway-report" ] || fail "midway-report is not built in $BIN"
+setup_db_and_topics
+
+# 1. The calibrated dataset through the pipeline.
+for p in $(seq 1 30); do
+        f=$WORK/export-$p.csv
+        "$BIN/midway-gen" -p "$p" --calibration "$cal" -s 2015 >"$f"
+        produce "$p" "$f" 2>>"$WORK/logs" || fail "midway-producer failed for project $p"
+done
+consume_to_end 2>>"$WORK/logs"
+verify_state
+assert_eq "visited by $AS_OF (the report's 2,145)" "2145" "$(status_field $AS_OF Total visited)"
+
+# 2. A login role in midway_evaluator: the report reads nothing else.
+EVAL="it_rep_$RUN_ID"
+q "CREATE ROLE $EVAL LOGIN IN ROLE midway_evaluator" >/dev/null
+drop_role() {
+        psql "$MW_PG_CONNINFO" -q -c "DROP ROLE IF EXISTS $EVAL" >/dev/null 2>&1 || true
+}
+at_exit drop_role
+EVAL_CONNINFO="$MW_PG_CONNINFO user=$EVAL"
+psql "$EVAL_CONNINFO" -XAtc "SELECT count(*) FROM citizen" >/dev/null 2>&1 &&
+        fail "$EVAL can read citizen-level rows"
+report() { # OUT [OPTION...]
+        local out=$1
+        shift
+        "$BIN/midway-report" -d "$EVAL_CONNINFO" --as-of $AS_OF --out "$out" "$@"
+}
+
+OUT=$WORK/report
+report "$OUT" 2>"$WORK/report.log" || { cat "$WORK/report.log" >&2; fail "midway-report failed"; }
+cat "$WORK/report.log"
+grep -q "verified: no hidden cell can be worked out" "$WORK/report.log" ||
+        fail "no verifier line in the log"
+[ "$(grep -c '' "$WORK/report.log")" -eq 4 ] || fail "expected 4 log lines (one per step)"
+n_html=$(ls "$OUT"/*.html | wc -l)
+assert_eq "HTML pages (overview + 30 projects)" "31" "$n_html"
+assert_eq "Markdown files" "31" "$(ls "$OUT"/*.md | wc -l)"
+for f in index.html status.md status.csv status-previous.csv series.csv SHA256SUMS \
+        frederikshavn.html vallensbaek-ishoej.html broenderslev.md; do
+        [ -s "$OUT/$f" ] || fail "missing $f"
+done
+(cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS does not match"
+ls -d "$WORK"/report.tmp-* 2>/dev/null && fail "a temporary directory was left behind"
+grep -q '<html lang="da">' "$OUT/index.html" || fail "not Danish by default"
+grep -q 'Vallensbæk/Ishøj' "$OUT/index.html" || fail "project names with æøå"
+grep -q '<svg' "$OUT/frederikshavn.html" || fail "no chart on a project page"
+grep -qi '<script' "$OUT"/*.html && fail "JavaScript in the report"
+grep -q '@page{size:A4' "$OUT/index.html" || fail "no A4 print CSS"
+grep -qE '[0-9],[0-9] %' "$OUT/index.html" || fail "no Danish percentages (42,0 %)"
+grep -q '2.145' "$OUT/index.html" || fail "no Danish thousands separator (2.145)"
+grep -qE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$OUT"/*.html "$OUT"/*.md && fail "a timestamp in the report"
+echo "[$TEST_NAME] ok: 31 pages, Markdown and CSV written, checksums match, no script, no timestamp"
+
+# 3. The figures against midway-status (exact, superuser), and the
+#    independent check of the suppression.
+status_csv $AS_OF >"$WORK/exact.csv"
+status_csv $PREV >"$WORK/exact-prev.csv"
+dates=$(tail -n +2 "$OUT/series.csv" | cut -d, -f1 | sort -u | paste -sd, -)
+{
+        echo "as_of,project_id,visited,active,exits_total"
+        q "SELECT d, s.project_id, s.visited, s.active, s.exits_total
+           FROM unnest(string_to_array('$dates', ',')::date[]) d,
+                LATERAL status.project_status(d) s" | tr '|' ','
+} >"$WORK/exact-series.csv"
+python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" "$OUT" |
+        sed "s/^/[$TEST_NAME] /"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "check_report.py failed"
+
+# The checker catches a broken report: publish the one hidden figure that
+# protects a small count (a project's visited, when its exits are 1-4 and
+# its active citizens are published: visited - active gives the exits).
+cp -r "$OUT" "$WORK/broken"
+python3 - "$WORK/broken" "$WORK/exact.csv" <<'EOF'
+import csv, os, sys
+d = sys.argv[1]
+exact = {r["project_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
+rows = list(csv.DictReader(open(os.path.join(d, "status.csv"))))
+victim = next(r["project_id"] for r in rows if r["visited"] == "x" and r["active"] != "x"
+              and 1 <= int(exact[r["project_id"]]["exits_total"]) <= 4)
+as_of = rows[0]["as_of"]
+for name in ("status.csv", "series.csv"):
+    rows = list(csv.DictReader(open(os.path.join(d, name))))
+    for r in rows:
+        if r["project_id"] == victim and r["as_of"] == as_of:
+            r["visited"] = exact[victim]["visited"]
+    w = csv.DictWriter(open(os.path.join(d, name), "w", newline=""), fieldnames=list(rows[0]),
+                       lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+EOF
+if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        "$WORK/broken" >"$WORK/broken.out"; then
+        fail "check_report.py accepted a report with a secondary cell published"
+fi
+echo "[$TEST_NAME] ok: check_report.py rejects a report with one hidden figure published ($(tail -1 "$WORK/broken.out"))"
+
+# 4. Deterministic: a second run into a fresh directory, and over the
+#    existing one (replaced as a whole), give the same bytes.
+report "$WORK/again" 2>/dev/null || fail "second run failed"
+diff -r "$OUT" "$WORK/again" >/dev/null || fail "a second run differs: $(diff -rq "$OUT" "$WORK/again" | head -3)"
+touch "$OUT/stale.html"
+report "$OUT" 2>/dev/null || fail "replacing the report failed"
+[ -e "$OUT/stale.html" ] && fail "the old report was not replaced as a whole"
+diff -r "$OUT" "$WORK/again" >/dev/null || fail "the replaced report differs"
+echo "[$TEST_NAME] ok: byte-identical on a second run and when replacing the earlier report"
+
+# 5. Options: threshold, language, usage errors, failures replace nothing.
+report "$WORK/t3" --threshold 3 2>"$WORK/t3.log" || fail "--threshold 3 failed"
+python3 "$src/tests/integration/check_report.py" --threshold 3 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        "$WORK/t3" >"$WORK/t3.out" || { cat "$WORK/t3.out" >&2; fail "check_report.py --threshold 3"; }
+p5=$(grep -o '[0-9]* primary' "$WORK/report.log" | cut -d' ' -f1)
+p3=$(grep -o '[0-9]* primary' "$WORK/t3.log" | cut -d' ' -f1)
+[ "$p3" -lt "$p5" ] || fail "threshold 3 hides $p3 small counts, threshold 5 $p5"
+grep -q "Antal på 1 til 2 personer" "$WORK/t3/index.html" || fail "the legend does not follow --threshold"
+grep -qE ',(3|4),' "$WORK/t3/status.csv" || fail "threshold 3 publishes no 3 or 4"
+echo "[$TEST_NAME] ok: --threshold 3 hides fewer small counts ($p3 < $p5), publishes 3s and 4s, passes the same checks"
+report "$WORK/en" --lang en 2>/dev/null || fail "--lang en failed"
+grep -q '<html lang="en">' "$WORK/en/index.html" || fail "--lang en: not English"
+grep -q 'Citizens visited' "$WORK/en/index.html" || fail "--lang en: labels"
+grep -q '2,145' "$WORK/en/index.html" || fail "--lang en: number format"
+cmp -s "$OUT/status.csv" "$WORK/en/status.csv" || fail "status.csv depends on the language"
+echo "[$TEST_NAME] ok: --lang en (labels, 2,145), the CSV the same in both languages"
+set +e
+"$BIN/midway-report" --as-of $AS_OF 2>/dev/null
+rc_usage=$?
+"$BIN/midway-report" --as-of 2015-13-01 --out "$WORK/x" 2>/dev/null
+rc_date=$?
+mkdir "$WORK/notreport" && echo keep >"$WORK/notreport/file"
+report "$WORK/notreport" 2>"$WORK/notreport.log"
+rc_refuse=$?
+"$BIN/midway-report" -d "$MW_PG_CONNINFO user=nobody_$RUN_ID" --as-of $AS_OF --out "$OUT" 2>"$WORK/fail.log"
+rc_fail=$?
+set -e
+assert_eq "exit status without --out (usage)" "2" "$rc_usage"
+assert_eq "exit status with a bad date (usage)" "2" "$rc_date"
+assert_eq "exit status replacing a directory that is no report" "1" "$rc_refuse"
+[ -s "$WORK/notreport/file" ] || fail "a directory that is no report was touched"
+assert_eq "exit status when the database refuses" "1" "$rc_fail"
+diff -r "$OUT" "$WORK/again" >/dev/null || fail "a failed run changed the published report"
+grep -q "ERROR" "$WORK/fail.log" || fail "no ERROR line on failure"
+echo "[$TEST_NAME] ok: exit 2 on usage errors, 1 on failures, the published report untouched"
