@@ -94,9 +94,13 @@ machine() {
 BENCH_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # result BENCHMARK FIGURES REFERENCE RATIO TARGET VERDICT NOTES: appends a
-# row to bench/RESULTS.md and prints it
+# row to bench/RESULTS.md and prints it. MW_BENCH_LABEL, if set, starts the
+# notes (e.g. "before: f02ab07").
 result() {
-        local row
+        local row notes=$7
+        if [ -n "${MW_BENCH_LABEL:-}" ]; then
+                notes="$MW_BENCH_LABEL; $notes"
+        fi
         if [ ! -s "$RESULTS" ]; then
                 {
                         echo "# Benchmark results"
@@ -111,7 +115,7 @@ result() {
                         echo "|---|---|---|---|---|---|---|---|---|"
                 } >>"$RESULTS"
         fi
-        row="| $(date -u +%Y-%m-%dT%H:%MZ) | $1 | $2 | $3 | $4 | $5 | $6 | $(machine); load $BENCH_LOAD | $7 |"
+        row="| $(date -u +%Y-%m-%dT%H:%MZ) | $1 | $2 | $3 | $4 | $5 | $6 | $(machine); load $BENCH_LOAD | $notes |"
         echo "$row" >>"$RESULTS"
         echo "$row"
 }
