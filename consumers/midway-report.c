@@ -185,6 +185,7 @@ enum label {
         L_EXPECTED_SHORT,
         L_PROFILE_NOTE,
         L_CHANNEL_NOTE,
+        L_CONTACTS_SHORT,
         L_COUNT
 };
 
@@ -291,6 +292,7 @@ static const char *const labels[L_COUNT][2] = {
     [L_PROFILE_NOTE] = {"Andele af de aktive borgere.",
                         "Shares of the active citizens."},
     [L_CHANNEL_NOTE] = {"Andele af alle kontakter.", "Shares of all contacts."},
+    [L_CONTACTS_SHORT] = {"Kontakter", "Contacts"},
 };
 
 /* ---- the report's state ----------------------------------------------------
@@ -319,7 +321,9 @@ struct report {
 static const char *
 L(const struct report *rep, enum label l)
 {
-        return labels[l][rep->lang == MW_LANG_EN];
+        const char *s = labels[l][rep->lang == MW_LANG_EN];
+
+        return s ? s : "";
 }
 
 /* ---- dates ----------------------------------------------------------------
@@ -927,12 +931,21 @@ static const char css[] =
     "footer{margin-top:26px;border-top:1px solid var(--rule);padding-top:8px;"
     "color:var(--muted);font-size:12px}\n"
     "nav.back{font-size:13px;margin-bottom:6px}\n"
-    "@page{size:A4;margin:13mm 12mm 14mm}\n"
-    "@media print{body{font-size:10pt}main{max-width:none;padding:0}"
-    "h1{font-size:20pt}h2{font-size:13pt;margin-top:12pt}"
-    "table{font-size:8.5pt}table.wide{font-size:7.5pt}"
-    ".card .v{font-size:16pt}.page2{break-before:page}"
-    "h2,caption{break-after:avoid}tr,svg,.card{break-inside:avoid}"
+    "@page{size:A4;margin:12mm 12mm 13mm}\n"
+    "@media print{body{font-size:9pt;line-height:1.25}"
+    "main{max-width:none;padding:0}"
+    "header.top{margin-bottom:6pt;padding-bottom:4pt}"
+    "h1{font-size:18pt}h2{font-size:12pt;margin:9pt 0 3pt}"
+    "h3{font-size:10pt;margin:5pt 0 2pt}"
+    "table{font-size:8pt;margin:2pt 0}table.wide{font-size:7pt}"
+    "th,td{padding:1.2pt 4pt}thead th{font-size:7.5pt}"
+    "table.wide th,table.wide td{padding:1pt 2.5pt}"
+    ".cards{gap:6pt;margin:4pt 0}.card{padding:4pt 8pt}"
+    ".card .v{font-size:15pt}.cols{gap:12pt}"
+    "p.note,.legend{font-size:7.5pt;margin:2pt 0 4pt}"
+    "footer{margin-top:8pt;padding-top:4pt;font-size:7.5pt}"
+    ".page2{break-before:page}"
+    "h2,h3,caption{break-after:avoid}tr,svg,.card{break-inside:avoid}"
     "details{display:none}nav.back{display:none}a{color:inherit;"
     "text-decoration:none}}\n"
     "</style>\n";
@@ -1229,9 +1242,10 @@ contacts(struct report *rep, struct mw_rdoc *doc, size_t row)
         int project = row != rep->total;
         const char *head[3];
 
-        head[0] = L(rep, L_CONTACTS_H);
+        head[0] = L(rep, L_CONTACTS_SHORT);
         head[1] = project ? L(rep, L_THE_PROJECT) : L(rep, L_ALL_PROJECTS);
         head[2] = L(rep, L_ALL_PROJECTS);
+        mw_rdoc_html(doc, "<div class=\"cols\"><div>\n");
         mw_rdoc_table(doc, NULL, NULL, head, project ? 3 : 2);
         for (i = 0; i < 3; i++) {
                 struct rowtext rt = {.n = 0};
@@ -1243,6 +1257,7 @@ contacts(struct report *rep, struct mw_rdoc *doc, size_t row)
                 mw_rdoc_row(doc, cell, 0);
         }
         mw_rdoc_table_end(doc, NULL);
+        mw_rdoc_html(doc, "</div><div>\n");
         ch = mw_codes_list(MW_CL_CHANNEL, &nch);
         head[0] = L(rep, L_CHANNEL);
         mw_rdoc_table(doc, NULL, NULL, head, project ? 3 : 2);
@@ -1259,6 +1274,7 @@ contacts(struct report *rep, struct mw_rdoc *doc, size_t row)
                 mw_rdoc_row(doc, cell, 0);
         }
         mw_rdoc_table_end(doc, L(rep, L_CHANNEL_NOTE));
+        mw_rdoc_html(doc, "</div></div>\n");
 }
 
 /* ---- the overview

@@ -76,6 +76,7 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
         size_t s, i;
         char num[32], date[32];
         int y, m, d, last_year = 0;
+        long last_x = -1;
 
         if (n == 0 || n > MW_CHART_MAX_POINTS || n_series == 0 ||
             n_series > MW_CHART_MAX_SERIES)
@@ -118,15 +119,19 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
                 text(&o, num);
                 put(&o, "</text>\n");
         }
-        /* x labels: the month of each date, the year at its first month */
+        /* x labels: the month of each date, the year at its first month;
+         * the last date always, a date too close to the one labelled
+         * before it or to the last one not */
         for (i = 0; i < n; i++) {
                 long x = X(i);
 
                 mw_date_to_ymd(dates[i], &y, &m, &d);
                 if (n > 13 && i % 3 != 0 && i + 1 != n)
                         continue;
-                if (i + 1 < n && X(i + 1) - x < 18)
-                        continue; /* too close to the next one */
+                if (i + 1 < n &&
+                    (X(n - 1) - x < 24 || (last_x >= 0 && x - last_x < 24)))
+                        continue;
+                last_x = x;
                 putf(&o,
                      "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
                      "text-anchor=\"middle\" font-size=\"12\" "
