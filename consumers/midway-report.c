@@ -2243,6 +2243,11 @@ main(int argc, char **argv)
                 snprintf(errstr, sizeof(errstr), "--out DIR is required");
                 goto usage_error;
         }
+        if (opts.prev >= 0 && opts.prev >= opts.as_of) {
+                snprintf(errstr, sizeof(errstr),
+                         "--previous must be before --as-of");
+                goto usage_error;
+        }
         mw_log_set_level((enum mw_log_level)verbosity);
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
