@@ -146,3 +146,23 @@ md = AdminClient({"bootstrap.servers": sys.argv[1]}).list_topics(sys.argv[2], ti
 print(len(md.topics[sys.argv[2]].partitions))
 EOF
 }
+
+# backend_cpu_watch DB APP OUT: waits for the PostgreSQL backend of
+# application_name APP on database DB, then, until it ends, keeps its CPU
+# time (ns, /proc/PID/schedstat; the server runs on this machine) in OUT
+backend_cpu_watch() {
+        local pid="" v=0 _
+        for _ in $(seq 1 600); do
+                pid=$(psql "$BENCH_ADMIN_CONNINFO" -XAtq -c "SELECT pid FROM pg_stat_activity
+                        WHERE datname = '$1' AND application_name = '$2' LIMIT 1")
+                [ -n "$pid" ] && break
+                sleep 0.1
+        done
+        echo 0 >"$3"
+        [ -n "$pid" ] || return 0
+        while [ -r "/proc/$pid/schedstat" ]; do
+                v=$(cut -d' ' -f1 "/proc/$pid/schedstat" 2>/dev/null || echo "$v")
+                echo "$v" >"$3"
+                sleep 0.2
+        done
+}
