@@ -13,7 +13,7 @@ BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_BUILD=$(cd "${1:-$BENCH_SRC/build/bench}" && pwd)
 BENCH_NAME=$(basename "$0" .sh)
 BENCH_PY=$BENCH_BUILD/venv/bin/python
-RESULTS=$BENCH_SRC/bench/RESULTS.md
+RESULTS=${MW_BENCH_RESULTS:-$BENCH_SRC/bench/RESULTS.md} # another file for trial runs
 for p in midway-gen midway-producer midway-consumer midway-admin; do
         [ -x "$BENCH_BUILD/$p" ] || {
                 echo "bench: $BENCH_BUILD/$p is not built (run scripts/bench)" >&2
