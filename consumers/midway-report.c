@@ -186,6 +186,7 @@ enum label {
         L_PROFILE_NOTE,
         L_CHANNEL_NOTE,
         L_CONTACTS_SHORT,
+        L_SINCE,
         L_COUNT
 };
 
@@ -293,6 +294,7 @@ static const char *const labels[L_COUNT][2] = {
                         "Shares of the active citizens."},
     [L_CHANNEL_NOTE] = {"Andele af alle kontakter.", "Shares of all contacts."},
     [L_CONTACTS_SHORT] = {"Kontakter", "Contacts"},
+    [L_SINCE] = {"siden ", "since "},
 };
 
 /* ---- the report's state ----------------------------------------------------
@@ -1300,8 +1302,7 @@ card(const struct report *rep, struct mw_rdoc *doc, const struct mw_rcell *v,
                         doc->err = mw_buf_html(&doc->html, change->text);
                 mw_rdoc_html(doc, " ");
                 if (!doc->err)
-                        doc->err =
-                            mw_buf_html(&doc->html, L(rep, L_CHANGE_SINCE));
+                        doc->err = mw_buf_html(&doc->html, L(rep, L_SINCE));
                 if (!doc->err)
                         doc->err = mw_buf_html(&doc->html, rep->prev_text);
                 mw_rdoc_html(doc, "</div>");
