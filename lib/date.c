@@ -199,7 +199,19 @@ mw_date_format(int32_t days, char out[11])
                 snprintf(out, 11, "0000-00-00");
                 return;
         }
-        snprintf(out, 11, "%04d-%02d-%02d", year, month, day);
+        /* digit by digit: month and day are in range by construction,
+         * which snprintf's truncation check cannot see at -O3 */
+        out[0] = (char)('0' + year / 1000);
+        out[1] = (char)('0' + year / 100 % 10);
+        out[2] = (char)('0' + year / 10 % 10);
+        out[3] = (char)('0' + year % 10);
+        out[4] = '-';
+        out[5] = (char)('0' + month / 10);
+        out[6] = (char)('0' + month % 10);
+        out[7] = '-';
+        out[8] = (char)('0' + day / 10);
+        out[9] = (char)('0' + day % 10);
+        out[10] = '\0';
 }
 
 int32_t

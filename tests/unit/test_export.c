@@ -168,13 +168,14 @@ read_text(const char *text, const char *name)
 static const struct result *
 row_at(const struct run *run, long line)
 {
+        static const struct result none; /* fail_msg() does not return */
         size_t i;
 
         for (i = 0; i < run->n; i++)
                 if (run->rows[i].line == line)
                         return &run->rows[i];
         fail_msg("no row at line %ld", line);
-        return NULL;
+        return &none;
 }
 
 /* Every 10-digit run of the file: its CPR numbers (and nothing may hold
