@@ -2,11 +2,11 @@
  *
  * Writes an HTML overview, an HTML page per project (inline SVG charts, no
  * JavaScript, A4 print CSS), the same figures as Markdown and CSV, from
- * status.project_status() only, so it runs as a member of
- * midway_evaluator. Every count goes through disclosure control (one
- * decision over every file, lib/report_table.c and lib/disclosure.c).
- * The files are written into DIR.tmp-XXXXXX and renamed into place; the
- * same database and date give the same bytes. */
+ * status.project_status() and status.project_series() only, so it runs as
+ * a member of midway_evaluator. Every count goes through disclosure control
+ * (one decision over every file, lib/report_table.c and lib/disclosure.c). The
+ * files are written into DIR.tmp-XXXXXX and renamed into place; the same
+ * database and date give the same bytes. */
 #define _GNU_SOURCE /* renameat2(RENAME_EXCHANGE) */
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +36,7 @@
 
 #define PROG        "midway-report"
 #define EXIT_USAGE  2
-#define MAX_JOBS    16
+#define MAX_JOBS    2
 #define MAX_DATES   (MW_CHART_MAX_POINTS - 2)
 #define MARKER      "x"
 #define EXPECTED_ON 16617 /* 2015-07-01: the date of expected_target */
@@ -81,8 +81,11 @@ usage(FILE *fp)
                 "  -P, --previous DATE   the previous cut-off for the "
                 "changes (default: three\n"
                 "                        months before --as-of)\n"
-                "  -j, --jobs N          database connections in parallel "
-                "(default 4)\n"
+                "  -j, --jobs N          2 (default): read the cut-off's "
+                "status and the\n"
+                "                        series on two connections at once; "
+                "1: one after\n"
+                "                        the other\n"
                 "  -d CONNINFO           libpq conninfo (pg.conninfo; PG* "
                 "variables apply)\n"
                 "  -c FILE               read key=value configuration from "
@@ -90,9 +93,10 @@ usage(FILE *fp)
                 "  -o NAME=VALUE         set a midway property\n"
                 "  -v, -q                more, less logging\n"
                 "  -h, --help            this help\n\n"
-                "Reads only status.project_status() (role midway_evaluator). "
-                "Exit status: 0\nwritten, 1 failure (nothing replaced), 2 "
-                "usage error.\n");
+                "Reads only status.project_status() and "
+                "status.project_series() (role\nmidway_evaluator). Exit "
+                "status: 0 written, 1 failure (nothing replaced),\n2 usage "
+                "error.\n");
 }
 
 static int
@@ -274,8 +278,10 @@ static const char *const labels[L_COUNT][2] = {
                   "where a hidden count could otherwise be worked out "
                   "from those shown (sums, totals, other dates). A share "
                   "is hidden when its numerator or denominator is."},
-    [L_SOURCE] = {"Kilde: midway, status.project_status(). Data-id %s.",
-                  "Source: midway, status.project_status(). Data id %s."},
+    [L_SOURCE] = {"Kilde: midway, status.project_status() og "
+                  "status.project_series(). Data-id %s.",
+                  "Source: midway, status.project_status() and "
+                  "status.project_series(). Data id %s."},
     [L_GAPS] = {"Huller i kurverne er skjulte tal.",
                 "Gaps in the curves are hidden figures."},
     [L_BACK] = {"Oversigt over alle projekter", "Overview of all projects"},
@@ -517,21 +523,154 @@ exec_ok(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)
         return mw_pg_result(pg, PQexec(pg, sql), NULL, errstr, errstr_size);
 }
 
-/* Runs status.project_status() for every date on up to jobs connections
- * in one snapshot (REPEATABLE READ READ ONLY, pg_export_snapshot()). */
+/* The columns status.project_series() gives for every date. */
+static const enum mw_rcol series_cols[] = {
+    MW_RC_VISITED,      MW_RC_ACTIVE, MW_RC_EXITS_TOTAL, MW_RC_OVER4,
+    MW_RC_INTERVENTION, MW_RC_MENTOR, MW_RC_COMPANY,
+};
+#define N_SERIES_COLS (sizeof(series_cols) / sizeof(series_cols[0]))
+
+/* Fills every date but the cut-off from status.project_series(), whose
+ * rows come by date, then project, the total row last. The project
+ * columns are the cut-off's (the same projects in the same order). The
+ * series row of the cut-off itself must equal its full status: if the two
+ * functions ever disagree, nothing is published. */
+static mw_err_t
+parse_series(PGresult *res, struct report *rep, char *errstr,
+             size_t errstr_size)
+{
+        const struct mw_rdate *cut = &rep->dates[rep->cutoff];
+        struct mw_rrow *rows = NULL;
+        int col[N_SERIES_COLS], f_date, f_id, r = 0;
+        size_t d, i, k;
+        mw_err_t err = MW_OK;
+
+        f_date = PQfnumber(res, "as_of");
+        f_id = PQfnumber(res, "project_id");
+        if (f_date < 0 || f_id < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_DB,
+                               "series: a column is missing");
+        for (k = 0; k < N_SERIES_COLS; k++) {
+                col[k] = PQfnumber(res, mw_rcol_name(series_cols[k]));
+                if (col[k] < 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_DB,
+                                       "series has no column %s",
+                                       mw_rcol_name(series_cols[k]));
+        }
+        if ((size_t)PQntuples(res) != rep->n_dates * cut->n_rows)
+                return mw_errf(errstr, errstr_size, MW_ERR_DB,
+                               "series: %d rows, expected %zu", PQntuples(res),
+                               rep->n_dates * cut->n_rows);
+        for (d = 0; d < rep->n_dates && !err; d++) {
+                char day[11];
+
+                mw_date_format(rep->dates[d].date, day);
+                if (d != rep->cutoff) {
+                        rows = calloc(cut->n_rows, sizeof(*rows));
+                        if (!rows) {
+                                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                              "out of memory");
+                                goto out;
+                        }
+                }
+                for (i = 0; i < cut->n_rows; i++, r++) {
+                        const struct mw_rrow *c = &cut->rows[i];
+                        long id = 0, v;
+
+                        if (strcmp(PQgetvalue(res, r, f_date), day) != 0 ||
+                            (!PQgetisnull(res, r, f_id) &&
+                             parse_long(PQgetvalue(res, r, f_id), &id)) ||
+                            id != c->project_id) {
+                                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
+                                              "series: row %d is not project "
+                                              "%d on %s",
+                                              r, c->project_id, day);
+                                goto out;
+                        }
+                        for (k = 0; k < N_SERIES_COLS; k++) {
+                                const char *name = mw_rcol_name(series_cols[k]);
+
+                                if (PQgetisnull(res, r, col[k]) ||
+                                    parse_long(PQgetvalue(res, r, col[k]),
+                                               &v) ||
+                                    v < 0) {
+                                        err = mw_errf(errstr, errstr_size,
+                                                      MW_ERR_DB,
+                                                      "series: bad %s", name);
+                                        goto out;
+                                }
+                                if (rows) {
+                                        rows[i].n[series_cols[k]] = v;
+                                } else if (v != c->n[series_cols[k]]) {
+                                        err = mw_errf(
+                                            errstr, errstr_size, MW_ERR_DB,
+                                            "series and status disagree on "
+                                            "%s of project %d on %s",
+                                            name, c->project_id, day);
+                                        goto out;
+                                }
+                        }
+                        if (!rows)
+                                continue;
+                        rows[i].project_id = c->project_id;
+                        memcpy(rows[i].name, c->name, sizeof(c->name));
+                        memcpy(rows[i].target_group, c->target_group,
+                               sizeof(c->target_group));
+                        rows[i].expected = c->expected;
+                        rows[i].expected_total = c->expected_total;
+                        for (k = 0; k < MW_RR_N; k++)
+                                rows[i].ratio[k] = -1;
+                }
+                if (rows) {
+                        rep->dates[d].rows = rows;
+                        rep->dates[d].n_rows = cut->n_rows;
+                        rows = NULL;
+                }
+        }
+out:
+        free(rows);
+        return err;
+}
+
+/* Reads, in one snapshot (REPEATABLE READ READ ONLY, pg_export_snapshot()
+ * for the second connection), the full status of the cut-off and the
+ * series of every date. With two jobs the two queries run side by side. */
+enum { Q_STATUS, Q_SERIES, N_QUERIES };
+
 static mw_err_t
 fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
       size_t errstr_size)
 {
-        PGconn *pg[MAX_JOBS] = {NULL};
-        size_t busy[MAX_JOBS], next = 0, done = 0, i;
-        int n = rep->opts->jobs, k;
-        char snap[128], sql[200];
-        PGresult *res;
+        static const char *const sql[N_QUERIES] = {
+            [Q_STATUS] = "SELECT * FROM status.project_status($1::date)",
+            [Q_SERIES] = "SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, "
+                         "project_id, visited, active, exits_total, "
+                         "active_over_4_months, n_at_least_one_intervention, "
+                         "n_mentor, n_company_oriented "
+                         "FROM status.project_series($1::date[])",
+        };
+        PGconn *pg[N_QUERIES] = {NULL};
+        PGresult *res[N_QUERIES] = {NULL}, *r;
+        char status_day[11], series_days[MAX_DATES * 11 + 32], snap[128];
+        char set_snap[200];
+        const char *param[N_QUERIES] = {status_day, series_days};
+        int n = rep->opts->jobs < N_QUERIES ? rep->opts->jobs : N_QUERIES;
+        int k, q;
+        size_t d, len;
         mw_err_t err = MW_OK;
 
-        if ((size_t)n > rep->n_dates)
-                n = (int)rep->n_dates;
+        if (!rep->dates || rep->cutoff >= rep->n_dates)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "no dates to read");
+        mw_date_format(rep->dates[rep->cutoff].date, status_day);
+        len = (size_t)snprintf(series_days, sizeof(series_days), "{");
+        for (d = 0; d < rep->n_dates; d++) {
+                if (d)
+                        series_days[len++] = ',';
+                mw_date_format(rep->dates[d].date, series_days + len);
+                len += 10;
+        }
+        snprintf(series_days + len, sizeof(series_days) - len, "}");
         for (k = 0; k < n && !err; k++) {
                 pg[k] =
                     mw_pg_connect(conf->pg_conninfo, PROG, errstr, errstr_size);
@@ -539,111 +678,68 @@ fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                         err = MW_ERR_DB;
                         break;
                 }
-                /* one snapshot for every date; no JIT: compiling the
-                 * status query costs more than it saves (7.3 s -> 4.1 s
-                 * per date over a million events, bench/report.sh) */
                 err = exec_ok(pg[k],
-                              "BEGIN ISOLATION LEVEL REPEATABLE READ READ "
-                              "ONLY; SET LOCAL jit = off",
+                              "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                               errstr, errstr_size);
                 if (err)
                         break;
                 if (k == 0) {
-                        res = PQexec(pg[0], "SELECT pg_export_snapshot()");
-                        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                        r = PQexec(pg[0], "SELECT pg_export_snapshot()");
+                        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
                                 err = mw_errf(errstr, errstr_size, MW_ERR_DB,
                                               "snapshot: %s",
                                               PQerrorMessage(pg[0]));
-                                PQclear(res);
+                                PQclear(r);
                                 break;
                         }
-                        snprintf(snap, sizeof(snap), "%s",
-                                 PQgetvalue(res, 0, 0));
-                        PQclear(res);
+                        snprintf(snap, sizeof(snap), "%s", PQgetvalue(r, 0, 0));
+                        PQclear(r);
                 } else {
                         /* the identifier is PostgreSQL's own: hex and '-' */
-                        snprintf(sql, sizeof(sql),
+                        snprintf(set_snap, sizeof(set_snap),
                                  "SET TRANSACTION SNAPSHOT '%s'", snap);
-                        err = exec_ok(pg[k], sql, errstr, errstr_size);
+                        err = exec_ok(pg[k], set_snap, errstr, errstr_size);
                 }
         }
-        for (k = 0; k < n; k++)
-                busy[k] = (size_t)-1;
-        while (!err && done < rep->n_dates) {
-                fd_set rd;
-                int maxfd = -1;
-                struct timeval tv = {1, 0};
+        /* both queries go out before either result is awaited */
+        for (q = 0; q < N_QUERIES && !err && n > 1; q++)
+                if (!PQsendQueryParams(pg[q], sql[q], 1, NULL, &param[q], NULL,
+                                       NULL, 0))
+                        err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s",
+                                      q == Q_STATUS ? "status" : "series",
+                                      PQerrorMessage(pg[q]));
+        for (q = 0; q < N_QUERIES && !err; q++) {
+                PGconn *c = pg[n > 1 ? q : 0];
 
-                if (stop) {
+                if (n > 1) {
+                        while ((r = PQgetResult(c)) != NULL) {
+                                if (res[q])
+                                        PQclear(r);
+                                else
+                                        res[q] = r;
+                        }
+                } else {
+                        res[q] = PQexecParams(c, sql[q], 1, NULL, &param[q],
+                                              NULL, NULL, 0);
+                }
+                if (PQresultStatus(res[q]) != PGRES_TUPLES_OK)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s",
+                                      q == Q_STATUS ? "status" : "series",
+                                      PQerrorMessage(c));
+                if (!err && stop)
                         err = mw_errf(errstr, errstr_size, MW_ERR_IO,
                                       "interrupted");
-                        break;
-                }
-                for (k = 0; k < n && !err; k++) {
-                        char day[11];
-                        const char *vals[1] = {day};
-
-                        if (busy[k] != (size_t)-1 || next == rep->n_dates)
-                                continue;
-                        mw_date_format(rep->dates[next].date, day);
-                        if (!PQsendQueryParams(
-                                pg[k],
-                                "SELECT * FROM status.project_status($1::"
-                                "date)",
-                                1, NULL, vals, NULL, NULL, 0))
-                                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                                              "status: %s",
-                                              PQerrorMessage(pg[k]));
-                        busy[k] = next++;
-                }
-                FD_ZERO(&rd);
-                for (k = 0; k < n; k++)
-                        if (busy[k] != (size_t)-1) {
-                                FD_SET(PQsocket(pg[k]), &rd);
-                                if (PQsocket(pg[k]) > maxfd)
-                                        maxfd = PQsocket(pg[k]);
-                        }
-                if (err || select(maxfd + 1, &rd, NULL, NULL, &tv) < 0) {
-                        if (!err && errno != EINTR)
-                                err = mw_errf(errstr, errstr_size, MW_ERR_IO,
-                                              "select: %s", strerror(errno));
-                        continue;
-                }
-                for (k = 0; k < n && !err; k++) {
-                        size_t d = busy[k];
-
-                        if (d == (size_t)-1 || !FD_ISSET(PQsocket(pg[k]), &rd))
-                                continue;
-                        if (!PQconsumeInput(pg[k])) {
-                                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                                              "status: %s",
-                                              PQerrorMessage(pg[k]));
-                                break;
-                        }
-                        if (PQisBusy(pg[k]))
-                                continue;
-                        while ((res = PQgetResult(pg[k])) != NULL) {
-                                if (!err &&
-                                    PQresultStatus(res) != PGRES_TUPLES_OK)
-                                        err = mw_errf(errstr, errstr_size,
-                                                      MW_ERR_DB, "status: %s",
-                                                      PQerrorMessage(pg[k]));
-                                else if (!err)
-                                        err = parse_status(res, &rep->dates[d],
-                                                           errstr, errstr_size);
-                                PQclear(res);
-                        }
-                        busy[k] = (size_t)-1;
-                        done++;
-                }
         }
-        for (k = 0; k < n; k++)
-                if (pg[k])
-                        PQfinish(pg[k]);
-        for (i = 0; !err && i < rep->n_dates; i++)
-                if (!rep->dates[i].rows)
-                        err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                                      "status missing for a date");
+        if (!err)
+                err = parse_status(res[Q_STATUS], &rep->dates[rep->cutoff],
+                                   errstr, errstr_size);
+        if (!err)
+                err = parse_series(res[Q_SERIES], rep, errstr, errstr_size);
+        for (q = 0; q < N_QUERIES; q++) {
+                PQclear(res[q]);
+                if (pg[q])
+                        PQfinish(pg[q]);
+        }
         return err;
 }
 
@@ -2167,7 +2263,7 @@ main(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         struct opts opts = {mw_date_today(),         -1, NULL, MW_LANG_DA,
-                            MW_DC_DEFAULT_THRESHOLD, 4};
+                            MW_DC_DEFAULT_THRESHOLD, 2};
         struct mw_conf conf;
         char errstr[512];
         int opt, verbosity = MW_LOG_INFO, rc;

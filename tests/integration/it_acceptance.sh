@@ -65,3 +65,8 @@ read -r v_late x_late < <(awk -F, '$2 == "Total" { print $6, $8 }' "$WORK/status
         fail "status as of 2015-09-30 should see the later visitations and exits (visited $v_late, exits $x_late)"
 echo "[$TEST_NAME] ok: as of 2015-09-30: $v_late visited, $x_late exits (more than on 2015-07-01)"
 echo "[$TEST_NAME] $(tail -1 "$WORK/check.out")"
+
+# 6. The month-end series (what the nightly report draws) agrees with the
+#    status of each month end, and of the cut-off itself.
+check_series 2014-09-30 2014-10-31 2014-11-30 2014-12-31 2015-01-31 2015-02-28 \
+        2015-03-31 2015-04-30 2015-05-31 2015-06-30 2015-07-01 2015-09-30

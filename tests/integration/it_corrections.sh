@@ -66,6 +66,10 @@ assert_eq "exits by 2015-04-15 (event time)" "0" "$(s 2015-04-15 exits_total)"
 assert_eq "active on 2015-04-15" "4" "$(s 2015-04-15 active)"
 assert_eq "visited by 2015-01-31" "2" "$(s 2015-01-31 visited)"
 assert_eq "duplicates recognised" "5" "$(q "SELECT sum(duplicates) FROM kafka_offset")"
+# The series of many dates in one pass agrees with the status of each,
+# including on the days of intakes, exits and corrections themselves.
+check_series 2015-01-09 2015-01-10 2015-01-31 2015-02-01 2015-03-01 2015-03-15 \
+        2015-04-15 2015-05-01 2015-06-01 2015-06-30 2015-07-01
 # The other output formats carry the same figures.
 assert_eq "JSON: visited of project 20" "4" \
         "$("$BIN/midway-status" -a 2015-07-01 -f json | python3 -c 'import json,sys; print([p for p in json.load(sys.stdin)["projects"] if p["project_id"] == 20][0]["visited"])')"

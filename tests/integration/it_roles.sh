@@ -53,11 +53,17 @@ assert_eq "evaluator: Frederikshavn visited, exact" \
         "$(q "SELECT visited FROM midway_status('2015-07-01') WHERE project_id = 5")" \
         "$(as "$EVAL" "SELECT visited FROM status.project_status('2015-07-01') WHERE project_id = 5")"
 as "$EVAL" "SELECT count(*) FROM status.current_status" >/dev/null
+assert_eq "evaluator: series rows (2 dates x (30 projects + total))" "62" \
+        "$(as "$EVAL" "SELECT count(*) FROM status.project_series('{2015-03-31,2015-07-01}')")"
+assert_eq "evaluator: series, Frederikshavn active on 2015-07-01, exact" \
+        "$(q "SELECT active FROM midway_status('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$EVAL" "SELECT active FROM status.project_series('{2015-07-01}') WHERE project_id = 5")"
 for t in event citizen citizen_profile citizen_contact kafka_offset dead_letter municipal_role \
         effective_event citizen_computed verify_difference municipal.citizen municipal.registration; do
         denied "$EVAL" "SELECT * FROM $t LIMIT 1"
 done
 denied "$EVAL" "SELECT * FROM midway_status('2015-07-01')"
+denied "$EVAL" "SELECT * FROM midway_status_series('{2015-07-01}')"
 denied "$EVAL" "SELECT * FROM municipal.project_status('2015-07-01')"
 denied "$EVAL" "INSERT INTO event (event_id) VALUES (gen_random_uuid())"
 
@@ -77,6 +83,8 @@ assert_eq "municipality: its total is its own project" \
         "$(as "$MUNI" "SELECT visited FROM municipal.project_status('2015-07-01') WHERE project_id IS NULL")"
 denied "$MUNI" "SET row_security = off; SELECT count(*) FROM event"
 denied "$MUNI" "SELECT * FROM status.project_status('2015-07-01')"
+denied "$MUNI" "SELECT * FROM status.project_series('{2015-07-01}')"
+denied "$MUNI" "SELECT * FROM midway_status_series('{2015-07-01}')"
 denied "$MUNI" "SELECT * FROM kafka_offset"
 assert_eq "municipality: role mappings visible" "$MUNI:5" \
         "$(as "$MUNI" "SELECT string_agg(role_name || ':' || project_id, ',') FROM municipal_role")"

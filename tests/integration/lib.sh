@@ -95,6 +95,29 @@ verify_state() {
         echo "[$TEST_NAME] ok: verify: ${out##*verify: }"
 }
 
+# check_series DATE...: status.project_series() (migration 0004: all dates
+# in one pass over citizen) gives, for every date and project, the same
+# figures as midway_status() for that date alone.
+check_series() {
+        local dates out
+        dates="{$(IFS=,; echo "$*")}"
+        out=$(q "WITH d AS (SELECT unnest('$dates'::date[]) AS as_of),
+                m AS (SELECT d.as_of, m.* FROM d CROSS JOIN LATERAL midway_status(d.as_of) m)
+                SELECT count(*), count(*) FILTER (WHERE s.as_of IS NULL OR
+                    (s.visited, s.active, s.exits_total, s.active_over_4_months,
+                     s.n_at_least_one_intervention, s.n_mentor, s.n_company_oriented)
+                    IS DISTINCT FROM
+                    (m.visited, m.active, m.exits_total, m.active_over_4_months,
+                     m.n_at_least_one_intervention, m.n_mentor, m.n_company_oriented)),
+                    (SELECT count(*) FROM midway_status_series('$dates'))
+                FROM m LEFT JOIN midway_status_series('$dates') s
+                  ON s.as_of = m.as_of AND s.project_id IS NOT DISTINCT FROM m.project_id")
+        IFS='|' read -r rows bad series <<<"$out"
+        log "series vs status: $rows rows of $# dates compared (7 figures each), $bad differ; series has $series rows"
+        [ "$bad" = 0 ] && [ "$rows" = "$series" ] && [ "$rows" -gt 0 ] ||
+                fail "status.project_series differs from midway_status ($bad of $rows rows; series $series rows)"
+}
+
 # status_csv DATE [CONNINFO] -> the status CSV on stdout
 status_csv() {
         "$BIN/midway-status" --as-of "$1" --format csv ${2:+-d "$2"}
