@@ -70,6 +70,11 @@ add_test(NAME docs.configuration
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-docs $<TARGET_FILE:midway-consumer>)
 set_tests_properties(docs.configuration PROPERTIES LABELS lint)
 
+# Deployment: docker/compose.yaml validated without a Docker engine (docs/deployment.md).
+add_test(NAME deploy.compose
+         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/deploy/check_compose.py ${CMAKE_BINARY_DIR})
+set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
+
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
