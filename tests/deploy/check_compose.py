@@ -83,6 +83,17 @@ class Checker:
         if acl.returncode != 0:
             sys.exit(f"check_compose: docker/jobs/acl-bindings failed: {acl.stderr}")
         self.acl_lines = acl.stdout.splitlines()
+        # the same bindings as the secure local stack (scripts/stack's secure_acl_lines,
+        # which it/acl tests against a real broker)
+        extract = ('repo=$1; die() { echo "$*" >&2; exit 1; }; '
+                   'eval "$(sed -n "/^USERS=()/,/^}/p;/^valid_name()/,/^}/p;'
+                   '/^secure_acl_lines()/,/^}/p" "$repo/scripts/stack")"; secure_acl_lines')
+        stack = run(["bash", "-c", extract, "-", REPO],
+                    env={k: v for k, v in os.environ.items() if not k.startswith("MW_")})
+        self.acl_same = stack.returncode == 0 and stack.stdout.splitlines() == self.acl_lines
+        if not self.acl_same:
+            print(f"FAIL docker/jobs/acl-bindings differs from scripts/stack's secure_acl_lines "
+                  f"({stack.stderr.strip()})", file=sys.stderr)
         self.exports = {}
 
     def export(self, slug):
@@ -474,7 +485,8 @@ def main():
             else:
                 print(f"FAIL self-test {m.__name__}: not detected", file=sys.stderr)
         print(f"self-test: {detected} of {len(mutations)} mutations detected")
-        if errors or detected != len(mutations):
+        print(f"ACL bindings equal to scripts/stack --secure: {checker.acl_same}")
+        if errors or detected != len(mutations) or not checker.acl_same:
             return 1
         print("compose: OK")
         return 0
