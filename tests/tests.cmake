@@ -65,6 +65,20 @@ foreach(t ${MW_IT_TESTS})
     ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
 
+# Scale-out (tests/cluster/, docs/faults.md): each test starts its own
+# three-node Kafka (scripts/stack, MW_KAFKA_NODES=3) on ports of its own and
+# uses the stack fixture's PostgreSQL. ctest -L cluster runs them alone.
+file(GLOB MW_CLUSTER_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cluster/cluster_*.sh)
+foreach(t ${MW_CLUSTER_TESTS})
+  get_filename_component(name ${t} NAME_WE)
+  string(REGEX REPLACE "^cluster_" "" short ${name})
+  add_test(NAME cluster.${short} COMMAND bash ${t})
+  set_tests_properties(cluster.${short} PROPERTIES
+    FIXTURES_REQUIRED stack LABELS "cluster;integration" TIMEOUT 900
+    RESOURCE_LOCK stack
+    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endforeach()
+
 # Documentation: every configuration property is documented.
 add_test(NAME docs.configuration
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-docs $<TARGET_FILE:midway-consumer>)
