@@ -227,20 +227,24 @@ for i in 0 1 2; do
 done
 total=$((rows_a + rows_b))
 wait_for 240 "the two remaining consumers to apply all $total rows" all_applied "$total"
+# the survivors' logs since the kill (before they are stopped, which rebalances again)
+for i in 1 3; do tail -n +"$((lines[i] + 1))" "$WORK/consumer-b$i.log" >"$WORK/after-kill-b$i.log"; done
 moved=0
+while read -r t p; do
+        took=""
+        for i in 1 3; do
+                if grep -q "topic=$t partition=$p assigned" "$WORK/after-kill-b$i.log"; then
+                        took+=" B$i ($(grep -o "topic=$t partition=$p assigned, .*" "$WORK/after-kill-b$i.log" | head -1 | sed 's/.*assigned, //'))"
+                fi
+        done
+        if [ -n "$took" ]; then moved=$((moved + 1)); fi
+        log "B: $t [$p] assigned after the kill to:${took:- nobody}"
+done <<<"$vparts"
+kill -TERM "${cb[1]}" "${cb[3]}"
 for i in 1 3; do
-        kill -TERM "${cb[i]}"
         wait_for 60 "consumer B$i to stop on SIGTERM" gone "${cb[i]}"
         rc=$(exit_status "${cb[i]}")
         [ "$rc" -eq 0 ] || fail "consumer B$i exited with $rc: $(tail -3 "$WORK/consumer-b$i.log")"
-        # the victim's partitions this survivor was assigned after the kill
-        tail -n +"$((lines[i] + 1))" "$WORK/consumer-b$i.log" >"$WORK/after-kill-b$i.log"
-        while read -r t p; do
-                if grep -q "topic=$t partition=$p assigned" "$WORK/after-kill-b$i.log"; then
-                        log "B: consumer B$i took over $t [$p]: $(grep -o "topic=$t partition=$p assigned, .*" "$WORK/after-kill-b$i.log" | tail -1 | sed 's/.*assigned, //')"
-                        moved=$((moved + 1))
-                fi
-        done <<<"$vparts"
 done
 advanced=0
 while read -r t p; do
@@ -262,7 +266,6 @@ if ! diff -u "$WORK/expected.sorted" "$WORK/actual" >"$WORK/diff"; then
         fail "stored events differ from the producers' input"
 fi
 verify_state
-assert_eq "rows produced (A + B)" "$total" "$((rows_a + rows_b))"
 assert_eq "events stored (field by field equal to the oracle)" "$total" "$(wc -l <"$WORK/actual")"
 assert_eq "messages applied (each exactly once)" "$total" "$(q "SELECT sum(messages) FROM kafka_offset")"
 assert_eq "duplicates applied" 0 "$(q "SELECT sum(duplicates) FROM kafka_offset")"
