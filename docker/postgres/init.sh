@@ -38,12 +38,5 @@ GRANT CONNECT ON DATABASE midway TO midway_consumer, midway_report;
 -- the consumer stages each batch in temporary tables
 GRANT TEMPORARY ON DATABASE midway TO midway_consumer;
 \connect midway
--- The migrations grant midway_pipeline the citizen tables, but not kafka_offset,
--- dead_letter and schema_migration, which the consumer writes: without these default
--- privileges a consumer that is not the owner fails with "permission denied for table
--- kafka_offset" (docs/deployment.md). They apply to what `midway` creates in public.
-ALTER DEFAULT PRIVILEGES FOR ROLE midway IN SCHEMA public
-    GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO midway_pipeline;
-ALTER DEFAULT PRIVILEGES FOR ROLE midway IN SCHEMA public
-    GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO midway_pipeline;
+-- What midway_pipeline may do is granted by the migrations (0006).
 SQL

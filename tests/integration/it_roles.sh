@@ -13,16 +13,18 @@ consume_to_end 2>>"$WORK/consumer.log"
 verify_state
 
 EVAL="it_eval_$RUN_ID"
+PIPE="it_pipe_$RUN_ID" # a consumer's login: member of midway_pipeline, owns nothing
 MUNI="it_frh_$RUN_ID" # Frederikshavn, project 5
 ODDER="it_odd_$RUN_ID" # Odder, project 20
 q "CREATE ROLE $EVAL LOGIN IN ROLE midway_evaluator" >/dev/null
 q "CREATE ROLE $MUNI LOGIN" >/dev/null
 q "CREATE ROLE $ODDER LOGIN" >/dev/null
+q "CREATE ROLE $PIPE LOGIN IN ROLE midway_pipeline" >/dev/null
 q "SELECT midway_grant_municipality('$MUNI', 5)" >/dev/null
 q "SELECT midway_grant_municipality('$ODDER', 20)" >/dev/null
 drop_roles() {
-        psql "$MW_PG_CONNINFO" -q -c "DROP OWNED BY $EVAL, $MUNI, $ODDER" \
-                -c "DROP ROLE IF EXISTS $EVAL, $MUNI, $ODDER" >/dev/null 2>&1 || true
+        psql "$MW_PG_CONNINFO" -q -c "DROP OWNED BY $EVAL, $MUNI, $ODDER, $PIPE" \
+                -c "DROP ROLE IF EXISTS $EVAL, $MUNI, $ODDER, $PIPE" >/dev/null 2>&1 || true
 }
 at_exit drop_roles
 
@@ -96,6 +98,21 @@ assert_eq "the other municipality: projects it sees" "20" \
 denied "$MUNI" "UPDATE citizen SET exit_reason = 'death'"
 denied "$MUNI" "DELETE FROM event"
 denied "$MUNI" "SELECT midway_grant_municipality('$MUNI', 20)"
+
+# The pipeline: a consumer logged in as a member of midway_pipeline that
+# owns nothing applies new registrations (offsets, events, per-citizen
+# state), and that role still cannot read the published roles' secrets.
+before=$(q "SELECT count(*) FROM event")
+more=$(gen 12 10 21)
+produce 12 "$more"
+consume_to_end -d "$MW_PG_CONNINFO user=$PIPE" 2>>"$WORK/consumer.log" ||
+        fail "the consumer failed as a midway_pipeline member (see $WORK/consumer.log)"
+assert_eq "pipeline role: events applied" "$((before + $(tail -n +2 "$more" | wc -l)))" \
+        "$(q "SELECT count(*) FROM event")"
+assert_eq "pipeline role: offsets account for every message" "$(q "SELECT count(*) FROM event")" \
+        "$(q "SELECT sum(messages) FROM kafka_offset")"
+verify_state
+denied "$PIPE" "SELECT * FROM status.project_status('2015-07-01')"
 
 # The mechanisms themselves.
 assert_eq "FORCE row-level security on citizen-level tables" "citizen,citizen_contact,citizen_profile,event,municipal_role" \
