@@ -4,9 +4,15 @@
 -- * the latest benefit type and problem areas on or before the cut-off
 --   come from one sorted pass over citizen_profile (0002 probed the index
 --   twice per citizen: 2 s of a 2.2 s status over a million events);
--- * contacts are summed per project straight from their join with the
---   citizens (the sums are additive; 0002 grouped them per citizen first);
--- * JIT compilation is off: compiling the query cost more than it saved.
+-- * contacts are counted per project and channel straight from their join
+--   with the citizens (the sums are additive; 0002 grouped them per
+--   citizen first);
+-- * the planner settings of the function: JIT off (compiling cost more
+--   than it saved), work_mem 64 MB (the sorts spilled to disk), and no
+--   merge joins or sorts where a hash does: the row estimates of the
+--   two-column joins on (project_id, citizen_ref) are far too low, and
+--   made the planner sort 650,000 contacts to group them into 30 projects.
+--   The DISTINCT ON sorts remain (there is no other way to run them).
 -- midway_status_series(dates) gives, for many dates in one scan of
 -- citizen, the figures that depend on the citizen table alone: what the
 -- nightly report's curves and its comparison with the previous cut-off
@@ -14,7 +20,7 @@
 
 CREATE OR REPLACE FUNCTION midway_status(as_of date)
 RETURNS SETOF midway_status_row
-LANGUAGE sql STABLE SET jit = off SET work_mem = '64MB' SET enable_mergejoin = off AS $$
+LANGUAGE sql STABLE SET jit = off SET work_mem = '64MB' SET enable_mergejoin = off SET enable_sort = off AS $$
 WITH c AS (
     SELECT c.project_id, c.citizen_ref, c.visited_on, c.exit_on, c.exit_reason,
            c.gender, c.age_band, c.first_intervention_on, c.first_mentor_on,
@@ -41,27 +47,37 @@ pa AS (
     WHERE p.valid_from <= as_of AND p.problem_areas IS NOT NULL
     ORDER BY p.project_id, p.citizen_ref COLLATE "C", p.valid_from DESC, p.registered_at DESC, p.event_id DESC
 ),
--- contacts of visited citizens up to the cut-off, summed per project
--- (from citizen itself, not c: the planner then knows the sizes, hashes
--- the citizens and aggregates the contacts by hash)
-k AS (
-    SELECT k.project_id AS pid,
-           count(*) AS k_total,
-           count(*) FILTER (WHERE k.channel IN ('sms', 'email')) AS k_sms_email,
-           count(*) FILTER (WHERE k.channel = 'personal') AS k_personal,
-           count(*) FILTER (WHERE k.channel = 'phone') AS k_phone,
-           count(*) FILTER (WHERE k.channel = 'sms') AS k_sms,
-           count(*) FILTER (WHERE k.channel = 'email') AS k_email,
-           count(*) FILTER (WHERE k.channel = 'group') AS k_group,
-           count(*) FILTER (WHERE k.channel = 'other') AS k_other,
-           count(*) FILTER (WHERE (c.visited_on + interval '1 month')::date <= as_of
-                              AND k.contact_on < (c.visited_on + interval '1 month')::date) AS k_first,
-           count(*) FILTER (WHERE k.contact_on >= (c.visited_on + interval '1 month')::date
-                              AND (c.exit_on IS NULL OR k.contact_on <= c.exit_on)) AS k_later
+-- contacts of visited citizens up to the cut-off, counted per project and
+-- channel (a few hundred groups, by hash), then per project; the end of
+-- each citizen's first month is computed once per citizen
+k0 AS (
+    SELECT k.project_id, k.channel,
+           count(*) AS n,
+           count(*) FILTER (WHERE c.m1 <= as_of AND k.contact_on < c.m1) AS n_first,
+           count(*) FILTER (WHERE k.contact_on >= c.m1
+                              AND (c.exit_on IS NULL OR k.contact_on <= c.exit_on)) AS n_later
     FROM citizen_contact k
-    JOIN citizen c ON c.project_id = k.project_id AND c.citizen_ref = k.citizen_ref
-    WHERE c.visited_on <= as_of AND k.contact_on <= as_of
-    GROUP BY k.project_id
+    JOIN (SELECT project_id, citizen_ref, exit_on,
+                 (visited_on + interval '1 month')::date AS m1
+          FROM citizen WHERE visited_on <= as_of) c
+      ON c.project_id = k.project_id AND c.citizen_ref = k.citizen_ref
+    WHERE k.contact_on <= as_of
+    GROUP BY k.project_id, k.channel
+),
+k AS (
+    SELECT project_id AS pid,
+           sum(n) AS k_total,
+           coalesce(sum(n) FILTER (WHERE channel IN ('sms', 'email')), 0) AS k_sms_email,
+           coalesce(sum(n) FILTER (WHERE channel = 'personal'), 0) AS k_personal,
+           coalesce(sum(n) FILTER (WHERE channel = 'phone'), 0) AS k_phone,
+           coalesce(sum(n) FILTER (WHERE channel = 'sms'), 0) AS k_sms,
+           coalesce(sum(n) FILTER (WHERE channel = 'email'), 0) AS k_email,
+           coalesce(sum(n) FILTER (WHERE channel = 'group'), 0) AS k_group,
+           coalesce(sum(n) FILTER (WHERE channel = 'other'), 0) AS k_other,
+           sum(n_first) AS k_first,
+           sum(n_later) AS k_later
+    FROM k0
+    GROUP BY project_id
 ),
 kt AS (
     SELECT k.*, 0 AS is_total FROM k
