@@ -22,10 +22,19 @@
 
 #define MW_KEYID_BYTES 8 /* key_id = hex of the first 8 bytes of SHA-256 */
 
+#define HMAC_BLOCK 64 /* SHA-256's block size */
+
+/* The HMAC is keyed once: inner and outer hold SHA-256 after the key XOR
+ * ipad and opad blocks; each reference copies them into work (no
+ * allocation, no algorithm fetch, no key schedule per row). */
 struct mw_pseudo {
         size_t key_len;
         unsigned char key[MW_PSEUDO_KEY_MAX]; /* wiped by destroy */
         char key_id[2 * MW_KEYID_BYTES + 1];
+        EVP_MD *sha256;      /* owned */
+        EVP_MD_CTX *inner;   /* owned: keyed, never finalised */
+        EVP_MD_CTX *outer;   /* owned: keyed, never finalised */
+        EVP_MD_CTX *work;    /* owned: scratch of mw_pseudo_ref() */
 };
 
 static void
@@ -60,6 +69,47 @@ mw_pseudo_hmac_hex(const void *key, size_t key_len, const void *data,
 out:
         OPENSSL_cleanse(md, sizeof(md));
         return err;
+}
+
+/* Keys ps->inner and ps->outer with ps->key (RFC 2104: a key longer than
+ * the block is hashed first). 0 on success. */
+static int
+hmac_prepare(struct mw_pseudo *ps)
+{
+        unsigned char k[HMAC_BLOCK], pad[HMAC_BLOCK];
+        unsigned int k_len = 0;
+        size_t i;
+        int rc = -1;
+
+        memset(k, 0, sizeof(k));
+        ps->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        ps->inner = EVP_MD_CTX_new();
+        ps->outer = EVP_MD_CTX_new();
+        ps->work = EVP_MD_CTX_new();
+        if (!ps->sha256 || !ps->inner || !ps->outer || !ps->work)
+                goto out;
+        if (ps->key_len > HMAC_BLOCK) {
+                if (!EVP_Digest(ps->key, ps->key_len, k, &k_len, ps->sha256,
+                                NULL))
+                        goto out;
+        } else {
+                memcpy(k, ps->key, ps->key_len);
+        }
+        for (i = 0; i < HMAC_BLOCK; i++)
+                pad[i] = (unsigned char)(k[i] ^ 0x36);
+        if (!EVP_DigestInit_ex(ps->inner, ps->sha256, NULL) ||
+            !EVP_DigestUpdate(ps->inner, pad, HMAC_BLOCK))
+                goto out;
+        for (i = 0; i < HMAC_BLOCK; i++)
+                pad[i] = (unsigned char)(k[i] ^ 0x5c);
+        if (!EVP_DigestInit_ex(ps->outer, ps->sha256, NULL) ||
+            !EVP_DigestUpdate(ps->outer, pad, HMAC_BLOCK))
+                goto out;
+        rc = 0;
+out:
+        OPENSSL_cleanse(k, sizeof(k));
+        OPENSSL_cleanse(pad, sizeof(pad));
+        return rc;
 }
 
 struct mw_pseudo *
@@ -98,6 +148,12 @@ mw_pseudo_new_key(const void *key, size_t key_len, char *errstr,
         memcpy(ps->key, key, key_len);
         ps->key_len = key_len;
         hex_encode(md, MW_KEYID_BYTES, ps->key_id);
+        if (hmac_prepare(ps) != 0) {
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                        "cannot prepare HMAC-SHA256 (out of memory?)");
+                mw_pseudo_destroy(ps);
+                ps = NULL;
+        }
 out:
         OPENSSL_cleanse(md, sizeof(md));
         return ps;
@@ -203,6 +259,10 @@ mw_pseudo_destroy(struct mw_pseudo *ps)
 {
         if (!ps)
                 return;
+        EVP_MD_CTX_free(ps->work);
+        EVP_MD_CTX_free(ps->outer);
+        EVP_MD_CTX_free(ps->inner);
+        EVP_MD_free(ps->sha256);
         OPENSSL_cleanse(ps, sizeof(*ps));
         free(ps);
 }
@@ -217,8 +277,20 @@ void
 mw_pseudo_ref(const struct mw_pseudo *ps, const char cpr[MW_CPR_LEN],
               char out[MW_REF_STRLEN + 1])
 {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+
         /* on failure out is "", which mw_event_validate() refuses */
-        (void)mw_pseudo_hmac_hex(ps->key, ps->key_len, cpr, MW_CPR_LEN, out);
+        out[0] = '\0';
+        if (EVP_MD_CTX_copy_ex(ps->work, ps->inner) &&
+            EVP_DigestUpdate(ps->work, cpr, MW_CPR_LEN) &&
+            EVP_DigestFinal_ex(ps->work, md, &md_len) &&
+            EVP_MD_CTX_copy_ex(ps->work, ps->outer) &&
+            EVP_DigestUpdate(ps->work, md, md_len) &&
+            EVP_DigestFinal_ex(ps->work, md, &md_len) &&
+            md_len * 2 == MW_REF_STRLEN)
+                hex_encode(md, md_len, out);
+        OPENSSL_cleanse(md, sizeof(md));
 }
 
 static int

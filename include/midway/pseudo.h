@@ -31,7 +31,8 @@ void mw_pseudo_destroy(struct mw_pseudo *ps);
 
 const char *mw_pseudo_key_id(const struct mw_pseudo *ps);
 
-/* cpr must be a normalised 10-digit CPR (see mw_cpr_normalise()). */
+/* cpr must be a normalised 10-digit CPR (see mw_cpr_normalise()). Uses
+ * the handle's scratch digest context: one thread at a time per handle. */
 void mw_pseudo_ref(const struct mw_pseudo *ps, const char cpr[MW_CPR_LEN],
                    char out[MW_REF_STRLEN + 1]);
 

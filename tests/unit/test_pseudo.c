@@ -56,6 +56,48 @@ test_hmac_rfc4231(void **state)
                                  "8e0bc6213728c5140546040f0ee37f54");
 }
 
+/* The pre-keyed HMAC of mw_pseudo_ref() against the one-shot HMAC of
+ * mw_pseudo_hmac_hex() for keys of 32 to 200 bytes (below, at and above
+ * SHA-256's 64-byte block) and pseudo-random CPR digits. */
+static void
+test_ref_matches_one_shot(void **state)
+{
+        unsigned char key[200];
+        char cpr[MW_CPR_LEN + 1], errstr[128];
+        char got[MW_REF_STRLEN + 1], want[MW_REF_STRLEN + 1];
+        struct mw_pseudo *ps;
+        uint32_t x = 12345;
+        size_t key_len, i;
+        int k, n = 0;
+
+        (void)state;
+        for (key_len = 32; key_len <= sizeof(key); key_len += 8) {
+                for (i = 0; i < key_len; i++) {
+                        x = x * 1103515245u + 12345u;
+                        key[i] = (unsigned char)(x >> 16);
+                }
+                ps = mw_pseudo_new_key(key, key_len, errstr, sizeof(errstr));
+                assert_non_null(ps);
+                for (k = 0; k < 50; k++) {
+                        for (i = 0; i < MW_CPR_LEN; i++) {
+                                x = x * 1103515245u + 12345u;
+                                cpr[i] = (char)('0' + (x >> 16) % 10);
+                        }
+                        cpr[MW_CPR_LEN] = '\0';
+                        mw_pseudo_ref(ps, cpr, got);
+                        assert_int_equal(mw_pseudo_hmac_hex(key, key_len, cpr,
+                                                            MW_CPR_LEN, want),
+                                         MW_OK);
+                        assert_string_equal(got, want);
+                        n++;
+                }
+                mw_pseudo_destroy(ps);
+        }
+        print_message("pre-keyed HMAC equals one-shot HMAC for %d "
+                      "references\n",
+                      n);
+}
+
 static void
 test_ref_vector(void **state)
 {
@@ -560,6 +602,7 @@ main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_hmac_rfc4231),
             cmocka_unit_test(test_ref_vector),
+            cmocka_unit_test(test_ref_matches_one_shot),
             cmocka_unit_test(test_new_key_sizes),
             cmocka_unit_test_setup_teardown(test_key_file_modes, keydir_setup,
                                             keydir_teardown),
