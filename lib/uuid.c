@@ -1,5 +1,6 @@
 /* midway: deterministic name-based UUIDs (RFC 4122 section 4.3, version 5:
  * SHA-1 over the namespace's 16 bytes followed by the name). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -56,6 +57,61 @@ mw_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
         format_uuid(u, out);
 out:
         EVP_MD_CTX_free(ctx);
+}
+
+struct mw_uuid5 {
+        EVP_MD *sha1;       /* owned */
+        EVP_MD_CTX *ns_ctx; /* owned: SHA-1 after the namespace's bytes */
+        EVP_MD_CTX *work;   /* owned: scratch */
+};
+
+struct mw_uuid5 *
+mw_uuid5_new(const uint8_t ns[16])
+{
+        struct mw_uuid5 *g = calloc(1, sizeof(*g));
+
+        if (!g)
+                return NULL;
+        g->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+        g->ns_ctx = EVP_MD_CTX_new();
+        g->work = EVP_MD_CTX_new();
+        if (!g->sha1 || !g->ns_ctx || !g->work ||
+            !EVP_DigestInit_ex(g->ns_ctx, g->sha1, NULL) ||
+            !EVP_DigestUpdate(g->ns_ctx, ns, 16)) {
+                mw_uuid5_destroy(g);
+                return NULL;
+        }
+        return g;
+}
+
+void
+mw_uuid5_destroy(struct mw_uuid5 *g)
+{
+        if (!g)
+                return;
+        EVP_MD_CTX_free(g->work);
+        EVP_MD_CTX_free(g->ns_ctx);
+        EVP_MD_free(g->sha1);
+        free(g);
+}
+
+void
+mw_uuid5_make(struct mw_uuid5 *g, const void *name, size_t len,
+              char out[MW_UUID_STRLEN + 1])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        uint8_t u[16];
+
+        out[0] = '\0'; /* on failure, as mw_uuid_v5() */
+        if (!EVP_MD_CTX_copy_ex(g->work, g->ns_ctx) ||
+            !EVP_DigestUpdate(g->work, name, len) ||
+            !EVP_DigestFinal_ex(g->work, md, &md_len) || md_len < 16)
+                return;
+        memcpy(u, md, 16);
+        u[6] = (uint8_t)((u[6] & 0x0f) | 0x50); /* version 5 */
+        u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+        format_uuid(u, out);
 }
 
 static int

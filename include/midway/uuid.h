@@ -14,6 +14,17 @@ extern const uint8_t MW_UUID_NS_EVENT[16];
 void mw_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
                 char out[MW_UUID_STRLEN + 1]);
 
+/* The same for many names in one namespace, without an allocation or an
+ * algorithm look-up per name: the namespace is hashed once. A generator
+ * is used by one thread at a time. mw_uuid5_new() returns NULL when out
+ * of memory; free with mw_uuid5_destroy() (NULL is fine). */
+struct mw_uuid5;
+struct mw_uuid5 *mw_uuid5_new(const uint8_t ns[16]);
+void mw_uuid5_destroy(struct mw_uuid5 *g);
+/* As mw_uuid_v5(g's namespace, name, len, out). */
+void mw_uuid5_make(struct mw_uuid5 *g, const void *name, size_t len,
+                   char out[MW_UUID_STRLEN + 1]);
+
 /* 1 if s is a canonical lowercase or uppercase 8-4-4-4-12 hex UUID. */
 int mw_uuid_valid(const char *s);
 

@@ -104,6 +104,42 @@ test_valid(void **state)
         assert_false(mw_uuid_valid(NULL));
 }
 
+/* The generator with a pre-hashed namespace against mw_uuid_v5() for
+ * names of 0 to 300 bytes (SHA-1 block boundaries included), and the
+ * known vectors. */
+static void
+test_generator(void **state)
+{
+        char a[MW_UUID_STRLEN + 1], b[MW_UUID_STRLEN + 1];
+        unsigned char name[300];
+        struct mw_uuid5 *g, *dns;
+        uint32_t x = 7;
+        size_t len, i;
+
+        (void)state;
+        g = mw_uuid5_new(MW_UUID_NS_EVENT);
+        dns = mw_uuid5_new(ns_dns);
+        assert_non_null(g);
+        assert_non_null(dns);
+        mw_uuid5_make(dns, "python.org", 10, a);
+        assert_string_equal(a, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+        mw_uuid5_make(g, "midway", 6, a);
+        assert_string_equal(a, "f7de5a5f-536d-5fd9-8e2f-76ac5c72b752");
+        for (len = 0; len <= sizeof(name); len++) {
+                for (i = 0; i < len; i++) {
+                        x = x * 1103515245u + 12345u;
+                        name[i] = (unsigned char)(x >> 16);
+                }
+                mw_uuid5_make(g, name, len, a);
+                mw_uuid_v5(MW_UUID_NS_EVENT, name, len, b);
+                assert_string_equal(a, b);
+        }
+        print_message("generator equals mw_uuid_v5() for %zu names\n", len);
+        mw_uuid5_destroy(g);
+        mw_uuid5_destroy(dns);
+        mw_uuid5_destroy(NULL);
+}
+
 int
 main(void)
 {
@@ -111,6 +147,7 @@ main(void)
             cmocka_unit_test(test_v5_known),
             cmocka_unit_test(test_v5_properties),
             cmocka_unit_test(test_namespace),
+            cmocka_unit_test(test_generator),
             cmocka_unit_test(test_valid),
         };
 
