@@ -128,6 +128,7 @@ struct mw_export {
         char *conv;     /* owned: the current line in UTF-8 */
         char *vals;     /* owned: JSON values of the current line */
         char *masked;   /* owned: the current line, CPR masked */
+        struct mw_uuid5 *uuid; /* owned: event ids */
 };
 
 /* ---- text helpers --------------------------------------------------- */
@@ -313,6 +314,38 @@ set_str(char *dst, size_t size, const char *src)
         return 0;
 }
 
+/* snprintf(dst, size, "%s", src) without the format machinery: copies
+ * src, cut to size - 1 bytes. */
+static void
+copy_cut(char *dst, size_t size, const char *src)
+{
+        size_t len = strnlen(src, size - 1);
+
+        memcpy(dst, src, len);
+        dst[len] = '\0';
+}
+
+/* Appends "\x1f" and s to the name at name + *o (size bytes in all);
+ * *o counts what would have been written, as snprintf's return value
+ * does, so *o >= size means the name did not fit. */
+static void
+name_append(char *name, size_t size, size_t *o, const char *s)
+{
+        size_t len = strlen(s), room;
+
+        if (*o + 1 < size) {
+                room = size - *o - 1; /* keep the terminator's byte */
+                name[*o] = '\x1f';
+                if (len < room) {
+                        memcpy(name + *o + 1, s, len);
+                } else {
+                        memcpy(name + *o + 1, s, room - 1);
+                        name[size - 1] = '\0';
+                }
+        }
+        *o += 1 + len;
+}
+
 /* ---- one row -------------------------------------------------------- */
 
 /* Looks up a code by code or Danish/English label. */
@@ -334,7 +367,7 @@ code(enum mw_codelist list, const char *text, char *dst, const char *what,
                         what, quote(text, q));
                 return -1;
         }
-        snprintf(dst, MW_CODE_MAX + 1, "%s", c->code);
+        copy_cut(dst, MW_CODE_MAX + 1, c->code);
         return 0;
 }
 
@@ -538,7 +571,6 @@ check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
         char day[11], today[11];
         int64_t regday;
 
-        mw_date_format(x->today, today);
         if (ev->event_date < MW_PROGRAMME_START) {
                 mw_date_format(ev->event_date, day);
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
@@ -549,6 +581,7 @@ check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
         }
         if (ev->event_date > x->today) {
                 mw_date_format(ev->event_date, day);
+                mw_date_format(x->today, today);
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "dato %s is in the future (today is %s)", day, today);
                 return -1;
@@ -556,6 +589,7 @@ check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
         regday = ev->registered_at / MS_PER_DAY;
         if (regday > x->today) {
                 mw_date_format((int32_t)regday, day);
+                mw_date_format(x->today, today);
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "registreret %s is in the future (today is %s)", day,
                         today);
@@ -577,7 +611,7 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
         enum mw_kind kind;
         long muni;
         int c, rcode = -1, age;
-        size_t o;
+        size_t o, used = 0;
 
         memset(cpr, 0, sizeof(cpr));
         s = field(rc, f, n, C_KIND);
@@ -729,28 +763,27 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
         }
         }
         mw_pseudo_ref(x->opts.ps, cpr, ev->citizen_ref);
-        snprintf(ev->key_id, sizeof(ev->key_id), "%s",
-                 mw_pseudo_key_id(x->opts.ps));
-        snprintf(ev->producer_id, sizeof(ev->producer_id), "%s",
-                 x->opts.producer_id);
+        copy_cut(ev->key_id, sizeof(ev->key_id), mw_pseudo_key_id(x->opts.ps));
+        copy_cut(ev->producer_id, sizeof(ev->producer_id), x->opts.producer_id);
         /* The id names the pseudonymised row: project, citizen reference
          * and every other column in canonical order. */
-        o = (size_t)snprintf(idname, sizeof(idname), "%d\x1f%s", ev->project_id,
-                             ev->citizen_ref);
+        o = (size_t)snprintf(idname, sizeof(idname), "%d", ev->project_id);
+        name_append(idname, sizeof(idname), &o, ev->citizen_ref);
         for (c = C_MUNI; c < C_COUNT && o < sizeof(idname); c++)
-                o += (size_t)snprintf(idname + o, sizeof(idname) - o, "\x1f%s",
-                                      field(rc, f, n, (enum col)c));
+                name_append(idname, sizeof(idname), &o,
+                            field(rc, f, n, (enum col)c));
+        used = o < sizeof(idname) ? o : sizeof(idname);
         if (o >= sizeof(idname)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID, "row too long");
                 goto out;
         }
-        mw_uuid_v5(MW_UUID_NS_EVENT, idname, o, ev->event_id);
+        mw_uuid5_make(x->uuid, idname, o, ev->event_id);
         if (mw_event_validate(ev, errstr, errstr_size) != MW_OK)
                 goto out;
         rcode = 0;
 out:
         OPENSSL_cleanse(cpr, sizeof(cpr));
-        OPENSSL_cleanse(idname, sizeof(idname));
+        OPENSSL_cleanse(idname, used); /* the rest was never written */
         return rcode;
 }
 
@@ -1372,7 +1405,8 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
         }
         if (!(x->name = strdup(name)) || !(x->conv = malloc(CONV_MAX)) ||
             !(x->vals = malloc(CONV_MAX + 64)) ||
-            !(x->masked = malloc(CONV_MAX))) {
+            !(x->masked = malloc(CONV_MAX)) ||
+            !(x->uuid = mw_uuid5_new(MW_UUID_NS_EVENT))) {
                 mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 mw_export_close(x);
                 return NULL;
@@ -1403,6 +1437,7 @@ mw_export_close(struct mw_export *x)
         free(x->conv);
         free(x->vals);
         free(x->masked);
+        mw_uuid5_destroy(x->uuid);
         free(x->name);
         free(x);
 }

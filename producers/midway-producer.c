@@ -67,6 +67,7 @@ struct producer {
         long file_sent, file_acked, file_failed; /* the current file */
         int64_t started;
         int64_t last_progress;
+        int tty; /* stderr is a terminal: show progress */
         struct mw_buf out;
 };
 
@@ -165,10 +166,14 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 static void
 progress(struct producer *p, int final)
 {
-        int64_t now = mw_clock_ms();
-        double secs = (double)(now - p->started) / 1000.0;
+        int64_t now;
+        double secs;
 
-        if (!final && (!isatty(STDERR_FILENO) || now - p->last_progress < 500))
+        if (!final && !p->tty)
+                return;
+        now = mw_clock_ms();
+        secs = (double)(now - p->started) / 1000.0;
+        if (!final && now - p->last_progress < 500)
                 return;
         p->last_progress = now;
         if (final)
@@ -246,9 +251,12 @@ static void
 journal_sync(struct producer *p, int force)
 {
         char errstr[256];
-        int64_t now = mw_clock_ms();
+        int64_t now;
 
-        if (!p->journal || (!force && now - p->last_sync < 1000))
+        if (!p->journal)
+                return;
+        now = mw_clock_ms();
+        if (!force && now - p->last_sync < 1000)
                 return;
         p->last_sync = now;
         if (mw_journal_sync(p->journal, errstr, sizeof(errstr)) != MW_OK)
@@ -752,6 +760,7 @@ main(int argc, char **argv)
         signal(SIGTERM, on_signal);
         mw_kafka_on_fatal(on_fatal);
         p.started = mw_clock_ms();
+        p.tty = isatty(STDERR_FILENO);
         {
                 struct timeval tv;
 
