@@ -218,12 +218,34 @@ fold(const char *s, size_t len, char *out, size_t out_size)
         return 1;
 }
 
+/* 1 if b folds to folded. Folds b byte by byte as fold() does and stops
+ * at the first difference, without a copy: most candidates differ in
+ * their first byte. (fold() keeps lengths, so a b that matches is as
+ * short as folded, which fit.) */
 static int
 fold_eq(const char *folded, const char *b)
 {
-        char fb[256];
+        const unsigned char *f = (const unsigned char *)folded;
+        const unsigned char *s = (const unsigned char *)b;
+        unsigned char d;
+        size_t i = 0;
 
-        return fold(b, strlen(b), fb, sizeof(fb)) && strcmp(folded, fb) == 0;
+        for (;;) {
+                if (s[i] == '\0')
+                        return f[i] == '\0';
+                if (s[i] == 0xC3 && s[i + 1] != '\0') {
+                        d = s[i + 1];
+                        if (d >= 0x80 && d <= 0x9E && d != 0x97)
+                                d += 0x20;
+                        if (f[i] != 0xC3 || f[i + 1] != d)
+                                return 0;
+                        i += 2;
+                } else {
+                        if (f[i] != (unsigned char)tolower(s[i]))
+                                return 0;
+                        i++;
+                }
+        }
 }
 
 const struct mw_code *

@@ -205,7 +205,17 @@ test_codes_match(void **state)
         assert_non_null(c);
         assert_string_equal(c->code, "kontanthjaelp");
         assert_null(mw_codes_match(MW_CL_BENEFIT, "kontant"));
+        assert_null(mw_codes_match(MW_CL_BENEFIT, "kontanthjælpx"));
+        assert_null(mw_codes_match(MW_CL_BENEFIT, "kontanthjæl"));
         assert_null(mw_codes_match(MW_CL_GENDER, ""));
+        /* a lone 0xC3 at the end, and Æ Ø Å against æ ø å */
+        assert_null(mw_codes_match(MW_CL_BENEFIT, "kontanthj\xc3"));
+        c = mw_codes_match(MW_CL_BENEFIT, "KONTANTHJÆLP");
+        assert_non_null(c);
+        assert_string_equal(c->code, "kontanthjaelp");
+        c = mw_codes_match(MW_CL_BENEFIT, "Ressourceforløbsydelse");
+        assert_non_null(c);
+        assert_string_equal(c->code, "ressourceforloeb");
         /* Table 2's twelve reasons plus illness; every reason grouped. */
         c = mw_codes_list(MW_CL_EXIT_REASON, &n);
         assert_int_equal(n, 13);
