@@ -50,6 +50,7 @@ struct mw_codec {
         size_t n_writers;
         size_t cap_writers;
         struct mw_avro_alloc_scope last; /* statistics of the last decode */
+        struct mw_enc_plan *plan;        /* owned: encoder, NULL: avro-c */
 };
 
 /* Context for the decoding walk: which record we are in, for messages. */
@@ -411,6 +412,9 @@ mw_codec_new(char *errstr, size_t errstr_size)
                 free(codec);
                 return NULL;
         }
+        /* NULL if the schema is not what lib/codec_plan.c knows; then
+         * avro-c encodes */
+        codec->plan = mw_enc_plan_new(codec->schema);
         return codec;
 }
 
@@ -427,6 +431,7 @@ mw_codec_destroy(struct mw_codec *codec)
                 free(codec->writers[i].json);
         }
         free(codec->writers);
+        mw_enc_plan_destroy(codec->plan);
         avro_value_iface_decref(codec->iface);
         avro_schema_decref(codec->schema);
         free(codec);
@@ -844,6 +849,27 @@ mw_err_t
 mw_codec_encode(struct mw_codec *codec, const struct mw_event *ev,
                 int32_t schema_id, struct mw_buf *out, char *errstr,
                 size_t errstr_size)
+{
+        if (!codec || !ev || !out || schema_id < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "encode: bad argument");
+        if (codec->plan)
+                return mw_enc_plan_encode(codec->plan, ev, schema_id, out,
+                                          errstr, errstr_size);
+        return mw_codec_encode_generic(codec, ev, schema_id, out, errstr,
+                                       errstr_size);
+}
+
+int
+mw_codec_has_plan(const struct mw_codec *codec)
+{
+        return codec->plan != NULL;
+}
+
+mw_err_t
+mw_codec_encode_generic(struct mw_codec *codec, const struct mw_event *ev,
+                        int32_t schema_id, struct mw_buf *out, char *errstr,
+                        size_t errstr_size)
 {
         avro_value_t val;
         avro_writer_t w = NULL;

@@ -2,9 +2,32 @@
 #ifndef MIDWAY_LIB_CODEC_INTERNAL_H
 #define MIDWAY_LIB_CODEC_INTERNAL_H
 
+#include <avro.h>
+
 #include "midway/codec.h"
 
 #include "avro_alloc.h"
+
+/* The encoder compiled from the schema (lib/codec_plan.c). NULL if the
+ * schema has a field it does not know, lacks one it writes, or on out of
+ * memory. Free with mw_enc_plan_destroy(). */
+struct mw_enc_plan;
+struct mw_enc_plan *mw_enc_plan_new(avro_schema_t schema);
+void mw_enc_plan_destroy(struct mw_enc_plan *plan);
+/* As mw_codec_encode(), same bytes and messages. */
+mw_err_t mw_enc_plan_encode(const struct mw_enc_plan *plan,
+                            const struct mw_event *ev, int32_t schema_id,
+                            struct mw_buf *out, char *errstr,
+                            size_t errstr_size);
+
+/* 1 if mw_codec_encode() uses the compiled encoder. */
+int mw_codec_has_plan(const struct mw_codec *codec);
+/* mw_codec_encode() with avro-c's generic values: the reference the
+ * compiled encoder is tested against. */
+mw_err_t mw_codec_encode_generic(struct mw_codec *codec,
+                                 const struct mw_event *ev, int32_t schema_id,
+                                 struct mw_buf *out, char *errstr,
+                                 size_t errstr_size);
 
 /* Allocation statistics of the codec's last decode that reached the Avro
  * body (borrowed; valid until the next decode or mw_codec_destroy()). */
