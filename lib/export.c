@@ -346,6 +346,36 @@ name_append(char *name, size_t size, size_t *o, const char *s)
         *o += 1 + len;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
+static void
+bin_to_hex(const unsigned char *in, size_t n, char *out)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                out[2 * i] = hex_digits[in[i] >> 4];
+                out[2 * i + 1] = hex_digits[in[i] & 0xf];
+        }
+        out[2 * n] = '\0';
+}
+
+/* The 8-4-4-4-12 form of a UUID's 16 bytes, lowercase (as mw_uuid_v5()
+ * writes it). */
+static void
+format_id(const unsigned char id[16], char out[MW_UUID_STRLEN + 1])
+{
+        size_t i, w = 0;
+
+        for (i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        out[w++] = '-';
+                out[w++] = hex_digits[id[i] >> 4];
+                out[w++] = hex_digits[id[i] & 0xf];
+        }
+        out[w] = '\0';
+}
+
 /* ---- one row -------------------------------------------------------- */
 
 /* Looks up a code by code or Danish/English label. */
@@ -430,6 +460,13 @@ kind_of(const char *s, enum mw_kind *kind)
         char word[32];
         size_t i;
 
+        /* the spelling as written: normalising would not change it */
+        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                if (strcmp(s, kinds[i].name) == 0) {
+                        *kind = kinds[i].kind;
+                        return 1;
+                }
+        }
         normalise_word(s, word, sizeof(word));
         for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
                 if (strcmp(word, kinds[i].name) == 0) {
@@ -445,6 +482,10 @@ action_of(const char *s, enum mw_action *action)
 {
         char word[32];
 
+        if (s[0] == '\0') { /* the usual: normalising keeps it "" */
+                *action = MW_ACTION_NEW;
+                return 1;
+        }
         normalise_word(s, word, sizeof(word));
         if (word[0] == '\0' || strcmp(word, "ny") == 0) {
                 *action = MW_ACTION_NEW;
@@ -602,7 +643,8 @@ check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
  * buffer and wiped before returning. */
 static int
 build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
-            size_t n, struct mw_event *ev, char *errstr, size_t errstr_size)
+            size_t n, const struct row *known, struct mw_event *ev,
+            char *errstr, size_t errstr_size)
 {
         char cpr[MW_CPR_LEN + 1], why[160], idname[4096], q[QUOTE_MAX + 8];
         const struct mw_project *project = x->opts.project;
@@ -762,6 +804,17 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
                 break;
         }
         }
+        if (known) {
+                /* accepted in pass 1: the same reference and id */
+                bin_to_hex(known->ref, sizeof(known->ref), ev->citizen_ref);
+                copy_cut(ev->key_id, sizeof(ev->key_id),
+                         mw_pseudo_key_id(x->opts.ps));
+                copy_cut(ev->producer_id, sizeof(ev->producer_id),
+                         x->opts.producer_id);
+                format_id(known->id, ev->event_id);
+                rcode = 0;
+                goto out;
+        }
         mw_pseudo_ref(x->opts.ps, cpr, ev->citizen_ref);
         copy_cut(ev->key_id, sizeof(ev->key_id), mw_pseudo_key_id(x->opts.ps));
         copy_cut(ev->producer_id, sizeof(ev->producer_id), x->opts.producer_id);
@@ -839,6 +892,15 @@ convert(struct mw_export *x, char *in, size_t len, size_t *out_len,
 
         if (x->encoding == MW_EXPORT_ENCODING_UTF8) {
                 while (i < len) {
+                        /* a run of ASCII, copied whole */
+                        for (k = i; k < len && (signed char)in[k] >= 0; k++)
+                                ;
+                        if (k > i) {
+                                memcpy(x->conv + o, in + i, k - i);
+                                o += k - i;
+                                i = k;
+                                continue;
+                        }
                         k = utf8_len((const unsigned char *)in + i, len - i);
                         if (k == 0) {
                                 if (!first_bad) {
@@ -971,8 +1033,8 @@ out:
 /* Checks one data row on its own; fills *ev, or errstr and returns -1.
  * Leaves the row, CPR masked, in x->masked either way. */
 static int
-check_row(struct mw_export *x, const struct row *r, struct mw_event *ev,
-          char *errstr, size_t errstr_size)
+check_row(struct mw_export *x, const struct row *r, int again,
+          struct mw_event *ev, char *errstr, size_t errstr_size)
 {
         static const struct row_ctx json_rc = {{0,  1,  2,  3,  4,  5,  6,
                                                 7,  8,  9,  10, 11, 12, 13,
@@ -1033,7 +1095,12 @@ check_row(struct mw_export *x, const struct row *r, struct mw_event *ev,
                         }
                 }
         }
-        return build_event(x, rc, f, n, ev, errstr, errstr_size);
+        /* Again (pass 2) for a row pass 1 accepted on its own: the checks
+         * are deterministic, so it passes again, with the citizen
+         * reference and event id pass 1 derived. */
+        return build_event(x, rc, f, n,
+                           again && r->state != ROW_REJECTED ? r : NULL, ev,
+                           errstr, errstr_size);
 }
 
 static void
@@ -1377,7 +1444,7 @@ load(struct mw_export *x, char *errstr, size_t errstr_size)
         }
         for (i = 0; i < x->n_rows; i++) {
                 rp = &x->rows[i];
-                if (check_row(x, rp, &ev, why, sizeof(why)) != 0)
+                if (check_row(x, rp, 0, &ev, why, sizeof(why)) != 0)
                         continue;
                 rp->state = ROW_OK;
                 rp->kind = (unsigned char)ev.kind;
@@ -1521,7 +1588,7 @@ mw_export_next(struct mw_export *x, struct mw_event *ev, char *errstr,
                 return MW_ERR_NOTFOUND;
         r = &x->rows[x->next++];
         x->line = r->line;
-        if (check_row(x, r, ev, errstr, errstr_size) != 0)
+        if (check_row(x, r, 1, ev, errstr, errstr_size) != 0)
                 return MW_ERR_INVALID;
         switch ((enum row_state)r->state) {
         case ROW_DUPLICATE:

@@ -23,6 +23,7 @@
 #include "midway/export.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
+#include "midway/validate.h"
 
 #define TEST_KEY  "midway-test-key-0123456789abcdef!"
 #define MAX_ROWS  64
@@ -460,6 +461,14 @@ test_twins(void **state)
         assert_non_null(strstr(a, "\"channel\":\"group\",\"place\":\"walk\""));
         event_json(&row_at(base, 10)->ev, a, sizeof(a));
         assert_non_null(strstr(a, "\"reason\":\"ordinary_education\""));
+        /* the second pass returns the reference and id the first derived:
+         * they are the HMAC of the row's CPR and a valid event */
+        mw_pseudo_ref(ps, "1503851231", a);
+        assert_string_equal(row_at(base, 2)->ev.citizen_ref, a);
+        for (i = 0; i < base->n; i++)
+                assert_int_equal(mw_event_validate(&base->rows[i].ev, a,
+                                                   sizeof(a)),
+                                 MW_OK);
         /* 220790-2468 and 2207902468 are one citizen */
         assert_string_equal(row_at(base, 6)->ev.citizen_ref,
                             row_at(base, 7)->ev.citizen_ref);
