@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -1030,8 +1031,22 @@ out:
 
 /* ---- rows ----------------------------------------------------------- */
 
+/* 1 if s[0..len) holds a byte check_row() refuses in a field. */
+static int
+has_control(const char *s, size_t len)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i;
+
+        for (i = 0; i < len; i++)
+                if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7F)
+                        return 1;
+        return 0;
+}
+
 /* Checks one data row on its own; fills *ev, or errstr and returns -1.
- * Leaves the row, CPR masked, in x->masked either way. */
+ * Again (pass 2), leaves the row, CPR masked, in x->masked either way;
+ * pass 1 needs no masked row and leaves x->masked empty. */
 static int
 check_row(struct mw_export *x, const struct row *r, int again,
           struct mw_event *ev, char *errstr, size_t errstr_size)
@@ -1053,7 +1068,8 @@ check_row(struct mw_export *x, const struct row *r, int again,
                 return -1;
         }
         col = convert(x, x->raw + r->off, r->len, &len, &bad);
-        mw_cpr_mask(x->conv, x->masked, CONV_MAX);
+        if (again)
+                mw_cpr_mask(x->conv, x->masked, CONV_MAX);
         if (col) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "byte 0x%02X at column %zu is not %s (the file is "
@@ -1084,6 +1100,11 @@ check_row(struct mw_export *x, const struct row *r, int again,
                         }
                 }
         }
+        /* A CSV field holds only bytes of its line: a line without a
+         * control character needs no look at each field. (JSON escapes
+         * can make one, so JSON Lines are always looked at.) */
+        if (x->format == MW_EXPORT_FORMAT_CSV && !has_control(x->conv, len))
+                goto build;
         for (c = 0; c < C_COUNT; c++) {
                 for (p = (const unsigned char *)field(rc, f, n, (enum col)c);
                      *p; p++) {
@@ -1095,6 +1116,7 @@ check_row(struct mw_export *x, const struct row *r, int again,
                         }
                 }
         }
+build:
         /* Again (pass 2) for a row pass 1 accepted on its own: the checks
          * are deterministic, so it passes again, with the citizen
          * reference and event id pass 1 derived. */
@@ -1116,10 +1138,10 @@ hex_to_bin(const char *hex, unsigned char *out, size_t n)
 
                         while (ch == '-')
                                 ch = *hex++;
-                        v = v * 16 + (ch >= '0' && ch <= '9'   ? ch - '0'
-                                      : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                                               : 0);
+                        /* hex digits only (checked by mw_event_validate()):
+                         * '0'-'9' 0x30-0x39, 'a'-'f' 0x61-0x66, 'A'-'F'
+                         * 0x41-0x46 */
+                        v = v * 16 + (ch & 0xF) + 9 * ((ch >> 6) & 1);
                 }
                 out[i] = (unsigned char)v;
         }
@@ -1241,13 +1263,20 @@ cross_check(struct mw_export *x, char *errstr, size_t errstr_size)
 static mw_err_t
 read_all(struct mw_export *x, char *errstr, size_t errstr_size)
 {
-        size_t cap = 0, got;
+        size_t cap = 0, got, first = 65536;
+        struct stat st;
         char *grown;
+        int fd = fileno(x->fp);
 
+        /* A regular file: room for all of it at once (and the byte that
+         * shows it ended), no copies while growing. */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_size > 0 && st.st_size < MW_EXPORT_MAX_BYTES)
+                first = (size_t)st.st_size + 2;
         for (;;) {
                 if (x->raw_len + 1 >= cap) {
                         /* room for one byte more than the limit */
-                        cap = cap ? 2 * cap : 65536;
+                        cap = cap ? 2 * cap : first;
                         if (cap > (size_t)MW_EXPORT_MAX_BYTES + 2)
                                 cap = (size_t)MW_EXPORT_MAX_BYTES + 2;
                         grown = malloc(cap);
