@@ -19,6 +19,8 @@
  * CPR-like digit runs, and the masked row only through mw_cpr_mask(). */
 #include <errno.h>
 #include <iconv.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1147,51 +1149,40 @@ hex_to_bin(const char *hex, unsigned char *out, size_t n)
         }
 }
 
-static int
-cmp_long(long a, long b)
-{
-        return (a > b) - (a < b);
-}
-
-/* What the checks between rows sort: a key (an event id or a citizen
- * reference), then the row's date and line. */
-struct sortkey {
-        unsigned char key[MW_REF_STRLEN / 2];
-        int32_t date;
-        long line;
-        size_t row; /* index in x->rows */
+/* The checks between rows look rows up by a key (an event id or a
+ * citizen reference) in an open-addressing table of row indexes + 1 (0:
+ * empty). The keys are SHA-1 and keyed SHA-256 output, so their first 8
+ * bytes spread well. */
+struct slots {
+        size_t *v; /* owned */
+        unsigned bits;
 };
 
-static int
-cmp_key(const void *a, const void *b)
+static size_t
+slot_of(const struct slots *t, const unsigned char *key)
 {
-        const struct sortkey *x = a, *y = b;
-        int c = memcmp(x->key, y->key, sizeof(x->key));
+        uint64_t k;
 
-        if (c)
-                return c;
-        if (x->date != y->date)
-                return x->date < y->date ? -1 : 1;
-        return cmp_long(x->line, y->line);
+        memcpy(&k, key, sizeof(k));
+        return (size_t)((k * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits));
 }
 
-/* The first entry of v[0..n) (sorted by cmp_key) with this key, or NULL:
- * for a citizen, the earliest intake. */
-static const struct sortkey *
-find_key(const struct sortkey *v, size_t n, const unsigned char *key)
+/* The slot holding a row whose key (at offset off in struct row, len
+ * bytes) equals key, or the empty slot where it would go. */
+static size_t *
+slot_find(const struct slots *t, const struct row *rows, size_t off,
+          size_t len, const unsigned char *key)
 {
-        size_t lo = 0, hi = n, mid;
+        size_t mask = ((size_t)1 << t->bits) - 1, h = slot_of(t, key);
+        const unsigned char *other;
 
-        while (lo < hi) {
-                mid = lo + (hi - lo) / 2;
-                if (memcmp(v[mid].key, key, sizeof(v[mid].key)) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
+        for (;; h = (h + 1) & mask) {
+                if (t->v[h] == 0)
+                        return &t->v[h];
+                other = (const unsigned char *)&rows[t->v[h] - 1] + off;
+                if (memcmp(other, key, len) == 0)
+                        return &t->v[h];
         }
-        if (lo < n && memcmp(v[lo].key, key, sizeof(v[lo].key)) == 0)
-                return &v[lo];
-        return NULL;
 }
 
 /* The checks between rows of the export, on the rows accepted on their
@@ -1203,58 +1194,62 @@ find_key(const struct sortkey *v, size_t n, const unsigned char *key)
 static mw_err_t
 cross_check(struct mw_export *x, char *errstr, size_t errstr_size)
 {
-        struct sortkey *v;
-        const struct sortkey *in;
+        const size_t id_off = offsetof(struct row, id);
+        const size_t ref_off = offsetof(struct row, ref);
+        struct slots t = {NULL, 4};
+        const struct row *in;
         struct row *r;
-        size_t i, n = 0, first = 0;
+        size_t i, *slot;
 
-        v = calloc(x->n_rows ? x->n_rows : 1, sizeof(*v));
-        if (!v)
+        /* at most half full */
+        while (((size_t)1 << t.bits) < 2 * x->n_rows)
+                t.bits++;
+        t.v = calloc((size_t)1 << t.bits, sizeof(*t.v));
+        if (!t.v)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                "out of memory");
+        /* Rows are in line order: the row in the table is the first. */
         for (i = 0; i < x->n_rows; i++) {
-                if (x->rows[i].state != ROW_OK)
+                r = &x->rows[i];
+                if (r->state != ROW_OK)
                         continue;
-                memcpy(v[n].key, x->rows[i].id, sizeof(x->rows[i].id));
-                v[n].line = x->rows[i].line;
-                v[n++].row = i;
-        }
-        qsort(v, n, sizeof(*v), cmp_key);
-        for (i = 1; i < n; i++) {
-                if (memcmp(v[i].key, v[first].key, sizeof(v[i].key)) != 0) {
-                        first = i;
+                slot = slot_find(&t, x->rows, id_off, sizeof(r->id), r->id);
+                if (*slot == 0) {
+                        *slot = i + 1;
                         continue;
                 }
-                x->rows[v[i].row].state = ROW_DUPLICATE;
-                x->rows[v[i].row].other_line = v[first].line;
+                r->state = ROW_DUPLICATE;
+                r->other_line = x->rows[*slot - 1].line;
         }
-        n = 0;
+        /* Each citizen's earliest intake (on one day, the first line). */
+        memset(t.v, 0, ((size_t)1 << t.bits) * sizeof(*t.v));
         for (i = 0; i < x->n_rows; i++) {
                 r = &x->rows[i];
                 if (r->state != ROW_OK || r->kind != MW_KIND_VISITATION ||
                     r->action == MW_ACTION_RETRACTION)
                         continue;
-                memcpy(v[n].key, r->ref, sizeof(r->ref));
-                v[n].date = r->date;
-                v[n].line = r->line;
-                v[n++].row = i;
+                slot = slot_find(&t, x->rows, ref_off, sizeof(r->ref), r->ref);
+                if (*slot == 0 || r->date < x->rows[*slot - 1].date)
+                        *slot = i + 1;
         }
-        qsort(v, n, sizeof(*v), cmp_key);
         for (i = 0; i < x->n_rows; i++) {
                 r = &x->rows[i];
                 if (r->state != ROW_OK || r->kind == MW_KIND_VISITATION ||
                     r->action == MW_ACTION_RETRACTION)
                         continue;
-                in = find_key(v, n, r->ref);
-                if (!in) {
+                slot = slot_find(&t, x->rows, ref_off, sizeof(r->ref), r->ref);
+                if (*slot == 0) {
                         r->no_intake = 1;
-                } else if (r->date < in->date) {
+                        continue;
+                }
+                in = &x->rows[*slot - 1];
+                if (r->date < in->date) {
                         r->state = ROW_BEFORE_INTAKE;
                         r->other_line = in->line;
                         r->intake_date = in->date;
                 }
         }
-        free(v);
+        free(t.v);
         return MW_OK;
 }
 
