@@ -257,6 +257,13 @@ mw_codes_match(enum mw_codelist list, const char *text)
 
         if ((unsigned)list >= MW_CL_COUNT || !text)
                 return NULL;
+        /* The usual input, a code as it is: no code has blanks around it
+         * or equals an earlier entry's code or label in any case
+         * (test_codes_exact in tests/unit/test_validate.c), so the loop
+         * below would return this entry too. */
+        for (i = 0; i < lists[list].n; i++)
+                if (strcmp(text, lists[list].codes[i].code) == 0)
+                        return &lists[list].codes[i];
         while (*text == ' ' || *text == '\t')
                 text++;
         len = strlen(text);

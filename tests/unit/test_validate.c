@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -187,6 +188,45 @@ test_invalid_events(void **state)
         }
 }
 
+/* What mw_codes_match()'s exact-code shortcut rests on: no code has
+ * blanks around it, and none equals an earlier entry's code or label,
+ * ignoring case (codes are ASCII, where that is what folding does), so
+ * the folding loop would return the same entry. */
+static void
+test_codes_exact(void **state)
+{
+        const struct mw_code *c;
+        size_t n, j, k, len, checked = 0;
+        int l;
+
+        (void)state;
+        for (l = 0; l < MW_CL_COUNT; l++) {
+                c = mw_codes_list((enum mw_codelist)l, &n);
+                for (j = 0; j < n; j++) {
+                        len = strlen(c[j].code);
+                        assert_true(len > 0);
+                        assert_true(c[j].code[0] != ' ' &&
+                                    c[j].code[0] != '\t' &&
+                                    c[j].code[len - 1] != ' ' &&
+                                    c[j].code[len - 1] != '\t');
+                        for (k = 0; k < len; k++)
+                                assert_true((unsigned char)c[j].code[k] < 0x80);
+                        for (k = 0; k < j; k++) {
+                                assert_true(strcasecmp(c[j].code, c[k].code));
+                                assert_true(
+                                    strcasecmp(c[j].code, c[k].label_da));
+                                assert_true(
+                                    strcasecmp(c[j].code, c[k].label_en));
+                        }
+                        assert_ptr_equal(
+                            mw_codes_match((enum mw_codelist)l, c[j].code),
+                            &c[j]);
+                        checked++;
+                }
+        }
+        print_message("%zu codes match themselves first\n", checked);
+}
+
 static void
 test_codes_match(void **state)
 {
@@ -255,6 +295,7 @@ main(void)
             cmocka_unit_test(test_valid_events),
             cmocka_unit_test(test_invalid_events),
             cmocka_unit_test(test_codes_match),
+            cmocka_unit_test(test_codes_exact),
             cmocka_unit_test(test_projects),
         };
 
