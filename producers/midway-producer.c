@@ -53,6 +53,7 @@ struct producer {
         struct mw_pseudo *ps;             /* owned */
         struct mw_codec *codec;           /* owned */
         rd_kafka_t *rk;                   /* owned */
+        rd_kafka_topic_t *rkt;            /* owned: the topic's handle */
         FILE *rejects;                    /* owned */
         char topic[256];
         char producer_id[MW_PRODUCER_MAX + 1];
@@ -217,7 +218,7 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
         opaque = (void *)(intptr_t)line; /* NOLINT(performance-no-int-to-ptr) */
         for (;;) {
                 err = rd_kafka_producev(
-                    p->rk, RD_KAFKA_V_TOPIC(p->topic),
+                    p->rk, RD_KAFKA_V_RKT(p->rkt),
                     RD_KAFKA_V_KEY(ev->citizen_ref, MW_REF_STRLEN),
                     RD_KAFKA_V_VALUE(p->out.data, p->out.len),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -587,6 +588,13 @@ setup_kafka(struct producer *p)
         p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!p->rk)
                 goto fail;
+        /* one handle, not a look-up by name for every message */
+        p->rkt = rd_kafka_topic_new(p->rk, p->topic, NULL);
+        if (!p->rkt) {
+                mw_log_error("Kafka producer: topic %s: %s", p->topic,
+                             rd_kafka_err2str(rd_kafka_last_error()));
+                return -1;
+        }
         return 0;
 fail:
         if (kc)
@@ -810,6 +818,8 @@ main(int argc, char **argv)
         if (rc == 0 && p.rejected > 0)
                 rc = EXIT_REJECTED;
 out:
+        if (p.rkt)
+                rd_kafka_topic_destroy(p.rkt);
         if (p.rk)
                 rd_kafka_destroy(p.rk);
         if (p.rejects && fclose(p.rejects) != 0) {
