@@ -58,14 +58,14 @@ enum src {
 
 /* How it is written. */
 enum shape {
-        SH_STRING,      /* string */
-        SH_INT,         /* int */
-        SH_LONG,        /* long */
-        SH_OPT_STRING,  /* ["null", "string"]: "" is null */
-        SH_OPT_DATE,    /* ["null", int]: MW_DATE_NONE is null */
-        SH_AREAS,       /* array of string */
-        SH_OPT_AREAS,   /* ["null", array of string]: !has_areas is null */
-        SH_PAYLOAD,     /* union of the kinds' records */
+        SH_STRING,     /* string */
+        SH_INT,        /* int */
+        SH_LONG,       /* long */
+        SH_OPT_STRING, /* ["null", "string"]: "" is null */
+        SH_OPT_DATE,   /* ["null", int]: MW_DATE_NONE is null */
+        SH_AREAS,      /* array of string */
+        SH_OPT_AREAS,  /* ["null", array of string]: !has_areas is null */
+        SH_PAYLOAD,    /* union of the kinds' records */
 };
 
 /* The fields this encoder knows: record (-1 the header, else the kind),
@@ -225,7 +225,8 @@ plan_payload(struct mw_enc_plan *plan, avro_schema_t u)
         int k, idx;
 
         for (k = 0; k < MW_KIND_COUNT; k++) {
-                idx = branch_of(u, AVRO_RECORD, mw_kind_record((enum mw_kind)k));
+                idx =
+                    branch_of(u, AVRO_RECORD, mw_kind_record((enum mw_kind)k));
                 if (idx < 0 || idx > 63)
                         return -1;
                 rs = deref(avro_schema_union_branch(u, idx));
@@ -267,8 +268,7 @@ plan_record(struct mw_enc_plan *plan, int record, avro_schema_t rs)
                 rp->ops[rp->n].shape = (unsigned char)known[k].shape;
                 if (shape_fits(fs, known[k].shape, &rp->ops[rp->n]) != 0)
                         return -1;
-                if (known[k].shape == SH_PAYLOAD &&
-                    plan_payload(plan, fs) != 0)
+                if (known[k].shape == SH_PAYLOAD && plan_payload(plan, fs) != 0)
                         return -1;
                 rp->n++;
         }
@@ -427,8 +427,8 @@ str_len(const char *s, size_t size, const char *name, char *errstr,
 }
 
 static uint8_t *
-put_areas(uint8_t *p, int n, const char areas[][MW_CODE_MAX + 1],
-          char *errstr, size_t errstr_size)
+put_areas(uint8_t *p, int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
+          size_t errstr_size)
 {
         long len;
         int i;

@@ -9,8 +9,11 @@
  * registrations dated before the citizen's intake. Each mw_export_next()
  * then checks its row again (pass 2; the check is deterministic) to fill
  * the event or the reason, and adds the verdict of the cross-row checks.
+ * For a row pass 1 accepted, pass 2 takes the citizen reference and event
+ * id pass 1 derived instead of computing the HMAC and UUID again.
  * Checking twice costs CPU but keeps memory at the size of the input plus
- * about 80 bytes per row.
+ * about 80 bytes per row (and, while the cross-row checks run, a table of
+ * 16 to 32 bytes per row).
  *
  * Lines are stored as read and converted to UTF-8 one at a time, so a
  * byte that is invalid in the detected encoding rejects its own row only.
@@ -126,11 +129,11 @@ struct mw_export {
         size_t raw_len;
         struct row *rows; /* owned */
         size_t n_rows, cap_rows, next;
-        long line;      /* of the row just returned */
-        unsigned flags; /* of the row just returned */
-        char *conv;     /* owned: the current line in UTF-8 */
-        char *vals;     /* owned: JSON values of the current line */
-        char *masked;   /* owned: the current line, CPR masked */
+        long line;             /* of the row just returned */
+        unsigned flags;        /* of the row just returned */
+        char *conv;            /* owned: the current line in UTF-8 */
+        char *vals;            /* owned: JSON values of the current line */
+        char *masked;          /* owned: the current line, CPR masked */
         struct mw_uuid5 *uuid; /* owned: event ids */
 };
 
@@ -1170,8 +1173,8 @@ slot_of(const struct slots *t, const unsigned char *key)
 /* The slot holding a row whose key (at offset off in struct row, len
  * bytes) equals key, or the empty slot where it would go. */
 static size_t *
-slot_find(const struct slots *t, const struct row *rows, size_t off,
-          size_t len, const unsigned char *key)
+slot_find(const struct slots *t, const struct row *rows, size_t off, size_t len,
+          const unsigned char *key)
 {
         size_t mask = ((size_t)1 << t->bits) - 1, h = slot_of(t, key);
         const unsigned char *other;

@@ -31,10 +31,10 @@ struct mw_pseudo {
         size_t key_len;
         unsigned char key[MW_PSEUDO_KEY_MAX]; /* wiped by destroy */
         char key_id[2 * MW_KEYID_BYTES + 1];
-        EVP_MD *sha256;      /* owned */
-        EVP_MD_CTX *inner;   /* owned: keyed, never finalised */
-        EVP_MD_CTX *outer;   /* owned: keyed, never finalised */
-        EVP_MD_CTX *work;    /* owned: scratch of mw_pseudo_ref() */
+        EVP_MD *sha256;    /* owned */
+        EVP_MD_CTX *inner; /* owned: keyed, never finalised */
+        EVP_MD_CTX *outer; /* owned: keyed, never finalised */
+        EVP_MD_CTX *work;  /* owned: scratch of mw_pseudo_ref() */
 };
 
 static void

@@ -756,9 +756,9 @@ rnd_str(char *dst, size_t size, int bad)
 static int64_t
 rnd_num(void)
 {
-        static const int64_t edge[] = {0,  1,         -1,        63,
-                                       64, -64,       -65,       INT32_MAX,
-                                       INT32_MIN, INT64_MAX, INT64_MIN};
+        static const int64_t edge[] = {
+            0,   1,         -1,        63,        64,       -64,
+            -65, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
 
         if (rnd(4) == 0)
                 return edge[rnd(sizeof(edge) / sizeof(edge[0]))];
@@ -863,8 +863,8 @@ test_plan_matches_avro_c(void **state)
                 ea[0] = eb[0] = '\0';
                 ra = mw_codec_encode(fx->codec, &ev, ID_CURRENT, &a, ea,
                                      sizeof(ea));
-                rb = mw_codec_encode_generic(fx->codec, &ev, ID_CURRENT, &b,
-                                             eb, sizeof(eb));
+                rb = mw_codec_encode_generic(fx->codec, &ev, ID_CURRENT, &b, eb,
+                                             sizeof(eb));
                 assert_int_equal(ra, rb);
                 assert_string_equal(ea, eb);
                 assert_int_equal(a.len, b.len);

@@ -466,9 +466,8 @@ test_twins(void **state)
         mw_pseudo_ref(ps, "1503851231", a);
         assert_string_equal(row_at(base, 2)->ev.citizen_ref, a);
         for (i = 0; i < base->n; i++)
-                assert_int_equal(mw_event_validate(&base->rows[i].ev, a,
-                                                   sizeof(a)),
-                                 MW_OK);
+                assert_int_equal(
+                    mw_event_validate(&base->rows[i].ev, a, sizeof(a)), MW_OK);
         /* 220790-2468 and 2207902468 are one citizen */
         assert_string_equal(row_at(base, 6)->ev.citizen_ref,
                             row_at(base, 7)->ev.citizen_ref);
