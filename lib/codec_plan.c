@@ -133,7 +133,7 @@ deref(avro_schema_t s)
 {
         int i;
 
-        for (i = 0; s && i < 8 && is_avro_link(s); i++)
+        for (i = 0; i < 8 && is_avro_link(s); i++)
                 s = avro_schema_link_target(s);
         return s;
 }
@@ -534,7 +534,7 @@ mw_enc_plan_encode(const struct mw_enc_plan *plan, const struct mw_event *ev,
 {
         /* Every string is at most its buffer in *ev (the action name is
          * shorter than any), every number or count at most 10 bytes. */
-        const size_t bound = sizeof(*ev) + 64 * 10;
+        const size_t bound = sizeof(*ev) + (size_t)64 * 10;
         size_t start = out->len;
         uint8_t *dst, *p;
         mw_err_t err;
@@ -551,7 +551,8 @@ mw_enc_plan_encode(const struct mw_enc_plan *plan, const struct mw_event *ev,
         p = put_record(plan, -1, ev, dst + MW_FRAME_HDRLEN, errstr,
                        errstr_size);
         if (!p) {
-                out->data[out->len] = '\0';
+                if (out->data)
+                        out->data[out->len] = '\0';
                 return MW_ERR_INVALID;
         }
         out->len = start + (size_t)(p - dst);

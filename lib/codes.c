@@ -218,26 +218,26 @@ fold(const char *s, size_t len, char *out, size_t out_size)
         return 1;
 }
 
-/* 1 if b folds to folded. Folds b byte by byte as fold() does and stops
- * at the first difference, without a copy: most candidates differ in
- * their first byte. (fold() keeps lengths, so a b that matches is as
- * short as folded, which fit.) */
+/* 1 if b folds to folded (flen bytes). Folds b byte by byte as fold()
+ * does and stops at the first difference, without a copy: most
+ * candidates differ in their first byte. (fold() keeps lengths, so a b
+ * that matches is flen bytes long.) */
 static int
-fold_eq(const char *folded, const char *b)
+fold_eq(const char *folded, size_t flen, const char *b)
 {
         const unsigned char *f = (const unsigned char *)folded;
         const unsigned char *s = (const unsigned char *)b;
         unsigned char d;
         size_t i = 0;
 
-        for (;;) {
+        while (i < flen) {
                 if (s[i] == '\0')
-                        return f[i] == '\0';
+                        return 0;
                 if (s[i] == 0xC3 && s[i + 1] != '\0') {
                         d = s[i + 1];
                         if (d >= 0x80 && d <= 0x9E && d != 0x97)
                                 d += 0x20;
-                        if (f[i] != 0xC3 || f[i + 1] != d)
+                        if (i + 1 >= flen || f[i] != 0xC3 || f[i + 1] != d)
                                 return 0;
                         i += 2;
                 } else {
@@ -246,6 +246,7 @@ fold_eq(const char *folded, const char *b)
                         i++;
                 }
         }
+        return s[flen] == '\0';
 }
 
 const struct mw_code *
@@ -273,12 +274,14 @@ mw_codes_match(enum mw_codelist list, const char *text)
                 return NULL;
         for (i = 0; i < lists[list].n; i++) {
                 c = &lists[list].codes[i];
-                if (fold_eq(folded, c->code) || fold_eq(folded, c->label_da) ||
-                    fold_eq(folded, c->label_en))
+                if (fold_eq(folded, len, c->code) ||
+                    fold_eq(folded, len, c->label_da) ||
+                    fold_eq(folded, len, c->label_en))
                         return c;
         }
         for (i = 0; i < N(aliases); i++)
-                if (aliases[i].list == list && fold_eq(folded, aliases[i].text))
+                if (aliases[i].list == list &&
+                    fold_eq(folded, len, aliases[i].text))
                         return mw_codes_find(list, aliases[i].code);
         return NULL;
 }
