@@ -1130,25 +1130,27 @@ build:
                            errstr, errstr_size);
 }
 
+/* The value of a hex digit (checked by mw_event_validate()): '0'-'9'
+ * 0x30-0x39, 'a'-'f' 0x61-0x66, 'A'-'F' 0x41-0x46. */
+static unsigned
+hex_value(char ch)
+{
+        return ((unsigned char)ch & 0xFu) +
+               9u * (((unsigned char)ch >> 6) & 1u);
+}
+
+/* n bytes from 2n hex digits; '-' between pairs (a UUID's) is skipped. */
 static void
 hex_to_bin(const char *hex, unsigned char *out, size_t n)
 {
         size_t i;
-        int k, v;
 
         for (i = 0; i < n; i++) {
-                v = 0;
-                for (k = 0; k < 2; k++) {
-                        char ch = *hex++;
-
-                        while (ch == '-')
-                                ch = *hex++;
-                        /* hex digits only (checked by mw_event_validate()):
-                         * '0'-'9' 0x30-0x39, 'a'-'f' 0x61-0x66, 'A'-'F'
-                         * 0x41-0x46 */
-                        v = v * 16 + (ch & 0xF) + 9 * ((ch >> 6) & 1);
-                }
-                out[i] = (unsigned char)v;
+                if (*hex == '-')
+                        hex++;
+                out[i] =
+                    (unsigned char)(hex_value(hex[0]) << 4 | hex_value(hex[1]));
+                hex += 2;
         }
 }
 

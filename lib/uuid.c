@@ -114,12 +114,12 @@ mw_uuid5_make(struct mw_uuid5 *g, const void *name, size_t len,
         format_uuid(u, out);
 }
 
-static int
-is_hex(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-               (c >= 'A' && c <= 'F');
-}
+/* 1 for the hex digits 0-9 a-f A-F, by byte value. */
+static const unsigned char hex_digit[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+    ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1,
+    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1};
 
 /* Any version and variant; hex digits in either case (RFC 4122: "case
  * insensitive on input"). */
@@ -134,7 +134,7 @@ mw_uuid_valid(const char *s)
                 if (i == 8 || i == 13 || i == 18 || i == 23) {
                         if (s[i] != '-')
                                 return 0;
-                } else if (!is_hex(s[i])) {
+                } else if (!hex_digit[(unsigned char)s[i]]) {
                         return 0;
                 }
         }
