@@ -132,8 +132,8 @@ type_name(avro_type_t t)
         return "?";
 }
 
-static avro_schema_t
-schema_deref(avro_schema_t s)
+avro_schema_t
+mw_codec_schema_deref(avro_schema_t s)
 {
         int i;
 
@@ -144,8 +144,8 @@ schema_deref(avro_schema_t s)
 
 /* Index of the branch of union u with type type (and, for records, the
  * name name, namespace-tolerant); -1 if there is none. */
-static int
-union_branch(avro_schema_t u, avro_type_t type, const char *name)
+int
+mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name)
 {
         avro_schema_t b;
         enum mw_kind kind_b, kind_n;
@@ -153,7 +153,7 @@ union_branch(avro_schema_t u, avro_type_t type, const char *name)
 
         n = avro_schema_union_size(u);
         for (i = 0; i < n && i < INT_MAX; i++) {
-                b = schema_deref(avro_schema_union_branch(u, (int)i));
+                b = mw_codec_schema_deref(avro_schema_union_branch(u, (int)i));
                 if (!b || avro_typeof(b) != type)
                         continue;
                 if (!name)
@@ -295,10 +295,10 @@ schema_accepts(avro_schema_t s, avro_type_t want)
 {
         avro_type_t alt = want == AVRO_INT64 ? AVRO_INT32 : want;
 
-        s = schema_deref(s);
+        s = mw_codec_schema_deref(s);
         if (is_avro_union(s))
-                return union_branch(s, want, NULL) >= 0 ||
-                       union_branch(s, alt, NULL) >= 0;
+                return mw_codec_union_branch(s, want, NULL) >= 0 ||
+                       mw_codec_union_branch(s, alt, NULL) >= 0;
         return avro_typeof(s) == want || avro_typeof(s) == alt;
 }
 
@@ -340,7 +340,7 @@ schema_check_writer(avro_schema_t s, char *errstr, size_t errstr_size)
                                        header_fields[i].name);
         }
         f = record_field(s, "payload");
-        if (!f || !is_avro_union(schema_deref(f)))
+        if (!f || !is_avro_union(mw_codec_schema_deref(f)))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "schema lacks the payload union");
         bc.n_done = 0;
@@ -596,7 +596,8 @@ enc_branch(avro_value_t *rec, const char *name, avro_type_t type,
         if (err)
                 return err;
         idx = avro_value_get_type(&f) == AVRO_UNION
-                  ? union_branch(avro_value_get_schema(&f), type, rec_name)
+                  ? mw_codec_union_branch(avro_value_get_schema(&f), type,
+                                          rec_name)
                   : -1;
         if (idx < 0 || avro_value_set_branch(&f, idx, branch)) {
                 mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
@@ -941,7 +942,7 @@ out:
 static enum field_state
 dec_field(struct dec *d, avro_value_t *rec, const char *name, avro_value_t *out)
 {
-        avro_schema_t rs = schema_deref(avro_value_get_schema(rec));
+        avro_schema_t rs = mw_codec_schema_deref(avro_value_get_schema(rec));
         avro_value_t f;
         int idx;
 
@@ -1288,7 +1289,8 @@ dec_payload(struct dec *d, avro_value_t *val, struct mw_event *ev)
                 return err;
         if (avro_value_get_type(&p) != AVRO_RECORD)
                 return dec_type_error(d, "payload", &p, "record");
-        name = avro_schema_name(schema_deref(avro_value_get_schema(&p)));
+        name =
+            avro_schema_name(mw_codec_schema_deref(avro_value_get_schema(&p)));
         if (!name || !mw_kind_from_record(name, &kind))
                 return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
                                "decode: payload branch %.64s is not known",

@@ -20,6 +20,13 @@ mw_err_t mw_enc_plan_encode(const struct mw_enc_plan *plan,
                             struct mw_buf *out, char *errstr,
                             size_t errstr_size);
 
+/* s with links followed (at most 8). */
+avro_schema_t mw_codec_schema_deref(avro_schema_t s);
+/* Index of the branch of union u with type type (and, for records, the
+ * name name, namespace-tolerant); -1 if there is none. Shared by both
+ * encoders so that they choose the same branch. */
+int mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name);
+
 /* 1 if mw_codec_encode() uses the compiled encoder. */
 int mw_codec_has_plan(const struct mw_codec *codec);
 /* mw_codec_encode() with avro-c's generic values: the reference the

@@ -128,45 +128,13 @@ struct mw_enc_plan {
 
 /* ---- building the plan from the schema ------------------------------ */
 
-static avro_schema_t
-deref(avro_schema_t s)
-{
-        int i;
-
-        for (i = 0; i < 8 && is_avro_link(s); i++)
-                s = avro_schema_link_target(s);
-        return s;
-}
-
-/* Index of the branch of union u of type type (records: named name,
- * namespace-tolerant); -1 if none. As the avro-c path chooses. */
-static int
-branch_of(avro_schema_t u, avro_type_t type, const char *name)
-{
-        enum mw_kind kind_b, kind_n;
-        avro_schema_t b;
-        size_t i, n;
-
-        n = avro_schema_union_size(u);
-        for (i = 0; i < n && i < INT_MAX; i++) {
-                b = deref(avro_schema_union_branch(u, (int)i));
-                if (!b || avro_typeof(b) != type)
-                        continue;
-                if (!name)
-                        return (int)i;
-                if (mw_kind_from_record(avro_schema_name(b), &kind_b) &&
-                    mw_kind_from_record(name, &kind_n) && kind_b == kind_n)
-                        return (int)i;
-        }
-        return -1;
-}
-
 static int
 is_string_array(avro_schema_t s)
 {
         return s && avro_typeof(s) == AVRO_ARRAY &&
-               deref(avro_schema_array_items(s)) &&
-               avro_typeof(deref(avro_schema_array_items(s))) == AVRO_STRING;
+               mw_codec_schema_deref(avro_schema_array_items(s)) &&
+               avro_typeof(mw_codec_schema_deref(avro_schema_array_items(s))) ==
+                   AVRO_STRING;
 }
 
 /* Union branches of null and of a value of type type; 0 if s is a union
@@ -178,12 +146,12 @@ opt_branches(avro_schema_t s, avro_type_t type, struct op *op)
 
         if (!s || avro_typeof(s) != AVRO_UNION)
                 return -1;
-        null_idx = branch_of(s, AVRO_NULL, NULL);
-        val_idx = branch_of(s, type, NULL);
+        null_idx = mw_codec_union_branch(s, AVRO_NULL, NULL);
+        val_idx = mw_codec_union_branch(s, type, NULL);
         if (null_idx < 0 || val_idx < 0 || null_idx > 63 || val_idx > 63)
                 return -1;
-        if (type == AVRO_ARRAY &&
-            !is_string_array(deref(avro_schema_union_branch(s, val_idx))))
+        if (type == AVRO_ARRAY && !is_string_array(mw_codec_schema_deref(
+                                      avro_schema_union_branch(s, val_idx))))
                 return -1;
         op->null_idx = (unsigned char)null_idx;
         op->val_idx = (unsigned char)val_idx;
@@ -225,11 +193,11 @@ plan_payload(struct mw_enc_plan *plan, avro_schema_t u)
         int k, idx;
 
         for (k = 0; k < MW_KIND_COUNT; k++) {
-                idx =
-                    branch_of(u, AVRO_RECORD, mw_kind_record((enum mw_kind)k));
+                idx = mw_codec_union_branch(u, AVRO_RECORD,
+                                            mw_kind_record((enum mw_kind)k));
                 if (idx < 0 || idx > 63)
                         return -1;
-                rs = deref(avro_schema_union_branch(u, idx));
+                rs = mw_codec_schema_deref(avro_schema_union_branch(u, idx));
                 plan->rec[1 + k].branch = idx;
                 if (plan_record(plan, k, rs) != 0)
                         return -1;
@@ -256,7 +224,8 @@ plan_record(struct mw_enc_plan *plan, int record, avro_schema_t rs)
         rp->n = 0;
         for (i = 0; i < n; i++) {
                 name = avro_schema_record_field_name(rs, (int)i);
-                fs = deref(avro_schema_record_field_get_by_index(rs, (int)i));
+                fs = mw_codec_schema_deref(
+                    avro_schema_record_field_get_by_index(rs, (int)i));
                 for (k = 0; k < N_KNOWN; k++)
                         if (known[k].record == record && name &&
                             strcmp(known[k].name, name) == 0)
@@ -285,7 +254,7 @@ mw_enc_plan_new(avro_schema_t schema)
 
         if (!plan)
                 return NULL;
-        if (plan_record(plan, -1, deref(schema)) != 0) {
+        if (plan_record(plan, -1, mw_codec_schema_deref(schema)) != 0) {
                 free(plan);
                 return NULL;
         }

@@ -54,30 +54,27 @@ add_test(NAME stack.up COMMAND ${MW_STACK} up --for-tests)
 add_test(NAME stack.down COMMAND ${MW_STACK} down --if-started-for-tests)
 set_tests_properties(stack.up PROPERTIES FIXTURES_SETUP stack LABELS integration)
 set_tests_properties(stack.down PROPERTIES FIXTURES_CLEANUP stack LABELS integration)
-file(GLOB MW_IT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/it_*.sh)
-foreach(t ${MW_IT_TESTS})
-  get_filename_component(name ${t} NAME_WE)
-  string(REGEX REPLACE "^it_" "" short ${name})
-  add_test(NAME integration.${short} COMMAND bash ${t})
-  set_tests_properties(integration.${short} PROPERTIES
-    FIXTURES_REQUIRED stack LABELS integration TIMEOUT 900
-    RESOURCE_LOCK stack
-    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
-endforeach()
+# mw_add_stack_tests(DIR PREFIX GROUP LABELS TIMEOUT): every DIR/PREFIX*.sh
+# is the test GROUP.<rest of its name>, run against the stack fixture (one
+# at a time: they share the stack).
+function(mw_add_stack_tests dir prefix group labels timeout)
+  file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${dir}/${prefix}*.sh)
+  foreach(t ${tests})
+    get_filename_component(name ${t} NAME_WE)
+    string(REGEX REPLACE "^${prefix}" "" short ${name})
+    add_test(NAME ${group}.${short} COMMAND bash ${t})
+    set_tests_properties(${group}.${short} PROPERTIES
+      FIXTURES_REQUIRED stack LABELS "${labels}" TIMEOUT ${timeout}
+      RESOURCE_LOCK stack
+      ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
+  endforeach()
+endfunction()
+mw_add_stack_tests(tests/integration it_ integration integration 900)
 
 # Scale-out (tests/cluster/, docs/faults.md): each test starts its own
 # three-node Kafka (scripts/stack, MW_KAFKA_NODES=3) on ports of its own and
 # uses the stack fixture's PostgreSQL. ctest -L cluster runs them alone.
-file(GLOB MW_CLUSTER_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cluster/cluster_*.sh)
-foreach(t ${MW_CLUSTER_TESTS})
-  get_filename_component(name ${t} NAME_WE)
-  string(REGEX REPLACE "^cluster_" "" short ${name})
-  add_test(NAME cluster.${short} COMMAND bash ${t})
-  set_tests_properties(cluster.${short} PROPERTIES
-    FIXTURES_REQUIRED stack LABELS "cluster;integration" TIMEOUT 900
-    RESOURCE_LOCK stack
-    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
-endforeach()
+mw_add_stack_tests(tests/cluster cluster_ cluster "cluster;integration" 900)
 
 # Documentation: every configuration property is documented.
 add_test(NAME docs.configuration
@@ -95,16 +92,7 @@ set_tests_properties(cli.gen PROPERTIES LABELS cli)
 
 # Fault injection (tests/faults/, docs/faults.md): the short run is part of
 # the test suite; MW_FAULTS_LONG=1 (scripts/faults) gives the long one.
-file(GLOB MW_FAULT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/faults/fault_*.sh)
-foreach(t ${MW_FAULT_TESTS})
-  get_filename_component(name ${t} NAME_WE)
-  string(REGEX REPLACE "^fault_" "" short ${name})
-  add_test(NAME faults.${short} COMMAND bash ${t})
-  set_tests_properties(faults.${short} PROPERTIES
-    FIXTURES_REQUIRED stack LABELS "faults;integration" TIMEOUT 1800
-    RESOURCE_LOCK stack
-    ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR};MW_BUILD_DIR=${CMAKE_BINARY_DIR}")
-endforeach()
+mw_add_stack_tests(tests/faults fault_ faults "faults;integration" 1800)
 
 # Short libFuzzer runs (ASan+UBSan, malloc limit) of every target, when a
 # clang build of the fuzz targets is given (scripts/test makes one):
