@@ -2,25 +2,32 @@
 -- and a status series for many dates at once (docs/performance.md).
 -- Same rules and the same figures as 0002; what changes is the work:
 -- * the latest benefit type and problem areas on or before the cut-off
---   come from one sorted pass over citizen_profile (0002 probed the index
---   twice per citizen: 2 s of a 2.2 s status over a million events);
+--   come from one ordered pass over an index of citizen_profile that holds
+--   them, in the order of the citizen table's key, so the three are merged
+--   without a sort (0002 probed an index twice per citizen: 2 s of a 2.2 s
+--   status over a million events); the index replaces 0002's, whose
+--   look-ups by citizen it serves as well;
 -- * contacts are counted per project and channel straight from their join
 --   with the citizens (the sums are additive; 0002 grouped them per
 --   citizen first);
 -- * the planner settings of the function: JIT off (compiling cost more
---   than it saved), work_mem 64 MB (the sorts spilled to disk), and no
---   merge joins or sorts where a hash does: the row estimates of the
---   two-column joins on (project_id, citizen_ref) are far too low, and
---   made the planner sort 650,000 contacts to group them into 30 projects.
---   The DISTINCT ON sorts remain (there is no other way to run them).
+--   than it saved), work_mem 64 MB (sorts spilled to disk), and no sort
+--   where a hash does: the row estimates of the two-column joins on
+--   (project_id, citizen_ref) are far too low, and made the planner sort
+--   650,000 contacts to group them into 30 projects.
 -- midway_status_series(dates) gives, for many dates in one scan of
 -- citizen, the figures that depend on the citizen table alone: what the
 -- nightly report's curves and its comparison with the previous cut-off
 -- need.
 
+CREATE INDEX citizen_profile_latest_idx ON citizen_profile
+    (project_id, citizen_ref, valid_from DESC, registered_at DESC, event_id DESC)
+    INCLUDE (benefit_type, problem_areas);
+DROP INDEX citizen_profile_citizen_idx;
+
 CREATE OR REPLACE FUNCTION midway_status(as_of date)
 RETURNS SETOF midway_status_row
-LANGUAGE sql STABLE SET jit = off SET work_mem = '64MB' SET enable_mergejoin = off SET enable_sort = off AS $$
+LANGUAGE sql STABLE SET jit = off SET work_mem = '64MB' SET enable_sort = off AS $$
 WITH c AS (
     SELECT c.project_id, c.citizen_ref, c.visited_on, c.exit_on, c.exit_reason,
            c.gender, c.age_band, c.first_intervention_on, c.first_mentor_on,
@@ -34,18 +41,18 @@ WITH c AS (
 -- the latest stated benefit type and problem areas on or before the
 -- cut-off, per citizen (the order of 0002's per-citizen subqueries)
 b AS (
-    SELECT DISTINCT ON (p.project_id, p.citizen_ref COLLATE "C")
+    SELECT DISTINCT ON (p.project_id, p.citizen_ref)
            p.project_id, p.citizen_ref, p.benefit_type AS benefit
     FROM citizen_profile p
     WHERE p.valid_from <= as_of AND p.benefit_type IS NOT NULL
-    ORDER BY p.project_id, p.citizen_ref COLLATE "C", p.valid_from DESC, p.registered_at DESC, p.event_id DESC
+    ORDER BY p.project_id, p.citizen_ref, p.valid_from DESC, p.registered_at DESC, p.event_id DESC
 ),
 pa AS (
-    SELECT DISTINCT ON (p.project_id, p.citizen_ref COLLATE "C")
+    SELECT DISTINCT ON (p.project_id, p.citizen_ref)
            p.project_id, p.citizen_ref, cardinality(p.problem_areas) AS n_areas
     FROM citizen_profile p
     WHERE p.valid_from <= as_of AND p.problem_areas IS NOT NULL
-    ORDER BY p.project_id, p.citizen_ref COLLATE "C", p.valid_from DESC, p.registered_at DESC, p.event_id DESC
+    ORDER BY p.project_id, p.citizen_ref, p.valid_from DESC, p.registered_at DESC, p.event_id DESC
 ),
 -- contacts of visited citizens up to the cut-off, counted per project and
 -- channel (a few hundred groups, by hash), then per project; the end of
