@@ -498,12 +498,22 @@ batch_commit(struct consumer *c)
         if (mw_pg_exec(c->pg, "BEGIN", errstr, sizeof(errstr)))
                 goto fail;
         in_tx = 1;
-        /* The events, then the state of every citizen they can affect. */
-        if (c->rows.len > 0 && (copy_rows(c, errstr, sizeof(errstr)) ||
-                                insert_events(c, errstr, sizeof(errstr)) ||
-                                mw_pg_exec(c->pg, "SELECT midway_apply_batch()",
-                                           errstr, sizeof(errstr))))
-                goto fail;
+        /* The events, then the state of every citizen they can affect:
+         * merged incrementally when every staged event was new to the
+         * database (migration 0005), else recomputed. */
+        if (c->rows.len > 0) {
+                if (copy_rows(c, errstr, sizeof(errstr)) ||
+                    insert_events(c, errstr, sizeof(errstr)))
+                        goto fail;
+                for (i = 0; i < c->n_parts; i++)
+                        dups += c->parts[i].batch_dups;
+                if (mw_pg_exec(c->pg,
+                               dups == 0 ? "SELECT midway_apply_batch(true)"
+                                         : "SELECT midway_apply_batch(false)",
+                               errstr, sizeof(errstr)))
+                        goto fail;
+                dups = 0;
+        }
         if (insert_dead(c, errstr, sizeof(errstr)))
                 goto fail;
         for (i = 0; i < c->n_parts; i++)

@@ -1,0 +1,164 @@
+-- midway 0005: incremental per-citizen maintenance for batches of new
+-- registrations (docs/performance.md). Same rules and the same resulting
+-- tables as 0002/0003; what changes is how the state of most citizens of a
+-- batch is found.
+--
+-- Why it is exact: a registration with action 'new' names nothing in
+-- supersedes, so storing it changes the effectiveness of no other
+-- registration; and if no stored registration names it, it is effective
+-- itself. For a citizen whose batch registrations are all such plain new
+-- ones, the effective registrations after the batch are those before it
+-- plus the batch's, and the state (citizen_computed of 0002) is a merge of
+-- the stored citizen row with the state of the batch's registrations
+-- alone: minimums of the dates, sums of the counts, and the intake's and
+-- the exit's fields from whichever side holds the earlier one. What the
+-- stored row cannot tell is a tie: the batch's earliest visitation or exit
+-- on the same day as the stored one (the order then depends on
+-- registered_at and event_id of a registration the row does not name), or
+-- a citizen with no visitation on either side (the municipality comes from
+-- the earliest other registration). Those citizens, and every citizen a
+-- correction or retraction of the batch can affect, are recomputed from
+-- their events as in 0003 (midway_refresh_affected). Their contact and
+-- profile rows are the batch's own registrations, inserted as they are.
+--
+-- The consumer calls midway_apply_batch(true) only when every staged
+-- registration was inserted (no duplicates): a duplicate is already in
+-- the state and must not be merged again. midway_apply_batch(false) and
+-- midway_apply_batch() recompute every affected citizen as in 0003.
+
+CREATE FUNCTION midway_apply_batch(all_inserted boolean) RETURNS int
+LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+    targets uuid[];
+    n int := 0;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS affected_citizen (
+        project_id int, citizen_ref text, PRIMARY KEY (project_id, citizen_ref)
+    ) ON COMMIT DELETE ROWS;
+    SELECT array_agg(DISTINCT s.supersedes) INTO targets
+      FROM pg_temp.stage_event s WHERE s.supersedes IS NOT NULL;
+    IF NOT all_inserted THEN
+        INSERT INTO pg_temp.affected_citizen
+        SELECT DISTINCT s.project_id, s.citizen_ref FROM pg_temp.stage_event s
+        ON CONFLICT DO NOTHING;
+    ELSE
+        -- citizens with a registration that is not plain new, or that a
+        -- stored registration (this batch's included: they are inserted
+        -- already) names in supersedes
+        INSERT INTO pg_temp.affected_citizen
+        SELECT DISTINCT s.project_id, s.citizen_ref FROM pg_temp.stage_event s
+         WHERE s.action <> 'new' OR s.supersedes IS NOT NULL
+            OR EXISTS (SELECT 1 FROM event r WHERE r.supersedes = s.event_id OFFSET 0)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF targets IS NOT NULL THEN
+        INSERT INTO pg_temp.affected_citizen
+        SELECT e.project_id, e.citizen_ref FROM event e WHERE e.event_id = ANY (targets)
+        UNION
+        SELECT o.project_id, o.citizen_ref FROM event o WHERE o.supersedes = ANY (targets)
+        ON CONFLICT DO NOTHING;
+    END IF;
+
+    IF all_inserted THEN
+        -- The plain citizens: the state of their batch registrations alone
+        -- (citizen_computed over them), merged into the stored row.
+        WITH b AS (
+            SELECT s.* FROM pg_temp.stage_event s
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.affected_citizen a
+                                WHERE a.project_id = s.project_id
+                                  AND a.citizen_ref = s.citizen_ref)
+        ), f AS (
+            SELECT DISTINCT ON (e.project_id, e.citizen_ref)
+                   e.project_id, e.citizen_ref, e.municipality_code,
+                   CASE WHEN e.kind = 'visitation' THEN e.payload->>'target_group' END AS target_group,
+                   CASE WHEN e.kind = 'visitation' THEN e.payload->>'gender' END AS gender,
+                   CASE WHEN e.kind = 'visitation' THEN e.payload->>'age_band' END AS age_band
+              FROM b e
+             ORDER BY e.project_id, e.citizen_ref, e.kind <> 'visitation', e.event_date, e.registered_at, e.event_id
+        ), x AS (
+            SELECT DISTINCT ON (e.project_id, e.citizen_ref)
+                   e.project_id, e.citizen_ref, e.payload->>'reason' AS exit_reason
+              FROM b e
+             WHERE e.kind = 'exit'
+             ORDER BY e.project_id, e.citizen_ref, e.event_date, e.registered_at, e.event_id
+        ), g AS (
+            SELECT e.project_id, e.citizen_ref,
+                   min(e.event_date) FILTER (WHERE e.kind = 'visitation') AS visited_on,
+                   min(e.event_date) FILTER (WHERE e.kind = 'exit') AS exit_on,
+                   min(coalesce((e.payload->>'start_date')::date, e.event_date)) FILTER (
+                       WHERE e.kind = 'intervention' AND e.payload->>'status' IN ('started', 'ended')) AS first_intervention_on,
+                   min(coalesce((e.payload->>'start_date')::date, e.event_date)) FILTER (
+                       WHERE e.kind = 'intervention' AND e.payload->>'status' IN ('started', 'ended')
+                         AND e.payload->>'category' = 'mentor') AS first_mentor_on,
+                   min(coalesce((e.payload->>'start_date')::date, e.event_date)) FILTER (
+                       WHERE e.kind = 'intervention' AND e.payload->>'status' IN ('started', 'ended')
+                         AND e.payload->>'category' = 'company') AS first_company_on,
+                   count(*)::int AS n_events,
+                   max(e.registered_at) AS last_registered_at
+              FROM b e
+             GROUP BY e.project_id, e.citizen_ref
+        ), d AS (
+            SELECT g.project_id, g.citizen_ref, f.municipality_code, g.visited_on,
+                   f.target_group, f.gender, f.age_band, g.exit_on, x.exit_reason,
+                   g.first_intervention_on, g.first_mentor_on, g.first_company_on,
+                   g.n_events, g.last_registered_at
+              FROM g JOIN f USING (project_id, citizen_ref)
+              LEFT JOIN x USING (project_id, citizen_ref)
+        ), up AS (
+            -- A stored row that the batch ties with is left alone here (the
+            -- WHERE) and recomputed below.
+            INSERT INTO citizen AS t
+            SELECT * FROM d
+            ON CONFLICT (project_id, citizen_ref) DO UPDATE SET
+                municipality_code = CASE WHEN excluded.visited_on < coalesce(t.visited_on, 'infinity')
+                                         THEN excluded.municipality_code ELSE t.municipality_code END,
+                visited_on = least(t.visited_on, excluded.visited_on),
+                target_group = CASE WHEN excluded.visited_on < coalesce(t.visited_on, 'infinity')
+                                    THEN excluded.target_group ELSE t.target_group END,
+                gender = CASE WHEN excluded.visited_on < coalesce(t.visited_on, 'infinity')
+                              THEN excluded.gender ELSE t.gender END,
+                age_band = CASE WHEN excluded.visited_on < coalesce(t.visited_on, 'infinity')
+                                THEN excluded.age_band ELSE t.age_band END,
+                exit_on = least(t.exit_on, excluded.exit_on),
+                exit_reason = CASE WHEN excluded.exit_on < coalesce(t.exit_on, 'infinity')
+                                   THEN excluded.exit_reason ELSE t.exit_reason END,
+                first_intervention_on = least(t.first_intervention_on, excluded.first_intervention_on),
+                first_mentor_on = least(t.first_mentor_on, excluded.first_mentor_on),
+                first_company_on = least(t.first_company_on, excluded.first_company_on),
+                n_events = t.n_events + excluded.n_events,
+                last_registered_at = greatest(t.last_registered_at, excluded.last_registered_at)
+            WHERE NOT (excluded.visited_on IS NOT DISTINCT FROM t.visited_on
+                       OR excluded.exit_on = t.exit_on)
+            RETURNING t.project_id, t.citizen_ref
+        ), k AS (
+            INSERT INTO citizen_contact
+            SELECT e.event_id, e.project_id, e.citizen_ref, e.event_date, e.payload->>'channel'
+              FROM b e JOIN up USING (project_id, citizen_ref)
+             WHERE e.kind = 'contact'
+        ), p AS (
+            INSERT INTO citizen_profile
+            SELECT e.event_id, e.project_id, e.citizen_ref, e.event_date, e.registered_at,
+                   e.payload->>'benefit_type',
+                   CASE WHEN jsonb_typeof(e.payload->'problem_areas') = 'array'
+                        THEN ARRAY(SELECT a FROM jsonb_array_elements_text(e.payload->'problem_areas') AS x(a) ORDER BY a)
+                   END
+              FROM b e JOIN up USING (project_id, citizen_ref)
+             WHERE e.kind IN ('visitation', 'profile_change')
+        ), tie AS (
+            INSERT INTO pg_temp.affected_citizen
+            SELECT d.project_id, d.citizen_ref FROM d
+             WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.project_id = d.project_id
+                                                   AND up.citizen_ref = d.citizen_ref)
+            ON CONFLICT DO NOTHING
+        )
+        SELECT count(*) INTO n FROM up;
+    END IF;
+
+    IF EXISTS (SELECT 1 FROM pg_temp.affected_citizen) THEN
+        n := n + midway_refresh_affected(targets IS NOT NULL);
+    END IF;
+    RETURN n;
+END $$;
+
+REVOKE EXECUTE ON FUNCTION midway_apply_batch(boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION midway_apply_batch(boolean) TO midway_pipeline;
