@@ -47,7 +47,7 @@ loaded=$("$BENCH_PY" "$BENCH_SRC/bench/latency.py" load "$MW_BROKERS" "$src" "$B
 
 log "midway-consumer on $dst; watcher polling kafka_offset every 5 ms"
 PGOPTIONS=${MW_BENCH_LATENCY_PGOPTIONS:-} \
-        "$BENCH_BUILD/midway-consumer" -t "$dst" 2>"$BENCH_WORK/consumer.log" &
+        "$BENCH_BUILD/midway-consumer" -t "$dst" ${MW_BENCH_LATENCY_CONSUMER_ARGS:-} 2>"$BENCH_WORK/consumer.log" &
 consumer=$!
 nice -n -10 "$BENCH_PY" "$BENCH_SRC/bench/latency.py" watch "$MW_PG_CONNINFO" "$MW_GROUP_ID" 5 \
         "$BENCH_WORK/watched" "$BENCH_WORK/stop" &

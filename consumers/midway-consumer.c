@@ -60,6 +60,7 @@ struct part {
 struct consumer {
         struct mw_conf conf;
         rd_kafka_t *rk;          /* owned */
+        rd_kafka_queue_t *queue; /* owned: rk's consumer queue */
         rd_kafka_t *dlq;         /* owned: dead-letter producer */
         PGconn *pg;              /* owned */
         struct mw_codec *codec;  /* owned */
@@ -488,6 +489,7 @@ batch_commit(struct consumer *c)
 {
         char errstr[1024];
         long events = 0, dups = 0;
+        int64_t started = mw_clock_ms();
         size_t i;
         int in_tx = 0;
 
@@ -537,8 +539,11 @@ batch_commit(struct consumer *c)
         c->total_dead += (long)c->n_dead;
         c->total_batches++;
         mw_log_debug("batch committed: %ld messages, %ld events, %ld "
-                     "duplicates, %zu dead letters",
-                     c->batch_msgs, events, dups, c->n_dead);
+                     "duplicates, %zu dead letters; open %lld ms, commit %lld "
+                     "ms",
+                     c->batch_msgs, events, dups, c->n_dead,
+                     (long long)(started - c->batch_started),
+                     (long long)(mw_clock_ms() - started));
         batch_reset(c);
         return 0;
 fail:
@@ -1001,6 +1006,7 @@ setup(struct consumer *c)
                 goto fail;
         }
         rd_kafka_poll_set_consumer(c->rk);
+        c->queue = rd_kafka_queue_get_consumer(c->rk);
         subs = rd_kafka_topic_partition_list_new((int)c->n_topics);
         for (i = 0; i < c->n_topics; i++)
                 rd_kafka_topic_partition_list_add(subs, c->topics[i],
@@ -1034,6 +1040,31 @@ all_eof(const struct consumer *c)
         return 1;
 }
 
+/* Every assigned partition is consumed to the end its last fetch saw, and
+ * no fetched message waits in the local queue. An end-of-partition event
+ * alone is not enough: when the consumer is behind, the queue holds
+ * messages fetched after it, and closing a batch at every such event cut
+ * the stream into batches of a few dozen events, whose fixed cost then
+ * kept the consumer behind (bench/latency.sh, docs/performance.md). */
+static int
+caught_up(struct consumer *c)
+{
+        return all_eof(c) && (!c->queue || rd_kafka_queue_length(c->queue) == 0);
+}
+
+/* How long to wait for the next message: a batch closes when batch.ms is
+ * up, not after a full poll interval. */
+static int
+poll_timeout(const struct consumer *c)
+{
+        int64_t left;
+
+        if (c->batch_msgs == 0)
+                return 100;
+        left = c->conf.batch_ms - (mw_clock_ms() - c->batch_started);
+        return left <= 0 ? 0 : left < 100 ? (int)left : 100;
+}
+
 static void
 progress(struct consumer *c, int final)
 {
@@ -1064,7 +1095,7 @@ consume(struct consumer *c)
 
         c->tty = isatty(STDERR_FILENO);
         while (run && !c->fatal) {
-                m = rd_kafka_consumer_poll(c->rk, 100);
+                m = rd_kafka_consumer_poll(c->rk, poll_timeout(c));
                 if (m) {
                         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                                 p = part_find(c, rd_kafka_topic_name(m->rkt),
@@ -1085,7 +1116,7 @@ consume(struct consumer *c)
                 if (c->batch_msgs > 0 &&
                     (c->batch_msgs >= c->conf.batch_size ||
                      mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
-                     all_eof(c)))
+                     caught_up(c)))
                         batch_commit(c);
                 progress(c, 0);
                 if (c->exit_at_end && c->batch_msgs == 0 && all_eof(c))
@@ -1110,6 +1141,8 @@ teardown(struct consumer *c)
 
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk);
+                if (c->queue)
+                        rd_kafka_queue_destroy(c->queue);
                 rd_kafka_destroy(c->rk);
         }
         if (c->dlq) {
