@@ -45,6 +45,18 @@
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
 
+/* The columns of the offsets statement of advance_offsets(). */
+enum {
+        OFF_TOPIC,
+        OFF_PART,
+        OFF_PREV,
+        OFF_NEXT,
+        OFF_MSGS,
+        OFF_DUPS,
+        OFF_DEAD,
+        OFF_N
+};
+
 struct part {
         char *topic; /* owned */
         int32_t partition;
@@ -55,6 +67,7 @@ struct part {
         long batch_dups; /* staged events already stored */
         long batch_dead;
         int eof;
+        int moved; /* scratch of advance_offsets() */
 };
 
 struct consumer {
@@ -67,10 +80,11 @@ struct consumer {
         struct mw_registry *reg; /* owned */
         struct part *parts;      /* owned, n_parts used */
         size_t n_parts, cap_parts;
-        struct mw_buf rows;  /* COPY text of the batch's events */
-        struct mw_buf json;  /* scratch */
-        struct dead {        /* the batch's dead letters */
-                char *topic; /* borrowed from parts */
+        struct mw_buf rows;           /* COPY text of the batch's events */
+        struct mw_buf json;           /* scratch */
+        struct mw_buf offsets[OFF_N]; /* scratch of advance_offsets() */
+        struct dead {                 /* the batch's dead letters */
+                char *topic;          /* borrowed from parts */
                 int32_t partition;
                 int64_t offset;
                 char reason[REASON_MAX];
@@ -404,63 +418,147 @@ insert_dead(struct consumer *c, char *errstr, size_t errstr_size)
         return MW_OK;
 }
 
-/* Moves one partition's stored offset, but only from where this consumer
- * read it: 0 rows changed means someone else owns the partition now. */
-static mw_err_t
-advance_offset(struct consumer *c, struct part *p, char *errstr,
-               size_t errstr_size)
-{
-        char part[16], next[24], prev[24], msgs[24], dupstr[24], dead[24];
-        const char *vals[8] = {c->conf.group_id, p->topic, part, next, msgs,
-                               dupstr,           dead,     prev};
-        PGresult *res;
-        const char *sql;
+/* The partitions of the batch whose stored offset is absent (fresh) or
+ * present, as the arrays advance_offsets() binds (PostgreSQL array
+ * literals: topics quoted, the rest numbers; OFF_* above). */
 
-        snprintf(part, sizeof(part), "%d", (int)p->partition);
-        snprintf(next, sizeof(next), "%lld", (long long)p->batch_next);
-        snprintf(prev, sizeof(prev), "%lld", (long long)p->db_next);
-        snprintf(msgs, sizeof(msgs), "%ld", p->batch_msgs);
-        snprintf(dupstr, sizeof(dupstr), "%ld", p->batch_dups);
-        snprintf(dead, sizeof(dead), "%ld", p->batch_dead);
-        if (p->db_next < 0)
-                sql = "INSERT INTO kafka_offset (consumer_group, topic, "
-                      "partition, next_offset, messages, duplicates, "
-                      "dead_letters) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                      "ON CONFLICT DO NOTHING";
-        else
-                sql = "UPDATE kafka_offset SET next_offset = $4, "
-                      "messages = messages + $5, "
-                      "duplicates = duplicates + $6, "
-                      "dead_letters = dead_letters + $7, updated_at = now() "
-                      "WHERE consumer_group = $1 AND topic = $2 AND "
-                      "partition = $3 AND next_offset = $8";
-        res = PQexecParams(c->pg, sql, p->db_next < 0 ? 7 : 8, NULL, vals, NULL,
-                           NULL, 0);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                mw_err_t err =
-                    mw_errf(errstr, errstr_size, MW_ERR_DB, "offset update: %s",
-                            PQerrorMessage(c->pg));
-                PQclear(res);
-                return err;
+static mw_err_t
+offset_arrays(struct consumer *c, int fresh, struct mw_buf *a, long *n)
+{
+        const char *t;
+        size_t i, k;
+        mw_err_t err = MW_OK;
+
+        *n = 0;
+        for (k = 0; k < OFF_N; k++) {
+                mw_buf_reset(&a[k]);
+                if ((err = mw_buf_append(&a[k], "{", 1)))
+                        return err;
         }
-        if (strcmp(PQcmdTuples(res), "1") != 0) {
-                PQclear(res);
-                if (p->db_next < 0)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "topic=%s partition=%d: stored offset "
-                                       "is no longer absent (another "
-                                       "consumer owns the partition); batch "
-                                       "rolled back",
-                                       p->topic, (int)p->partition);
-                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "topic=%s partition=%d: stored offset is no "
-                               "longer %lld (another consumer owns the "
-                               "partition); batch rolled back",
-                               p->topic, (int)p->partition,
-                               (long long)p->db_next);
+        for (i = 0; i < c->n_parts; i++) {
+                struct part *p = &c->parts[i];
+                const char *sep = *n > 0 ? "," : "";
+
+                if (p->batch_msgs == 0 || (p->db_next < 0) != fresh)
+                        continue;
+                if ((err = mw_buf_appendf(&a[OFF_TOPIC], "%s\"", sep)))
+                        return err;
+                for (t = p->topic; *t && !err; t++)
+                        err = *t == '"' || *t == '\\'
+                                  ? mw_buf_appendf(&a[OFF_TOPIC], "\\%c", *t)
+                                  : mw_buf_append(&a[OFF_TOPIC], t, 1);
+                if (err || (err = mw_buf_append(&a[OFF_TOPIC], "\"", 1)) ||
+                    (err = mw_buf_appendf(&a[OFF_PART], "%s%d", sep,
+                                          (int)p->partition)) ||
+                    (err = mw_buf_appendf(&a[OFF_PREV], "%s%lld", sep,
+                                          (long long)p->db_next)) ||
+                    (err = mw_buf_appendf(&a[OFF_NEXT], "%s%lld", sep,
+                                          (long long)p->batch_next)) ||
+                    (err = mw_buf_appendf(&a[OFF_MSGS], "%s%ld", sep,
+                                          p->batch_msgs)) ||
+                    (err = mw_buf_appendf(&a[OFF_DUPS], "%s%ld", sep,
+                                          p->batch_dups)) ||
+                    (err = mw_buf_appendf(&a[OFF_DEAD], "%s%ld", sep,
+                                          p->batch_dead)))
+                        return err;
+                (*n)++;
         }
-        PQclear(res);
+        for (k = 0; k < OFF_N; k++)
+                if ((err = mw_buf_append(&a[k], "}", 1)))
+                        return err;
         return MW_OK;
+}
+
+/* Moves the stored offsets of the batch's partitions, each only from where
+ * this consumer read it, in one statement for those already stored and
+ * one for those stored for the first time: a partition the statement did
+ * not change is owned by someone else now. */
+static mw_err_t
+advance_offsets(struct consumer *c, int fresh, char *errstr, size_t errstr_size)
+{
+        static const char *const update_sql =
+            "UPDATE kafka_offset k SET next_offset = u.next_offset, "
+            "messages = k.messages + u.messages, "
+            "duplicates = k.duplicates + u.duplicates, "
+            "dead_letters = k.dead_letters + u.dead_letters, "
+            "updated_at = now() "
+            "FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], "
+            "$6::bigint[], $7::bigint[], $8::bigint[]) "
+            "AS u(topic, partition, prev, next_offset, messages, duplicates, "
+            "dead_letters) "
+            "WHERE k.consumer_group = $1 AND k.topic = u.topic AND "
+            "k.partition = u.partition AND k.next_offset = u.prev "
+            "RETURNING k.topic, k.partition";
+        static const char *const insert_sql =
+            "INSERT INTO kafka_offset (consumer_group, topic, partition, "
+            "next_offset, messages, duplicates, dead_letters) "
+            "SELECT $1, u.topic, u.partition, u.next_offset, u.messages, "
+            "u.duplicates, u.dead_letters "
+            "FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], "
+            "$6::bigint[], $7::bigint[], $8::bigint[]) "
+            "AS u(topic, partition, prev, next_offset, messages, duplicates, "
+            "dead_letters) "
+            "ON CONFLICT DO NOTHING RETURNING topic, partition";
+        struct mw_buf *a = c->offsets;
+        const char *vals[1 + OFF_N];
+        PGresult *res = NULL;
+        struct part *p;
+        long n;
+        size_t i;
+        int r;
+        mw_err_t err;
+
+        if ((err = offset_arrays(c, fresh, a, &n)))
+                return mw_errf(errstr, errstr_size, err, "out of memory");
+        if (n == 0)
+                return MW_OK;
+        vals[0] = c->conf.group_id;
+        for (i = 0; i < OFF_N; i++)
+                vals[1 + i] = a[i].data;
+        res = PQexecParams(c->pg, fresh ? insert_sql : update_sql, 1 + OFF_N,
+                           NULL, vals, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
+                              "offset update: %s", PQerrorMessage(c->pg));
+                goto out;
+        }
+        if (PQntuples(res) == n)
+                goto out;
+        /* Name a partition whose offset did not move. */
+        for (i = 0; i < c->n_parts; i++)
+                c->parts[i].moved = 0;
+        for (r = 0; r < PQntuples(res); r++) {
+                p = part_find(c, PQgetvalue(res, r, 0),
+                              (int32_t)strtol(PQgetvalue(res, r, 1), NULL, 10));
+                if (p)
+                        p->moved = 1;
+        }
+        for (i = 0; i < c->n_parts; i++) {
+                p = &c->parts[i];
+                if (p->batch_msgs == 0 || (p->db_next < 0) != fresh || p->moved)
+                        continue;
+                if (fresh)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "topic=%s partition=%d: stored offset "
+                                      "is no longer absent (another "
+                                      "consumer owns the partition); batch "
+                                      "rolled back",
+                                      p->topic, (int)p->partition);
+                else
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "topic=%s partition=%d: stored offset "
+                                      "is no longer %lld (another consumer "
+                                      "owns the partition); batch rolled back",
+                                      p->topic, (int)p->partition,
+                                      (long long)p->db_next);
+                goto out;
+        }
+        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                      "%d of %ld stored offsets moved; batch rolled back",
+                      PQntuples(res), n);
+out:
+        PQclear(res);
+        return err;
 }
 
 /* Waits until every dead letter of the batch is acknowledged by Kafka. */
@@ -518,10 +616,9 @@ batch_commit(struct consumer *c)
         }
         if (insert_dead(c, errstr, sizeof(errstr)))
                 goto fail;
-        for (i = 0; i < c->n_parts; i++)
-                if (c->parts[i].batch_msgs > 0 &&
-                    (advance_offset(c, &c->parts[i], errstr, sizeof(errstr))))
-                        goto fail;
+        if (advance_offsets(c, 0, errstr, sizeof(errstr)) ||
+            advance_offsets(c, 1, errstr, sizeof(errstr)))
+                goto fail;
         if ((mw_pg_exec(c->pg, "COMMIT", errstr, sizeof(errstr))))
                 goto fail;
         for (i = 0; i < c->n_parts; i++) {
@@ -1049,7 +1146,8 @@ all_eof(const struct consumer *c)
 static int
 caught_up(struct consumer *c)
 {
-        return all_eof(c) && (!c->queue || rd_kafka_queue_length(c->queue) == 0);
+        return all_eof(c) &&
+               (!c->queue || rd_kafka_queue_length(c->queue) == 0);
 }
 
 /* How long to wait for the next message: a batch closes when batch.ms is
@@ -1158,6 +1256,8 @@ teardown(struct consumer *c)
         free(c->dead);
         mw_buf_release(&c->rows);
         mw_buf_release(&c->json);
+        for (i = 0; i < OFF_N; i++)
+                mw_buf_release(&c->offsets[i]);
         for (i = 0; i < c->n_topics; i++)
                 free(c->topics[i]);
         mw_conf_release(&c->conf);
