@@ -421,7 +421,6 @@ insert_dead(struct consumer *c, char *errstr, size_t errstr_size)
 /* The partitions of the batch whose stored offset is absent (fresh) or
  * present, as the arrays advance_offsets() binds (PostgreSQL array
  * literals: topics quoted, the rest numbers; OFF_* above). */
-
 static mw_err_t
 offset_arrays(struct consumer *c, int fresh, struct mw_buf *a, long *n)
 {
