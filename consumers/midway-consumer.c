@@ -1216,7 +1216,7 @@ consume(struct consumer *c)
                      caught_up(c)))
                         batch_commit(c);
                 progress(c, 0);
-                if (c->exit_at_end && c->batch_msgs == 0 && all_eof(c))
+                if (c->exit_at_end && c->batch_msgs == 0 && caught_up(c))
                         break;
         }
         if (c->fatal || fatal)
