@@ -92,6 +92,7 @@ struct consumer {
         size_t n_dead, cap_dead;
         long batch_msgs;
         int64_t batch_started;
+        int64_t last_commit_ms; /* how long the last commit took */
         int exit_at_end;
         int fatal;
         int dlq_failures; /* delivery failures since the last flush */
@@ -634,12 +635,13 @@ batch_commit(struct consumer *c)
         c->total_dups += dups;
         c->total_dead += (long)c->n_dead;
         c->total_batches++;
+        c->last_commit_ms = mw_clock_ms() - started;
         mw_log_debug("batch committed: %ld messages, %ld events, %ld "
                      "duplicates, %zu dead letters; open %lld ms, commit %lld "
                      "ms",
                      c->batch_msgs, events, dups, c->n_dead,
                      (long long)(started - c->batch_started),
-                     (long long)(mw_clock_ms() - started));
+                     (long long)c->last_commit_ms);
         batch_reset(c);
         return 0;
 fail:
@@ -1149,6 +1151,21 @@ caught_up(struct consumer *c)
                (!c->queue || rd_kafka_queue_length(c->queue) == 0);
 }
 
+/* Whether to commit the open batch before it is full or batch.ms is up:
+ * every partition has reported its end, and either nothing fetched waits
+ * (caught up), or the batch has been open as long as the last commit took.
+ * The second keeps latency low on a steady stream, where some message is
+ * nearly always queued, without letting stale end reports cut a backlog
+ * into tiny batches: a batch then gathers at least a commit's worth of
+ * messages, so commits take at most about half of the consumer's time. */
+static int
+close_early(struct consumer *c)
+{
+        return all_eof(c) &&
+               (mw_clock_ms() - c->batch_started >= c->last_commit_ms ||
+                caught_up(c));
+}
+
 /* How long to wait for the next message: a batch closes when batch.ms is
  * up, not after a full poll interval. */
 static int
@@ -1213,7 +1230,7 @@ consume(struct consumer *c)
                 if (c->batch_msgs > 0 &&
                     (c->batch_msgs >= c->conf.batch_size ||
                      mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
-                     caught_up(c)))
+                     close_early(c)))
                         batch_commit(c);
                 progress(c, 0);
                 if (c->exit_at_end && c->batch_msgs == 0 && caught_up(c))
