@@ -66,7 +66,7 @@ q() { psql "$MW_PG_CONNINFO" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
 # new_key: the producers' pseudonymisation key
 new_key() {
-        head -c 32 /dev/urandom >"$BENCH_WORK/key"
+        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BENCH_WORK/key" # 64 hex digits (docs/producer.md)
         chmod 600 "$BENCH_WORK/key"
 }
 

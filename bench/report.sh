@@ -52,7 +52,7 @@ load() {
         # a fresh prefix per load: old topics would be consumed again
         export MW_TOPIC_PREFIX="bench.report$(date +%s)"
         "$build/midway-admin" create-topics
-        head -c 32 /dev/urandom >"$work/key"
+        head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key" # 64 hex digits
         chmod 600 "$work/key"
         t0=$(date +%s)
         for p in $(seq 1 30); do

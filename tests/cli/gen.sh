@@ -19,7 +19,7 @@ n=$("$bin/midway-gen" -p 1 -n 170000 -s 3 | tail -n +2 | wc -l)
 [ "$n" -ge 1000000 ] || fail "170000 citizens gave only $n events"
 echo "ok: $n events for one project from 170000 citizens"
 
-head -c 32 /dev/urandom >"$work/key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key" # 64 hex digits
 chmod 600 "$work/key"
 for p in 1 15 24 28 30; do
         "$bin/midway-gen" -p "$p" -n 500 -s 5 >"$work/e.csv"
