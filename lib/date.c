@@ -214,6 +214,37 @@ mw_date_format(int32_t days, char out[11])
         out[10] = '\0';
 }
 
+/* The last Sunday of a month, as days since the epoch (a Thursday). */
+static int64_t
+last_sunday(int year, int month)
+{
+        int64_t last = month == 12 ? mw_date_from_ymd(year + 1, 1, 1) - 1
+                                   : mw_date_from_ymd(year, month + 1, 1) - 1;
+
+        return last - (last + 4) % 7; /* (day + 4) % 7: 0 is a Sunday */
+}
+
+int
+mw_date_dk_offset(int64_t utc_seconds)
+{
+        int year, month, day;
+        int64_t start, end;
+
+        mw_date_to_ymd((int32_t)floor_div(utc_seconds, 86400), &year, &month,
+                       &day);
+        start = last_sunday(year, 3) * 86400 + 3600;
+        end = last_sunday(year, 10) * 86400 + 3600;
+        return utc_seconds >= start && utc_seconds < end ? 7200 : 3600;
+}
+
+int32_t
+mw_date_dk_day(int64_t utc_ms)
+{
+        int64_t s = floor_div(utc_ms, 1000);
+
+        return (int32_t)floor_div(s + mw_date_dk_offset(s), 86400);
+}
+
 int32_t
 mw_date_today(void)
 {

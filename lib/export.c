@@ -610,7 +610,9 @@ age_at(const char cpr[MW_CPR_LEN], int32_t date)
         return y - by - ((m < bm || (m == bm && d < bd)) ? 1 : 0);
 }
 
-/* dato and registreret: not before the programme, not after today. */
+/* dato and registreret: not before the programme, not after today in
+ * Denmark (an export made at 00:30 Danish time may hold rows of that day,
+ * which is still yesterday in UTC). */
 static int
 check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
             size_t errstr_size)
@@ -1510,7 +1512,7 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
         x->opts = *opts;
         x->fp = fp;
         x->masked[0] = '\0';
-        x->today = (int32_t)(opts->now_ms / MS_PER_DAY);
+        x->today = mw_date_dk_day(opts->now_ms); /* the exports are Danish */
         return x;
 }
 

@@ -8,7 +8,6 @@
 #include "midway/uuid.h"
 #include "midway/validate.h"
 
-#define MS_PER_DAY 86400000LL
 
 static int
 is_hex_ref(const char *s)
@@ -157,8 +156,10 @@ mw_event_validate(const struct mw_event *ev, char *errstr, size_t errstr_size)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "event date is before the programme started "
                                "(2014-10-01)");
+        /* the Danish date of the registration: a fact of today registered
+         * at 00:30 Danish time is registered on its own day */
         if (ev->registered_at < 0 ||
-            (int64_t)ev->event_date > ev->registered_at / MS_PER_DAY) {
+            ev->event_date > mw_date_dk_day(ev->registered_at)) {
                 mw_date_format(ev->event_date, day);
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "event date %s is after its registration time",

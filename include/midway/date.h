@@ -25,4 +25,11 @@ void mw_date_format(int32_t days, char out[11]);
 /* Today's date in UTC. */
 int32_t mw_date_today(void);
 
+/* Danish civil time: the offset from UTC, in seconds, at utc_seconds since
+ * the epoch (3600, or 7200 from 01:00 UTC on the last Sunday of March to
+ * 01:00 UTC on the last Sunday of October, the EU rule since 1996), and
+ * the Danish calendar date at utc_ms milliseconds since the epoch. */
+int mw_date_dk_offset(int64_t utc_seconds);
+int32_t mw_date_dk_day(int64_t utc_ms);
+
 #endif

@@ -1,4 +1,5 @@
 /* Unit tests: lib/date.c. */
+#define _DEFAULT_SOURCE /* struct tm's tm_gmtoff, setenv() */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -261,6 +263,79 @@ test_today(void **state)
         assert_true(today > mw_date_from_ymd(2024, 1, 1));
 }
 
+static int64_t
+utc(int y, int mo, int d, int h, int mi, int s)
+{
+        return (int64_t)mw_date_from_ymd(y, mo, d) * 86400 + h * 3600 +
+               mi * 60 + s;
+}
+
+/* The EU switches of Danish time, at 01:00 UTC on the last Sundays of
+ * March and October. */
+static void
+test_dk_offset_switches(void **state)
+{
+        (void)state;
+        assert_int_equal(mw_date_dk_offset(utc(2026, 3, 29, 0, 59, 59)), 3600);
+        assert_int_equal(mw_date_dk_offset(utc(2026, 3, 29, 1, 0, 0)), 7200);
+        assert_int_equal(mw_date_dk_offset(utc(2026, 10, 25, 0, 59, 59)), 7200);
+        assert_int_equal(mw_date_dk_offset(utc(2026, 10, 25, 1, 0, 0)), 3600);
+        assert_int_equal(mw_date_dk_offset(utc(2015, 7, 1, 12, 0, 0)), 7200);
+        assert_int_equal(mw_date_dk_offset(utc(2015, 1, 15, 12, 0, 0)), 3600);
+        /* 2015: 29 March and 25 October */
+        assert_int_equal(mw_date_dk_offset(utc(2015, 3, 28, 23, 0, 0)), 3600);
+        assert_int_equal(mw_date_dk_offset(utc(2015, 10, 25, 0, 30, 0)), 7200);
+}
+
+/* The Danish date runs ahead of UTC's by the offset: a row dated today in
+ * Denmark at 00:30 is not in the future while it is still yesterday in
+ * UTC. */
+static void
+test_dk_day(void **state)
+{
+        (void)state;
+        assert_int_equal(mw_date_dk_day(utc(2026, 11, 21, 23, 30, 0) * 1000),
+                         mw_date_from_ymd(2026, 11, 22));
+        assert_int_equal(mw_date_dk_day(utc(2026, 11, 21, 22, 59, 59) * 1000),
+                         mw_date_from_ymd(2026, 11, 21));
+        assert_int_equal(mw_date_dk_day(utc(2026, 6, 30, 22, 0, 0) * 1000),
+                         mw_date_from_ymd(2026, 7, 1));
+        assert_int_equal(
+            mw_date_dk_day(utc(2026, 6, 30, 21, 59, 59) * 1000 + 999),
+            mw_date_from_ymd(2026, 6, 30));
+}
+
+/* Against the system's time-zone database, every 61 minutes from 2014 to
+ * 2035. */
+static void
+test_dk_against_tzdata(void **state)
+{
+        int64_t t, from = utc(2014, 1, 1, 0, 0, 0),
+                   to = utc(2035, 1, 1, 0, 0, 0);
+        long n = 0;
+
+        (void)state;
+        assert_int_equal(setenv("TZ", "Europe/Copenhagen", 1), 0);
+        tzset();
+        for (t = from; t < to; t += 61 * 60) {
+                time_t tt = (time_t)t;
+                struct tm tm;
+
+                assert_non_null(localtime_r(&tt, &tm));
+                if (mw_date_dk_offset(t) != tm.tm_gmtoff)
+                        fail_msg("offset at %lld: %d, tzdata says %ld",
+                                 (long long)t, mw_date_dk_offset(t),
+                                 (long)tm.tm_gmtoff);
+                assert_int_equal(mw_date_dk_day(t * 1000),
+                                 mw_date_from_ymd(tm.tm_year + 1900,
+                                                  tm.tm_mon + 1, tm.tm_mday));
+                n++;
+        }
+        /* (without the zone, glibc falls back to UTC and the first
+         * comparison fails) */
+        assert_true(n > 180000);
+}
+
 int
 main(void)
 {
@@ -273,6 +348,9 @@ main(void)
             cmocka_unit_test(test_parse_errors),
             cmocka_unit_test(test_format),
             cmocka_unit_test(test_today),
+            cmocka_unit_test(test_dk_offset_switches),
+            cmocka_unit_test(test_dk_day),
+            cmocka_unit_test(test_dk_against_tzdata),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

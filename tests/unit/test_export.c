@@ -73,11 +73,13 @@ teardown(void **state)
         return 0;
 }
 
-/* 2025-06-15 12:00 UTC: "today" of every test. */
+/* 2025-06-15 12:00 UTC: "today" of every test but test_danish_today. */
+static int64_t now_offset_s = 12 * 3600;
+
 static int64_t
 now_ms(void)
 {
-        return ((int64_t)mw_date_from_ymd(2025, 6, 15) * 86400 + 12 * 3600) *
+        return ((int64_t)mw_date_from_ymd(2025, 6, 15) * 86400 + now_offset_s) *
                1000;
 }
 
@@ -738,6 +740,29 @@ static const struct text_case text_cases[] = {
     {"empty export", "\n\n", "a.csv", NULL, NULL, 2, "no header line"},
 };
 
+/* At 00:30 Danish summer time on 15 June it is 22:30 UTC on the 14th: a
+ * row of the 15th is today's, one of the 16th is in the future. */
+static void
+test_danish_today(void **state)
+{
+        static const char text[] =
+            HDR VIS(P1, "15-06-2025", "a") VIS(P2, "16-06-2025", "b");
+        struct run *run;
+
+        (void)state;
+        now_offset_s = -90 * 60;
+        run = read_text(text, "today.csv");
+        now_offset_s = 12 * 3600;
+        assert_int_equal(run->fatal, MW_OK);
+        if (row_at(run, 2)->err != MW_OK)
+                fail_msg("today's row rejected: %s", row_at(run, 2)->reason);
+        assert_int_equal(row_at(run, 3)->err, MW_ERR_INVALID);
+        assert_string_equal(row_at(run, 3)->reason,
+                            "dato 2025-06-16 is in the future (today is "
+                            "2025-06-15)");
+        free(run);
+}
+
 static void
 test_text_cases(void **state)
 {
@@ -855,6 +880,7 @@ main(void)
             cmocka_unit_test(test_cp1252_bad),
             cmocka_unit_test(test_twins),
             cmocka_unit_test(test_order),
+            cmocka_unit_test(test_danish_today),
             cmocka_unit_test(test_text_cases),
             cmocka_unit_test(test_utf16),
             cmocka_unit_test(test_forced),

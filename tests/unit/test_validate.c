@@ -188,6 +188,27 @@ test_invalid_events(void **state)
         }
 }
 
+/* The registration's date is its Danish one: a contact of 1 March 2015
+ * registered at 23:30 UTC on 28 February (00:30 in Denmark) is valid; one
+ * registered at 22:59 UTC (23:59 in Denmark) is after its registration. */
+static void
+test_registered_danish_day(void **state)
+{
+        int64_t midnight = (int64_t)mw_date_from_ymd(2015, 3, 1) * 86400000;
+        char errstr[256] = "";
+        struct mw_event ev;
+
+        (void)state;
+        good_event(&ev, MW_KIND_CONTACT);
+        ev.registered_at = midnight - 30 * 60000;
+        if (mw_event_validate(&ev, errstr, sizeof(errstr)) != MW_OK)
+                fail_msg("00:30 Danish time rejected: %s", errstr);
+        ev.registered_at = midnight - 61 * 60000;
+        assert_int_equal(mw_event_validate(&ev, errstr, sizeof(errstr)),
+                         MW_ERR_INVALID);
+        assert_non_null(strstr(errstr, "after its registration"));
+}
+
 /* What mw_codes_match()'s exact-code shortcut rests on: no code has
  * blanks around it, and none equals an earlier entry's code or label,
  * ignoring case (codes are ASCII, where that is what folding does), so
@@ -294,6 +315,7 @@ main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_valid_events),
             cmocka_unit_test(test_invalid_events),
+            cmocka_unit_test(test_registered_danish_day),
             cmocka_unit_test(test_codes_match),
             cmocka_unit_test(test_codes_exact),
             cmocka_unit_test(test_projects),
