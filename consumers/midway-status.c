@@ -13,6 +13,7 @@
 #include "midway/date.h"
 #include "midway/log.h"
 #include "midway/pg.h"
+#include "midway/projects.h"
 
 #define PROG       "midway-status"
 #define EXIT_USAGE 2
@@ -50,7 +51,8 @@ usage(FILE *fp)
                 "of a cut-off date.\n\n"
                 "  -a, --as-of DATE     cut-off date (default: today)\n"
                 "  -f, --format FMT     table (default), csv or json\n"
-                "  -p, --project ID     only this project (and no total)\n"
+                "  -p, --project ID     only this project, by id or slug "
+                "(and no total)\n"
                 "  -d CONNINFO          libpq conninfo (pg.conninfo; PG* "
                 "variables apply)\n"
                 "  -c FILE              read key=value configuration from "
@@ -219,6 +221,7 @@ main(int argc, char **argv)
         struct mw_conf conf;
         char errstr[512], as_of[11];
         const char *project = NULL, *vals[2];
+        char project_id[16];
         enum format fmt = FMT_TABLE;
         int32_t days = mw_date_today();
         PGconn *pg = NULL;
@@ -251,14 +254,26 @@ main(int argc, char **argv)
                                               MW_ERR_INVALID,
                                               "--format: table, csv or json");
                         break;
-                case 'p':
+                case 'p': {
+                        /* an id, or a slug of the built-in project list */
+                        const struct mw_project *pr =
+                            mw_project_by_slug(optarg);
+
                         id = strtol(optarg, &end, 10);
-                        if (*end || id < 1 || id > 1000)
+                        if (pr) {
+                                snprintf(project_id, sizeof(project_id), "%d",
+                                         pr->id);
+                                project = project_id;
+                        } else if (*end || id < 1 || id > 1000) {
                                 err = mw_errf(errstr, sizeof(errstr),
                                               MW_ERR_INVALID,
-                                              "--project: a project id");
-                        project = optarg;
+                                              "--project: a project id or "
+                                              "slug (e.g. 20 or odder)");
+                        } else {
+                                project = optarg;
+                        }
                         break;
+                }
                 case 'h':
                         usage(stdout);
                         mw_conf_release(&conf);

@@ -74,6 +74,9 @@ check_series 2015-01-09 2015-01-10 2015-01-31 2015-02-01 2015-03-01 2015-03-15 \
 assert_eq "JSON: visited of project 20" "4" \
         "$("$BIN/midway-status" -a 2015-07-01 -f json | python3 -c 'import json,sys; print([p for p in json.load(sys.stdin)["projects"] if p["project_id"] == 20][0]["visited"])')"
 assert_eq "--project 20: one row" "2" "$("$BIN/midway-status" -a 2015-07-01 -f csv -p 20 | wc -l)"
+assert_eq "--project by slug: the same row" "$("$BIN/midway-status" -a 2015-07-01 -f csv -p 20)" \
+        "$("$BIN/midway-status" -a 2015-07-01 -f csv -p odder)"
+if "$BIN/midway-status" -a 2015-07-01 -p atlantis >/dev/null 2>&1; then fail "--project atlantis accepted"; fi
 "$BIN/midway-status" -a 2015-07-01 -p 20 | grep -q '^Odder  *adult  *4 ' || fail "table format lacks Odder's row"
 
 # verify can fail: tamper with one citizen's stored state.
