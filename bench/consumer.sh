@@ -30,19 +30,8 @@ TARGET_REF=10
 new_db bench_consumer
 "$BENCH_BUILD/midway-admin" create-topics 2>/dev/null
 new_key
-per=$(((N + 29) / 30))
 log "producing $N events over the 30 project topics"
-produced=0
-for p in $(seq 1 30); do
-        want=$((N - produced < per ? N - produced : per))
-        [ "$want" -gt 0 ] || break
-        "$BENCH_BUILD/midway-gen" -p "$p" -n $((want / 5 + 100)) -s "$p" >"$BENCH_WORK/full.csv"
-        head -n $((want + 1)) "$BENCH_WORK/full.csv" >"$BENCH_WORK/export.csv"
-        "$BENCH_BUILD/midway-producer" -q -p "$p" -k "$BENCH_WORK/key" "$BENCH_WORK/export.csv"
-        produced=$((produced + want))
-done
-rm -f "$BENCH_WORK/full.csv" "$BENCH_WORK/export.csv"
-[ "$produced" -eq "$N" ] || die "produced $produced events, not $N"
+fill "$N"
 topic_args=()
 for slug in $(q "SELECT slug FROM project ORDER BY project_id"); do
         topic_args+=(--topic "$MW_TOPIC_PREFIX.registrations.$slug")

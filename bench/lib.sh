@@ -70,6 +70,23 @@ new_key() {
         chmod 600 "$BENCH_WORK/key"
 }
 
+# fill N: produces N events (midway-gen, midway-producer with the key of
+# new_key) over the 30 project topics of the current prefix
+fill() {
+        local n=$1 per p want done_=0
+        per=$(((n + 29) / 30))
+        for p in $(seq 1 30); do
+                want=$((n - done_ < per ? n - done_ : per))
+                [ "$want" -gt 0 ] || break
+                "$BENCH_BUILD/midway-gen" -p "$p" -n $((want / 5 + 100)) -s "$p" >"$BENCH_WORK/full.csv"
+                head -n $((want + 1)) "$BENCH_WORK/full.csv" >"$BENCH_WORK/export.csv"
+                "$BENCH_BUILD/midway-producer" -q -p "$p" -k "$BENCH_WORK/key" "$BENCH_WORK/export.csv"
+                done_=$((done_ + want))
+        done
+        rm -f "$BENCH_WORK/full.csv" "$BENCH_WORK/export.csv"
+        [ "$done_" -eq "$n" ] || die "produced $done_ events, not $n"
+}
+
 # now_ns: monotonic clock
 now_ns() { date +%s%N; }
 

@@ -20,22 +20,6 @@ BIG=${MW_BENCH_MEMORY_EVENTS:-10000000}
 SMALL=${MW_BENCH_MEMORY_SMALL:-1000000}
 TARGET_MB=100
 
-# fill N: N events over the 30 project topics of the current prefix
-fill() {
-        local n=$1 per p want done_=0
-        per=$(((n + 29) / 30))
-        for p in $(seq 1 30); do
-                want=$((n - done_ < per ? n - done_ : per))
-                [ "$want" -gt 0 ] || break
-                "$BENCH_BUILD/midway-gen" -p "$p" -n $((want / 5 + 100)) -s "$p" >"$BENCH_WORK/full.csv"
-                head -n $((want + 1)) "$BENCH_WORK/full.csv" >"$BENCH_WORK/export.csv"
-                "$BENCH_BUILD/midway-producer" -q -p "$p" -k "$BENCH_WORK/key" "$BENCH_WORK/export.csv"
-                done_=$((done_ + want))
-        done
-        rm -f "$BENCH_WORK/full.csv" "$BENCH_WORK/export.csv"
-        [ "$done_" -eq "$n" ] || die "produced $done_ events, not $n"
-}
-
 # drain N: runs the consumer to the end; prints "peak_kB seconds samples"
 drain() {
         local n=$1 pid t0 t1 hwm=0 rss samples=() i=0 h
