@@ -651,7 +651,9 @@ fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
         };
         PGconn *pg[N_QUERIES] = {NULL};
         PGresult *res[N_QUERIES] = {NULL}, *r;
-        char status_day[11], series_days[MAX_DATES * 11 + 32], snap[128];
+        /* "{d,d,...}": at most MAX_DATES + 2 dates of 10 characters and a
+         * separator each, the braces and the terminator */
+        char status_day[11], series_days[(MAX_DATES + 2) * 11 + 2], snap[128];
         char set_snap[200];
         const char *param[N_QUERIES] = {status_day, series_days};
         int n = rep->opts->jobs < N_QUERIES ? rep->opts->jobs : N_QUERIES;
@@ -663,6 +665,9 @@ fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "no dates to read");
         mw_date_format(rep->dates[rep->cutoff].date, status_day);
+        if (rep->n_dates > MAX_DATES + 2)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%zu dates",
+                               rep->n_dates);
         len = (size_t)snprintf(series_days, sizeof(series_days), "{");
         for (d = 0; d < rep->n_dates; d++) {
                 if (d)
