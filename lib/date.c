@@ -188,16 +188,15 @@ out:
         return err;
 }
 
-void
+int
 mw_date_format(int32_t days, char out[11])
 {
         int year, month, day;
 
         mw_date_to_ymd(days, &year, &month, &day);
         if (year < 0 || year > 9999) {
-                /* cannot be written in 10 bytes; never a real date here */
-                snprintf(out, 11, "0000-00-00");
-                return;
+                out[0] = '\0';
+                return -1;
         }
         /* digit by digit: month and day are in range by construction,
          * which snprintf's truncation check cannot see at -O3 */
@@ -212,6 +211,7 @@ mw_date_format(int32_t days, char out[11])
         out[8] = (char)('0' + day / 10);
         out[9] = (char)('0' + day % 10);
         out[10] = '\0';
+        return 0;
 }
 
 /* The last Sunday of a month, as days since the epoch (a Thursday). */

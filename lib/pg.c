@@ -56,13 +56,19 @@ chomp(char *s)
 }
 
 mw_err_t
-mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
-             size_t errstr_size)
+mw_pg_result_state(PGconn *pg, PGresult *res, const char *what,
+                   char sqlstate[6], char *errstr, size_t errstr_size)
 {
+        const char *state;
         mw_err_t err = MW_OK;
 
+        if (sqlstate)
+                sqlstate[0] = '\0';
         if (PQresultStatus(res) != PGRES_COMMAND_OK &&
             PQresultStatus(res) != PGRES_TUPLES_OK) {
+                state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+                if (sqlstate && state)
+                        snprintf(sqlstate, 6, "%s", state);
                 err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s%s%s",
                               what ? what : "", what ? ": " : "",
                               PQerrorMessage(pg));
@@ -71,6 +77,31 @@ mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
         }
         PQclear(res);
         return err;
+}
+
+mw_err_t
+mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
+             size_t errstr_size)
+{
+        return mw_pg_result_state(pg, res, what, NULL, errstr, errstr_size);
+}
+
+int
+mw_pg_state_is_data(const char *sqlstate)
+{
+        /* data exception, integrity constraint, cardinality, program
+         * limit (a value too long or too deep), SQL or external routine
+         * exceptions and PL/pgSQL RAISE: what one row can cause */
+        static const char *const classes[] = {"22", "23", "21", "54",
+                                              "2F", "38", "P0"};
+        size_t i;
+
+        if (!sqlstate || strlen(sqlstate) != 5)
+                return 0;
+        for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+                if (strncmp(sqlstate, classes[i], 2) == 0)
+                        return 1;
+        return 0;
 }
 
 mw_err_t

@@ -471,3 +471,27 @@ mw_cpr_mask(const char *text, char *out, size_t out_size)
         }
         out[w] = '\0';
 }
+
+/* INTERIM (replaced by the full rule on merge): ASCII digits only. */
+int
+mw_cpr_find(const char *text, size_t len)
+{
+        char d[MW_CPR_LEN];
+        size_t i, n = 0;
+        int days;
+
+        for (i = 0; i < len; i++) {
+                if (text[i] >= '0' && text[i] <= '9') {
+                        if (n == MW_CPR_LEN) {
+                                memmove(d, d + 1, MW_CPR_LEN - 1);
+                                n--;
+                        }
+                        d[n++] = text[i];
+                        if (n == MW_CPR_LEN && mw_cpr_birth_date(d, &days))
+                                return 1;
+                } else if (!strchr(" .-/_", text[i])) {
+                        n = 0;
+                }
+        }
+        return 0;
+}

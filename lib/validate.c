@@ -1,24 +1,63 @@
 /* midway: validation of a registration (see validate.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "midway/codes.h"
 #include "midway/date.h"
 #include "midway/projects.h"
+#include "midway/pseudo.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
 
+/* How far ahead of this machine's clock a registration time may be: a
+ * producer's clock may be wrong by minutes, not by a day. */
+#define FUTURE_SLACK_MS (24LL * 3600 * 1000)
 
+/* Copies s for an error message: printable ASCII kept, every other byte
+ * '?', so a hostile value can neither forge a log line nor carry bytes a
+ * terminal or PostgreSQL would act on; digit runs that could be a CPR
+ * number are masked. */
+static void
+quote(const char *s, char out[MW_CODE_MAX + 1])
+{
+        char raw[MW_CODE_MAX + 1];
+        size_t i;
+
+        for (i = 0; i < MW_CODE_MAX && s[i]; i++)
+                raw[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+        raw[i] = '\0';
+        mw_cpr_mask(raw, out, MW_CODE_MAX + 1);
+}
+
+/* 1 if s is 1..max bytes, each an ASCII letter or digit or one of extra:
+ * the strict alphabet of identifier fields (docs/schemas.md). */
 static int
-is_hex_ref(const char *s)
+is_ident(const char *s, size_t max, const char *extra)
 {
         size_t i;
 
-        for (i = 0; i < MW_REF_STRLEN; i++)
+        for (i = 0; s[i]; i++) {
+                char c = s[i];
+
+                if (i >= max ||
+                    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || strchr(extra, c)))
+                        return 0;
+        }
+        return i > 0;
+}
+
+static int
+is_hex(const char *s, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i < len; i++)
                 if (!((s[i] >= '0' && s[i] <= '9') ||
                       (s[i] >= 'a' && s[i] <= 'f')))
                         return 0;
-        return s[MW_REF_STRLEN] == '\0';
+        return s[len] == '\0';
 }
 
 static mw_err_t
@@ -27,13 +66,13 @@ check_code(enum mw_codelist list, const char *code, int optional, char *errstr,
 {
         if (optional && code[0] == '\0')
                 return MW_OK;
+        char q[MW_CODE_MAX + 1];
+
         if (mw_codes_find(list, code))
                 return MW_OK;
-        /* A code is at most MW_CODE_MAX printable bytes; quoting it is
-         * safe because it has passed no further than a code field. */
+        quote(code, q);
         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                       "unknown %s code '%.32s'", mw_codes_list_name(list),
-                       code);
+                       "unknown %s code '%s'", mw_codes_list_name(list), q);
 }
 
 static mw_err_t
@@ -55,7 +94,8 @@ check_areas(int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
                         if (strcmp(areas[i], areas[j]) == 0)
                                 return mw_errf(
                                     errstr, errstr_size, MW_ERR_INVALID,
-                                    "problem area '%s' given twice", areas[i]);
+                                    "problem area '%s' given twice",
+                                    areas[i]); /* a known code */
         }
         return MW_OK;
 }
@@ -90,6 +130,11 @@ check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
                 if (iv->intervention_ref[0] == '\0')
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "intervention without a reference");
+                if (!is_ident(iv->intervention_ref, MW_INTREF_MAX, MW_INTREF_CHARS))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "intervention_ref has a character "
+                                       "other than A-Z a-z 0-9 %s",
+                                       MW_INTREF_CHARS);
                 if ((err = check_code(MW_CL_INTERVENTION_CATEGORY, iv->category,
                                       0, errstr, errstr_size)) ||
                     (err = check_code(MW_CL_INTERVENTION_STATUS, iv->status, 0,
@@ -100,11 +145,20 @@ check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
                     iv->end_date < iv->start_date)
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "intervention ends before it starts");
-                if (iv->start_date != MW_DATE_NONE &&
-                    iv->start_date < MW_PROGRAMME_START)
+                if ((iv->start_date != MW_DATE_NONE &&
+                     iv->start_date < MW_PROGRAMME_START) ||
+                    (iv->end_date != MW_DATE_NONE &&
+                     iv->end_date < MW_PROGRAMME_START))
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention starts before the "
+                                       "intervention dated before the "
                                        "programme started (2014-10-01)");
+                if ((iv->start_date != MW_DATE_NONE &&
+                     iv->start_date > MW_DATE_LAST) ||
+                    (iv->end_date != MW_DATE_NONE &&
+                     iv->end_date > MW_DATE_LAST))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "intervention dated after "
+                                       "2099-12-31");
                 return MW_OK;
         case MW_KIND_EXIT:
                 return check_code(MW_CL_EXIT_REASON, ev->u.exit.reason, 0,
@@ -143,23 +197,32 @@ mw_event_validate(const struct mw_event *ev, char *errstr, size_t errstr_size)
                                "municipality %d is not part of project %d "
                                "(%s)",
                                (int)ev->municipality_code, p->id, p->slug);
-        if (!is_hex_ref(ev->citizen_ref))
+        if (!is_hex(ev->citizen_ref, MW_REF_STRLEN))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "citizen_ref is not a 64-digit hex reference");
-        if (ev->key_id[0] == '\0')
+        if (!is_hex(ev->key_id, MW_KEYID_STRLEN))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "key_id is empty");
-        if (ev->producer_id[0] == '\0')
+                               "key_id is not 16 lowercase hex digits");
+        if (!is_ident(ev->producer_id, MW_PRODUCER_MAX, MW_PRODUCER_CHARS))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "producer_id is empty");
+                               "producer_id is empty or has a character "
+                               "other than A-Z a-z 0-9 %s",
+                               MW_PRODUCER_CHARS);
         if (ev->event_date < MW_PROGRAMME_START)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "event date is before the programme started "
                                "(2014-10-01)");
+        if (ev->registered_at < (int64_t)MW_PROGRAMME_START * 86400000LL ||
+            ev->registered_at > (int64_t)time(NULL) * 1000 + FUTURE_SLACK_MS ||
+            ev->registered_at >= ((int64_t)MW_DATE_LAST + 1) * 86400000LL)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "registered_at %lld ms is not between the "
+                               "programme start (2014-10-01) and a day "
+                               "after now",
+                               (long long)ev->registered_at);
         /* the Danish date of the registration: a fact of today registered
          * at 00:30 Danish time is registered on its own day */
-        if (ev->registered_at < 0 ||
-            ev->event_date > mw_date_dk_day(ev->registered_at)) {
+        if (ev->event_date > mw_date_dk_day(ev->registered_at)) {
                 mw_date_format(ev->event_date, day);
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "event date %s is after its registration time",
@@ -180,4 +243,20 @@ mw_event_validate(const struct mw_event *ev, char *errstr, size_t errstr_size)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "an event cannot supersede itself");
         return check_payload(ev, errstr, errstr_size);
+}
+
+const char *
+mw_event_cpr_field(const struct mw_event *ev)
+{
+        /* every string an event carries that is not a code or a hex id;
+         * codes and ids are checked against their lists and forms */
+        if (mw_cpr_find(ev->producer_id, strlen(ev->producer_id)))
+                return "producer_id";
+        if (mw_cpr_find(ev->key_id, strlen(ev->key_id)))
+                return "key_id";
+        if (ev->kind == MW_KIND_INTERVENTION &&
+            mw_cpr_find(ev->u.intervention.intervention_ref,
+                        strlen(ev->u.intervention.intervention_ref)))
+                return "intervention_ref";
+        return NULL;
 }

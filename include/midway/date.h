@@ -19,8 +19,15 @@ void mw_date_to_ymd(int32_t days, int *year, int *month, int *day);
 mw_err_t mw_date_parse(const char *s, int32_t *days, char *errstr,
                        size_t errstr_size);
 
-/* Writes "yyyy-mm-dd" into out (11 bytes). */
-void mw_date_format(int32_t days, char out[11]);
+/* The last date midway accepts anywhere (2099-12-31): every date that
+ * passes validation can be written as "yyyy-mm-dd" and stored by
+ * PostgreSQL. */
+#define MW_DATE_LAST 47481
+
+/* Writes "yyyy-mm-dd" into out (11 bytes) and returns 0; for a date
+ * before year 0 or after 9999, which has no such form, writes "" and
+ * returns -1 (never a made-up date such as "0000-00-00"). */
+int mw_date_format(int32_t days, char out[11]);
 
 /* Today's date in UTC. */
 int32_t mw_date_today(void);

@@ -17,6 +17,7 @@
 #define MW_UUID_STRLEN  36 /* 8-4-4-4-12 */
 #define MW_REF_STRLEN   64 /* hex HMAC-SHA256 */
 #define MW_KEYID_MAX    32
+#define MW_KEYID_STRLEN 16 /* hex of the first 8 bytes of SHA-256(key) */
 #define MW_PRODUCER_MAX 64
 #define MW_CODE_MAX     32 /* longest code of any code list, + margin */
 #define MW_INTREF_MAX   64

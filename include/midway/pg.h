@@ -23,6 +23,17 @@ mw_err_t mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
 
 /* Runs one or more SQL commands without parameters; any result status but
  * COMMAND_OK/TUPLES_OK is MW_ERR_DB with PostgreSQL's message. */
+/* As mw_pg_result(), and copies the failure's SQLSTATE into sqlstate
+ * (6 bytes; "" when there is none, e.g. a lost connection). */
+mw_err_t mw_pg_result_state(PGconn *pg, PGresult *res, const char *what,
+                            char sqlstate[6], char *errstr,
+                            size_t errstr_size);
+/* 1 if sqlstate is of a class that one row of data can cause (a value
+ * PostgreSQL refuses, a constraint, a RAISE in a function), 0 for the
+ * rest (connection, serialisation, resources, privileges, internal):
+ * those are not the data's fault and are retried, never dead-lettered. */
+int mw_pg_state_is_data(const char *sqlstate);
+
 mw_err_t mw_pg_exec(PGconn *pg, const char *sql, char *errstr,
                     size_t errstr_size);
 

@@ -53,4 +53,7 @@ char mw_cpr_gender(const char cpr[MW_CPR_LEN]);
  * sixth) replaced by 'X's, for reject files and messages. */
 void mw_cpr_mask(const char *text, char *out, size_t out_size);
 
+/* 1 if the len bytes of text hold a CPR number in any spelling. */
+int mw_cpr_find(const char *text, size_t len);
+
 #endif

@@ -1,0 +1,145 @@
+/* midway-consumer's internal header: the consumer's state, shared by
+ * main.c (command line, Kafka set-up, the poll loop, rebalancing),
+ * batch.c (one PostgreSQL transaction per batch, poison isolation) and
+ * dlq.c (dead letters: recorded in the batch's transaction, published to
+ * the dead-letter topic after it commits, exactly once per source
+ * offset). */
+#ifndef MIDWAY_CONSUMER_H
+#define MIDWAY_CONSUMER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+
+#include "midway/buf.h"
+#include "midway/codec.h"
+#include "midway/conf.h"
+#include "midway/registry.h"
+
+#define PROG       "midway-consumer"
+#define MAX_TOPICS 256
+#define REASON_MAX 256
+#define STAGE_MAX  16
+
+extern volatile sig_atomic_t mw_consumer_run;
+
+/* The columns of the offsets statement (batch.c). */
+enum { OFF_TOPIC, OFF_PART, OFF_PREV, OFF_NEXT, OFF_MSGS, OFF_DUPS, OFF_DEAD,
+       OFF_N };
+
+struct part {
+        char *topic; /* owned */
+        int32_t partition;
+        int32_t project_id; /* of the topic; 0: no project's topic */
+        int64_t db_next;    /* next_offset stored in PostgreSQL; -1: none */
+        int64_t batch_next; /* offset after the batch's last message; -1 */
+        long batch_msgs;
+        long batch_rows; /* events staged */
+        long batch_dups; /* staged events already stored */
+        long try_dups;   /* of the attempt under way (batch.c) */
+        long batch_dead;
+        int eof;
+        int moved; /* scratch of advance_offsets() */
+};
+
+/* One staged event of the batch: its COPY text is rows[start, end of the
+ * next row), its message's key and value are raw[key..], raw[val..], kept
+ * so that a row PostgreSQL refuses can still be dead-lettered whole. */
+struct row {
+        size_t part; /* index into parts */
+        int64_t offset;
+        size_t start;
+        size_t key, key_len, val, val_len; /* into raw */
+};
+
+/* A dead letter of the batch, or one waiting to be published. */
+struct dead {
+        size_t part; /* index into parts */
+        int64_t offset;
+        char stage[STAGE_MAX];
+        char reason[REASON_MAX]; /* printable ASCII, no CPR number */
+        int withheld;            /* the value held personal data: not kept */
+        size_t key, key_len, val, val_len; /* into raw */
+        int32_t dlq_partition;             /* set by the delivery report */
+        int64_t dlq_offset;
+        int delivered; /* 1 acknowledged, -1 failed, 0 not yet */
+};
+
+struct consumer {
+        struct mw_conf conf;
+        rd_kafka_t *rk;          /* owned */
+        rd_kafka_queue_t *queue; /* owned: rk's consumer queue */
+        rd_kafka_t *dlq;         /* owned: dead-letter producer */
+        PGconn *pg;              /* owned */
+        struct mw_codec *codec;  /* owned */
+        struct mw_registry *reg; /* owned */
+        struct part *parts;      /* owned, n_parts used */
+        size_t n_parts, cap_parts;
+        struct row *rows; /* owned, n_rows used */
+        size_t n_rows, cap_rows;
+        struct mw_buf copy;           /* COPY text of the batch's events */
+        struct mw_buf raw;            /* keys and values of rows and dead */
+        struct mw_buf json;           /* scratch */
+        struct mw_buf offsets[OFF_N]; /* scratch of advance_offsets() */
+        struct dead *dead;            /* owned, n_dead used */
+        size_t n_dead, cap_dead;
+        long batch_msgs;
+        int64_t batch_started;
+        int64_t last_commit_ms; /* how long the last commit took */
+        int64_t fail_backoff_ms;
+        int exit_at_end;
+        int fatal;
+        int pending_dlq; /* dead letters stored but not yet published */
+        int64_t pending_retry_at;
+        char dlq_topic[256];
+        size_t n_topics;
+        char *topics[MAX_TOPICS]; /* owned */
+        long total_msgs, total_events, total_dups, total_dead, total_batches,
+            total_isolated;
+        int64_t last_progress;
+        int tty; /* stderr is a terminal: show progress */
+};
+
+/* batch.c */
+mw_err_t mw_consumer_session(struct consumer *c, char *errstr,
+                             size_t errstr_size);
+mw_err_t mw_consumer_load_offset(struct consumer *c, struct part *p,
+                                 char *errstr, size_t errstr_size);
+/* Stages an event decoded from m (COPY text, key and value kept). */
+mw_err_t mw_consumer_stage(struct consumer *c, size_t part,
+                           const struct mw_event *ev,
+                           const rd_kafka_message_t *m);
+/* Commits the open batch; 0 on success, -1 if it was rolled back (the
+ * partitions are rewound to their stored offsets). */
+int mw_consumer_commit(struct consumer *c);
+void mw_consumer_batch_reset(struct consumer *c);
+
+/* dlq.c */
+/* Records a dead letter for the batch: nothing is produced until the
+ * batch's transaction has committed. withheld: the value is not kept
+ * (it held personal data). */
+mw_err_t mw_consumer_dead(struct consumer *c, size_t part, int64_t offset,
+                          const void *key, size_t key_len, const void *val,
+                          size_t val_len, int withheld, const char *stage,
+                          const char *reason);
+/* INSERTs the batch's dead letters (inside its transaction). */
+mw_err_t mw_consumer_dead_store(struct consumer *c, char *errstr,
+                                size_t errstr_size);
+/* After the commit: produces the batch's dead letters and marks those
+ * acknowledged as published; the rest stay pending. */
+void mw_consumer_dead_publish(struct consumer *c);
+/* Publishes the dead letters of the assigned partitions that were stored
+ * but never marked published (a crash or a broker outage after their
+ * commit): those already on the dead-letter topic are found there by their
+ * source headers and only marked; the others are produced. 0 when none is
+ * pending any more. */
+int mw_consumer_dead_recover(struct consumer *c);
+void mw_consumer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                       void *opaque);
+/* A reason fit for logs, headers and the database: printable ASCII only,
+ * CPR-like digit runs masked. */
+void mw_consumer_clean_reason(const char *in, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,773 @@
+/* midway-consumer: applies the registration stream to PostgreSQL, exactly
+ * once.
+ *
+ * Every batch is one PostgreSQL transaction that writes the events (COPY
+ * into a staging table, then INSERT ... ON CONFLICT DO NOTHING on the
+ * event id) and moves each partition's stored offset with a compare-and-set
+ * (UPDATE ... WHERE next_offset = <what this consumer last read>). Offsets
+ * are read back from PostgreSQL on every partition assignment, so Kafka's
+ * own committed offsets play no part. A consumer that lost its partitions
+ * (a zombie) fails the compare-and-set, rolls back and re-reads. Messages
+ * that cannot be decoded or validated go to the dead-letter topic (with
+ * headers naming source topic/partition/offset and the reason) before the
+ * transaction that moves the offset past them commits. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "consumer.h"
+#include "midway/clock.h"
+#include "midway/kafka.h"
+#include "midway/log.h"
+#include "midway/pg.h"
+#include "midway/projects.h"
+#include "midway/pseudo.h"
+#include "midway/validate.h"
+
+#define EXIT_USAGE      2
+#define REGISTRY_TRIES  5
+#define RAW_MAX         (32u << 20) /* bytes of kept messages per batch */
+
+volatile sig_atomic_t mw_consumer_run = 1;
+static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
+
+static void
+on_signal(int sig)
+{
+        (void)sig;
+        mw_consumer_run = 0;
+}
+
+static void
+usage(FILE *fp)
+{
+        const struct mw_conf_prop *props;
+        size_t n, i;
+
+        fprintf(fp,
+                "Usage: " PROG " [OPTION]...\n"
+                "Consume midway registrations from Kafka and apply them to "
+                "PostgreSQL exactly once.\n\n"
+                "  -b BROKERS        Kafka bootstrap servers (brokers)\n"
+                "  -d CONNINFO       libpq conninfo (pg.conninfo; PG* "
+                "variables apply)\n"
+                "  -r URL            schema registry URL (registry.url)\n"
+                "  -g GROUP          consumer group (group.id)\n"
+                "  -t TOPIC          consume TOPIC (repeatable; default: "
+                "every project's topic)\n"
+                "  -c FILE           read key=value configuration from "
+                "FILE\n"
+                "  -X KEY=VALUE      set a librdkafka property (repeatable)\n"
+                "  -o KEY=VALUE      set a midway property (repeatable)\n"
+                "  -e, --exit-at-end exit when every assigned partition is "
+                "consumed\n"
+                "  -v, -q            more, less logging\n"
+                "  -h, --help        this help\n\n"
+                "Properties (defaults; environment MW_<NAME>):\n");
+        props = mw_conf_props(&n);
+        for (i = 0; i < n; i++)
+                fprintf(fp, "  %-18s %s (default: \"%s\")\n", props[i].name,
+                        props[i].doc, props[i].def);
+        fprintf(fp, "\nExit status: 0 done, 1 failure, 2 usage error.\n");
+}
+
+/* ---- partitions ---------------------------------------------------- */
+
+static struct part *
+part_find(struct consumer *c, const char *topic, int32_t partition)
+{
+        size_t i;
+
+        for (i = 0; i < c->n_parts; i++)
+                if (c->parts[i].partition == partition &&
+                    strcmp(c->parts[i].topic, topic) == 0)
+                        return &c->parts[i];
+        return NULL;
+}
+
+static void
+parts_clear(struct consumer *c)
+{
+        size_t i;
+
+        for (i = 0; i < c->n_parts; i++)
+                free(c->parts[i].topic);
+        c->n_parts = 0;
+}
+
+/* The project whose topic this is (topic.prefix + slug), or 0. */
+static int32_t
+topic_project(const struct consumer *c, const char *topic)
+{
+        const struct mw_project *projects;
+        char name[256], errstr[128];
+        size_t n, i;
+
+        projects = mw_projects(&n, errstr, sizeof(errstr));
+        for (i = 0; projects && i < n; i++)
+                if (mw_conf_topic(&c->conf, projects[i].slug, name,
+                                  sizeof(name)) == MW_OK &&
+                    strcmp(name, topic) == 0)
+                        return projects[i].id;
+        return 0;
+}
+
+static struct part *
+part_add(struct consumer *c, const char *topic, int32_t partition)
+{
+        struct part *p;
+
+        if (c->n_parts == c->cap_parts) {
+                size_t cap = c->cap_parts ? c->cap_parts * 2 : 64;
+
+                p = realloc(c->parts, cap * sizeof(*p));
+                if (!p)
+                        return NULL;
+                c->parts = p;
+                c->cap_parts = cap;
+        }
+        p = &c->parts[c->n_parts];
+        memset(p, 0, sizeof(*p));
+        p->topic = strdup(topic);
+        if (!p->topic)
+                return NULL;
+        p->partition = partition;
+        p->db_next = -1;
+        p->batch_next = -1;
+        p->project_id = topic_project(c, topic);
+        c->n_parts++;
+        return p;
+}
+
+/* 1 if m's key has the form of a citizen reference (64 hex digits), which
+ * a CPR-like run of its digits does not make personal. */
+static int
+key_is_ref(const rd_kafka_message_t *m)
+{
+        const char *k = m->key;
+        size_t i;
+
+        if (m->key_len != MW_REF_STRLEN)
+                return 0;
+        for (i = 0; i < MW_REF_STRLEN; i++)
+                if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+                        return 0;
+        return 1;
+}
+
+/* Decodes m, fetching an unknown writer schema from the registry, and
+ * checks what the consumer will store: no CPR number in any string
+ * (stage "privacy": the value is withheld from the dead letter), the
+ * registration's rules (stage "validate") and that the event belongs to
+ * the topic it came by (stage "bind": the topic's project, which only that
+ * project's producer may write to, and the key is the citizen reference).
+ * Returns 0 with ev filled, 1 if m is to be dead-lettered (stage/reason
+ * set), -1 on a failure that is not the message's fault (registry down). */
+static int
+decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
+       struct mw_event *ev, const char **stage, char *reason,
+       size_t reason_size)
+{
+        char errstr[512];
+        const char *field;
+        char *json = NULL;
+        int32_t id = -1;
+        int tries;
+        mw_err_t err;
+
+        err = mw_codec_decode(c->codec, m->payload, m->len, ev, &id, errstr,
+                              sizeof(errstr));
+        if (err == MW_ERR_NOTFOUND) {
+                for (tries = 0; tries < REGISTRY_TRIES; tries++) {
+                        err = mw_registry_fetch(c->reg, id, &json, errstr,
+                                                sizeof(errstr));
+                        if (err != MW_ERR_REGISTRY)
+                                break;
+                        mw_log_warn("schema registry: %s (retrying)", errstr);
+                        mw_clock_sleep_ms(200L << tries, &mw_consumer_run);
+                }
+                if (err == MW_ERR_NOTFOUND) {
+                        *stage = "schema";
+                        snprintf(reason, reason_size,
+                                 "schema id %d is not in the registry",
+                                 (int)id);
+                        return 1;
+                }
+                if (err) {
+                        mw_log_error("schema registry: %s", errstr);
+                        return -1;
+                }
+                err = mw_codec_add_schema(c->codec, id, json, strlen(json),
+                                          errstr, sizeof(errstr));
+                free(json);
+                if (err) {
+                        *stage = "schema";
+                        snprintf(reason, reason_size, "schema id %d: %.200s",
+                                 (int)id, errstr);
+                        return 1;
+                }
+                err = mw_codec_decode(c->codec, m->payload, m->len, ev, &id,
+                                      errstr, sizeof(errstr));
+        }
+        if (err) {
+                *stage = "decode";
+                snprintf(reason, reason_size, "%s", errstr);
+                return 1;
+        }
+        if ((field = mw_event_cpr_field(ev)) != NULL ||
+            (m->key && !key_is_ref(m) && mw_cpr_find(m->key, m->key_len))) {
+                *stage = "privacy";
+                snprintf(reason, reason_size,
+                         "%s holds a CPR number; the value is withheld",
+                         field ? field : "the message key");
+                return 1;
+        }
+        if (mw_event_validate(ev, errstr, sizeof(errstr)) != MW_OK) {
+                *stage = "validate";
+                snprintf(reason, reason_size, "%s", errstr);
+                return 1;
+        }
+        if (ev->project_id != p->project_id) {
+                *stage = "bind";
+                if (p->project_id == 0)
+                        snprintf(reason, reason_size,
+                                 "topic %.100s is no project's topic", p->topic);
+                else
+                        snprintf(reason, reason_size,
+                                 "event of project %d on the topic of "
+                                 "project %d",
+                                 (int)ev->project_id, (int)p->project_id);
+                return 1;
+        }
+        if (m->key_len != MW_REF_STRLEN ||
+            memcmp(m->key, ev->citizen_ref, MW_REF_STRLEN) != 0) {
+                *stage = "bind";
+                snprintf(reason, reason_size,
+                         "the message key is not the event's citizen_ref");
+                return 1;
+        }
+        return 0;
+}
+
+static int
+handle_message(struct consumer *c, const rd_kafka_message_t *m)
+{
+        char reason[REASON_MAX];
+        const char *stage = "";
+        struct mw_event ev;
+        struct part *p;
+        size_t part;
+        int rc;
+
+        p = part_find(c, rd_kafka_topic_name(m->rkt), m->partition);
+        if (!p) {
+                mw_log_warn("topic=%s partition=%d offset=%lld: message for "
+                            "a partition not assigned, ignored",
+                            rd_kafka_topic_name(m->rkt), (int)m->partition,
+                            (long long)m->offset);
+                return 0;
+        }
+        part = (size_t)(p - c->parts);
+        p->eof = 0;
+        rc = decode(c, p, m, &ev, &stage, reason, sizeof(reason));
+        if (rc < 0)
+                return -1;
+        if (rc == 1) {
+                if (mw_consumer_dead(c, part, m->offset, m->key, m->key_len,
+                                     m->payload, m->len,
+                                     strcmp(stage, "privacy") == 0, stage,
+                                     reason) != MW_OK) {
+                        mw_log_error("out of memory recording a dead letter");
+                        return -1;
+                }
+        } else {
+                if (mw_consumer_stage(c, part, &ev, m) != MW_OK) {
+                        mw_log_error("out of memory staging an event");
+                        return -1;
+                }
+                p->batch_rows++;
+        }
+        if (c->batch_msgs == 0) {
+                c->batch_started = mw_clock_ms();
+                mw_log_debug("topic=%s partition=%d offset=%lld batch started",
+                             p->topic, (int)m->partition, (long long)m->offset);
+        }
+        p->batch_msgs++;
+        p->batch_next = m->offset + 1;
+        c->batch_msgs++;
+        return 0;
+}
+
+/* ---- rebalancing --------------------------------------------------- */
+
+static void
+rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+             rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+        struct consumer *c = opaque;
+        char errstr[512];
+        struct part *p;
+        int i;
+
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                for (i = 0; i < list->cnt; i++) {
+                        rd_kafka_topic_partition_t *tp = &list->elems[i];
+
+                        p = part_find(c, tp->topic, tp->partition);
+                        if (!p)
+                                p = part_add(c, tp->topic, tp->partition);
+                        if (!p || mw_consumer_load_offset(c, p, errstr, sizeof(errstr)) != MW_OK) {
+                                mw_log_error("assignment: %s",
+                                             p ? errstr : "out of memory");
+                                c->fatal = 1;
+                                rd_kafka_assign(rk, NULL);
+                                return;
+                        }
+                        tp->offset = p->db_next >= 0
+                                         ? p->db_next
+                                         : RD_KAFKA_OFFSET_BEGINNING;
+                        mw_log_info(
+                            "topic=%s partition=%d assigned, "
+                            "starting at offset %s%lld",
+                            tp->topic, (int)tp->partition,
+                            p->db_next >= 0 ? "" : "(beginning) ",
+                            (long long)(p->db_next >= 0 ? p->db_next : 0));
+                }
+                rd_kafka_assign(rk, list);
+                /* dead letters a predecessor stored but did not publish */
+                c->pending_dlq = 1;
+                c->pending_retry_at = 0;
+                return;
+        }
+        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+                if (rd_kafka_assignment_lost(rk)) {
+                        mw_log_warn("partitions lost: discarding the "
+                                    "uncommitted batch");
+                        mw_consumer_batch_reset(c);
+                } else {
+                        mw_consumer_commit(c);
+                }
+                mw_log_info("%d partitions revoked", list->cnt);
+                mw_consumer_batch_reset(c);
+                parts_clear(c);
+                rd_kafka_assign(rk, NULL);
+                return;
+        }
+        mw_log_error("rebalance error: %s", rd_kafka_err2str(err));
+        mw_consumer_batch_reset(c);
+        parts_clear(c);
+        rd_kafka_assign(rk, NULL);
+}
+
+/* ---- set-up -------------------------------------------------------- */
+
+static void
+on_fatal(int err, const char *reason)
+{
+        (void)err;
+        (void)reason;
+        fatal = 1;
+        mw_consumer_run = 0;
+}
+
+/* The consumer's or the dead-letter producer's configuration. The
+ * settings exactly-once relies on are forced after the user's -X. */
+static rd_kafka_conf_t *
+kafka_conf(struct consumer *c, int consumer)
+{
+        /* Prefetch limits, so memory stays bounded whatever the backlog:
+         * librdkafka's defaults (64 MiB of queued payload, fetches of up to
+         * 1 MiB per partition) gave over 200 MB of RSS on the 90
+         * partitions of the 30 project topics. 8 MiB of payload is some
+         * 35000 messages, 7 batches (docs/performance.md). */
+        static const char *const consumer_defaults[] = {
+            "auto.offset.reset",
+            "earliest",
+            "partition.assignment.strategy",
+            "roundrobin",
+            "queued.max.messages.kbytes",
+            "8192",
+            "fetch.message.max.bytes",
+            "262144",
+            NULL};
+        static const char *const forced[] = {"enable.auto.commit",
+                                             "false",
+                                             "enable.auto.offset.store",
+                                             "false",
+                                             "isolation.level",
+                                             "read_committed",
+                                             "enable.partition.eof",
+                                             "true",
+                                             NULL};
+        static const char *const dlq_forced[] = {"enable.idempotence", "true",
+                                                 "acks", "all", NULL};
+        const char *const *f = consumer ? forced : dlq_forced;
+        char errstr[512];
+        rd_kafka_conf_t *kc;
+        size_t i;
+
+        kc = mw_kafka_conf_new(&c->conf, PROG,
+                               consumer ? consumer_defaults : NULL, errstr,
+                               sizeof(errstr));
+        if (!kc)
+                goto fail;
+        if (consumer && mw_kafka_conf_force(kc, "group.id", c->conf.group_id,
+                                            errstr, sizeof(errstr)))
+                goto fail;
+        for (i = 0; f[i]; i += 2)
+                if (mw_kafka_conf_force(kc, f[i], f[i + 1], errstr,
+                                        sizeof(errstr)))
+                        goto fail;
+        return kc;
+fail:
+        if (kc)
+                rd_kafka_conf_destroy(kc);
+        mw_log_error("%s", errstr);
+        return NULL;
+}
+
+static int
+setup(struct consumer *c)
+{
+        char errstr[512];
+        const struct mw_project *projects;
+        rd_kafka_topic_partition_list_t *subs;
+        rd_kafka_conf_t *kc;
+        rd_kafka_resp_err_t err;
+        size_t n, i;
+
+        c->codec = mw_codec_new(errstr, sizeof(errstr));
+        if (!c->codec)
+                goto fail;
+        c->reg = mw_registry_new(c->conf.registry_url, 10000, errstr,
+                                 sizeof(errstr));
+        if (!c->reg)
+                goto fail;
+        c->pg =
+            mw_pg_connect(c->conf.pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!c->pg || mw_consumer_session(c, errstr, sizeof(errstr)))
+                goto fail;
+        if (!mw_conf_dlq(&c->conf, c->dlq_topic, sizeof(c->dlq_topic))) {
+                snprintf(errstr, sizeof(errstr),
+                         "dead-letter topic name is too long");
+                goto fail;
+        }
+        if (c->n_topics == 0) {
+                projects = mw_projects(&n, errstr, sizeof(errstr));
+                if (!projects)
+                        goto fail;
+                for (i = 0; i < n && i < MAX_TOPICS; i++) {
+                        char topic[256];
+
+                        if (mw_conf_topic(&c->conf, projects[i].slug, topic,
+                                          sizeof(topic)) != MW_OK) {
+                                snprintf(errstr, sizeof(errstr),
+                                         "topic.prefix is too long");
+                                goto fail;
+                        }
+                        c->topics[c->n_topics] = strdup(topic);
+                        if (!c->topics[c->n_topics])
+                                goto oom;
+                        c->n_topics++;
+                }
+        }
+        kc = kafka_conf(c, 0);
+        if (!kc)
+                return -1;
+        rd_kafka_conf_set_dr_msg_cb(kc, mw_consumer_dr_cb);
+        rd_kafka_conf_set_opaque(kc, c);
+        c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+        if (!c->dlq) {
+                rd_kafka_conf_destroy(kc);
+                goto fail;
+        }
+        kc = kafka_conf(c, 1);
+        if (!kc)
+                return -1;
+        rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
+        rd_kafka_conf_set_opaque(kc, c);
+        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!c->rk) {
+                rd_kafka_conf_destroy(kc);
+                goto fail;
+        }
+        rd_kafka_poll_set_consumer(c->rk);
+        c->queue = rd_kafka_queue_get_consumer(c->rk);
+        subs = rd_kafka_topic_partition_list_new((int)c->n_topics);
+        for (i = 0; i < c->n_topics; i++)
+                rd_kafka_topic_partition_list_add(subs, c->topics[i],
+                                                  RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(c->rk, subs);
+        rd_kafka_topic_partition_list_destroy(subs);
+        if (err) {
+                mw_log_error("subscribe: %s", rd_kafka_err2str(err));
+                return -1;
+        }
+        mw_log_info("group=%s subscribed to %zu topics; dead letters to %s",
+                    c->conf.group_id, c->n_topics, c->dlq_topic);
+        return 0;
+oom:
+        snprintf(errstr, sizeof(errstr), "out of memory");
+fail:
+        mw_log_error("%s", errstr);
+        return -1;
+}
+
+static int
+all_eof(const struct consumer *c)
+{
+        size_t i;
+
+        if (c->n_parts == 0)
+                return 0;
+        for (i = 0; i < c->n_parts; i++)
+                if (!c->parts[i].eof)
+                        return 0;
+        return 1;
+}
+
+/* Every assigned partition is consumed to the end its last fetch saw, and
+ * no fetched message waits in the local queue. An end-of-partition event
+ * alone is not enough: when the consumer is behind, the queue holds
+ * messages fetched after it, and closing a batch at every such event cut
+ * the stream into batches of a few dozen events, whose fixed cost then
+ * kept the consumer behind (bench/latency.sh, docs/performance.md). */
+static int
+caught_up(struct consumer *c)
+{
+        return all_eof(c) &&
+               (!c->queue || rd_kafka_queue_length(c->queue) == 0);
+}
+
+/* Whether to commit the open batch before it is full or batch.ms is up:
+ * every partition has reported its end, and either nothing fetched waits
+ * (caught up), or the batch has been open as long as the last commit took.
+ * The second keeps latency low on a steady stream, where some message is
+ * nearly always queued, without letting stale end reports cut a backlog
+ * into tiny batches: a batch then gathers at least a commit's worth of
+ * messages, so commits take at most about half of the consumer's time. */
+static int
+close_early(struct consumer *c)
+{
+        return all_eof(c) &&
+               (mw_clock_ms() - c->batch_started >= c->last_commit_ms ||
+                caught_up(c));
+}
+
+/* How long to wait for the next message: a batch closes when batch.ms is
+ * up, not after a full poll interval. */
+static int
+poll_timeout(const struct consumer *c)
+{
+        int64_t left;
+
+        if (c->batch_msgs == 0)
+                return 100;
+        left = c->conf.batch_ms - (mw_clock_ms() - c->batch_started);
+        return left <= 0 ? 0 : left < 100 ? (int)left : 100;
+}
+
+static void
+progress(struct consumer *c, int final)
+{
+        int64_t now = mw_clock_ms();
+
+        if (!final && (!c->tty || now - c->last_progress < 500))
+                return;
+        c->last_progress = now;
+        if (final)
+                mw_log_info("done: %ld messages in %ld batches: %ld events "
+                            "stored, %ld duplicates, %ld dead letters",
+                            c->total_msgs, c->total_batches, c->total_events,
+                            c->total_dups, c->total_dead);
+        else
+                fprintf(stderr,
+                        "\r%s: %ld messages, %ld events, %ld duplicates, %ld "
+                        "dead letters  ",
+                        PROG, c->total_msgs, c->total_events, c->total_dups,
+                        c->total_dead);
+}
+
+static int
+consume(struct consumer *c)
+{
+        rd_kafka_message_t *m;
+        struct part *p;
+        int rc = 0;
+
+        c->tty = isatty(STDERR_FILENO);
+        while (mw_consumer_run && !c->fatal) {
+                m = rd_kafka_consumer_poll(c->rk, poll_timeout(c));
+                if (m) {
+                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                                p = part_find(c, rd_kafka_topic_name(m->rkt),
+                                              m->partition);
+                                if (p)
+                                        p->eof = 1;
+                        } else if (m->err) {
+                                mw_log_warn("consumer: %s",
+                                            rd_kafka_message_errstr(m));
+                        } else if (handle_message(c, m) != 0) {
+                                rd_kafka_message_destroy(m);
+                                rc = 1;
+                                break;
+                        }
+                        rd_kafka_message_destroy(m);
+                }
+                rd_kafka_poll(c->dlq, 0);
+                if (c->batch_msgs > 0 &&
+                    (c->batch_msgs >= c->conf.batch_size ||
+                     c->raw.len >= RAW_MAX ||
+                     mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
+                     close_early(c)))
+                        mw_consumer_commit(c);
+                if (c->pending_dlq && c->batch_msgs == 0 &&
+                    mw_clock_ms() >= c->pending_retry_at)
+                        mw_consumer_dead_recover(c);
+                progress(c, 0);
+                if (c->exit_at_end && c->batch_msgs == 0 && !c->pending_dlq &&
+                    caught_up(c))
+                        break;
+        }
+        if (c->fatal || fatal)
+                rc = 1;
+        if (rc == 0)
+                mw_consumer_commit(c);
+        else
+                mw_consumer_batch_reset(c);
+        if (c->tty)
+                fputc('\n', stderr);
+        progress(c, 1);
+        return rc;
+}
+
+static void
+teardown(struct consumer *c)
+{
+        size_t i;
+
+        if (c->rk) {
+                rd_kafka_consumer_close(c->rk);
+                if (c->queue)
+                        rd_kafka_queue_destroy(c->queue);
+                rd_kafka_destroy(c->rk);
+        }
+        if (c->dlq) {
+                rd_kafka_flush(c->dlq, 10000);
+                rd_kafka_destroy(c->dlq);
+        }
+        if (c->pg)
+                PQfinish(c->pg);
+        mw_registry_destroy(c->reg);
+        mw_codec_destroy(c->codec);
+        parts_clear(c);
+        free(c->parts);
+        free(c->dead);
+        free(c->rows);
+        mw_buf_release(&c->copy);
+        mw_buf_release(&c->raw);
+        mw_buf_release(&c->json);
+        for (i = 0; i < OFF_N; i++)
+                mw_buf_release(&c->offsets[i]);
+        for (i = 0; i < c->n_topics; i++)
+                free(c->topics[i]);
+        mw_conf_release(&c->conf);
+}
+
+static int
+parse_args(struct consumer *c, int argc, char **argv)
+{
+        static const struct option longopts[] = {
+            {"exit-at-end", no_argument, NULL, 'e'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
+        char errstr[512], *topic;
+        int opt, verbosity = MW_LOG_INFO;
+        mw_err_t err = MW_OK;
+
+        if (mw_conf_load_env(&c->conf, errstr, sizeof(errstr)))
+                goto bad;
+        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "t:evqh", longopts,
+                                  NULL)) != -1) {
+                switch (opt) {
+                case 't':
+                        if (c->n_topics >= MAX_TOPICS)
+                                err =
+                                    mw_errf(errstr, sizeof(errstr),
+                                            MW_ERR_INVALID, "too many topics");
+                        else if ((topic = strdup(optarg)) != NULL)
+                                c->topics[c->n_topics++] = topic;
+                        else
+                                err = mw_errf(errstr, sizeof(errstr),
+                                              MW_ERR_NOMEM, "out of memory");
+                        break;
+                case 'e':
+                        c->exit_at_end = 1;
+                        break;
+                case 'v':
+                        verbosity = MW_LOG_DEBUG;
+                        break;
+                case 'q':
+                        verbosity = MW_LOG_WARN;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                default:
+                        err = mw_conf_flag(&c->conf, opt, optarg, errstr,
+                                           sizeof(errstr));
+                        if (err == MW_ERR_NOTFOUND) {
+                                usage(stderr);
+                                return -1;
+                        }
+                }
+                if (err)
+                        goto bad;
+        }
+        if (optind != argc) {
+                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
+                         argv[optind]);
+                goto bad;
+        }
+        mw_log_set_level((enum mw_log_level)verbosity);
+        return 0;
+bad:
+        mw_log_error("%s (see --help)", errstr);
+        return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+        struct consumer c;
+        char errstr[256];
+        int rc;
+
+        memset(&c, 0, sizeof(c));
+        mw_log_set_cb(mw_log_stderr_cb, PROG);
+        if (mw_conf_init(&c.conf) != MW_OK) {
+                mw_log_error("out of memory");
+                return 1;
+        }
+        rc = parse_args(&c, argc, argv);
+        if (rc != 0) {
+                teardown(&c);
+                return rc > 0 ? 0 : EXIT_USAGE;
+        }
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        mw_kafka_on_fatal(on_fatal);
+        if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
+                mw_log_error("%s", errstr);
+                teardown(&c);
+                return 1;
+        }
+        rc = setup(&c) == 0 ? consume(&c) : 1;
+        teardown(&c);
+        return rc;
+}
