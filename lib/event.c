@@ -85,8 +85,9 @@ json_date(struct mw_buf *out, const char *name, int32_t days)
 
         if (days == MW_DATE_NONE)
                 return mw_buf_appendf(out, ",\"%s\":null", name);
+        /* no yyyy-mm-dd form: validation refuses such a date */
         if (mw_date_format(days, iso) != 0)
-                return MW_ERR_INVALID; /* no such date (validation refuses it) */
+                return MW_ERR_INVALID;
         return mw_buf_appendf(out, ",\"%s\":\"%s\"", name, iso);
 }
 

@@ -481,15 +481,25 @@ mw_cpr_find(const char *text, size_t len)
         int days;
 
         for (i = 0; i < len; i++) {
-                if (text[i] >= '0' && text[i] <= '9') {
+                char c = text[i];
+
+                /* full-width digits U+FF10..U+FF19: EF BC 90..99 */
+                if (i + 2 < len && (unsigned char)text[i] == 0xEF &&
+                    (unsigned char)text[i + 1] == 0xBC &&
+                    (unsigned char)text[i + 2] >= 0x90 &&
+                    (unsigned char)text[i + 2] <= 0x99) {
+                        c = (char)('0' + ((unsigned char)text[i + 2] - 0x90));
+                        i += 2;
+                }
+                if (c >= '0' && c <= '9') {
                         if (n == MW_CPR_LEN) {
                                 memmove(d, d + 1, MW_CPR_LEN - 1);
                                 n--;
                         }
-                        d[n++] = text[i];
+                        d[n++] = c;
                         if (n == MW_CPR_LEN && mw_cpr_birth_date(d, &days))
                                 return 1;
-                } else if (!strchr(" .-/_", text[i])) {
+                } else if (!strchr(" .-/_", c)) {
                         n = 0;
                 }
         }

@@ -272,7 +272,8 @@ mw_consumer_stage(struct consumer *c, size_t part, const struct mw_event *ev,
         r->val = c->raw.len + m->key_len;
         r->val_len = m->len;
         if ((err = copy_event(c, ev, m)) ||
-            (m->key_len && (err = mw_buf_append(&c->raw, m->key, m->key_len))) ||
+            (m->key_len &&
+             (err = mw_buf_append(&c->raw, m->key, m->key_len))) ||
             (m->len && (err = mw_buf_append(&c->raw, m->payload, m->len)))) {
                 c->copy.len = copy_len; /* the row is not staged */
                 c->raw.len = raw_len;
@@ -326,8 +327,8 @@ copy_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
                         PQerrorMessage(c->pg));
                 return APPLY_OTHER;
         }
-        if (mw_pg_result_state(c->pg, PQgetResult(c->pg), "COPY", state,
-                               errstr, errstr_size))
+        if (mw_pg_result_state(c->pg, PQgetResult(c->pg), "COPY", state, errstr,
+                               errstr_size))
                 return classify(c, state);
         return APPLY_OK;
 }
@@ -380,9 +381,10 @@ insert_events(struct consumer *c, size_t lo, size_t hi, long *dups,
 
                 for (i = 0; i < c->n_parts; i++) {
                         p = &c->parts[i];
-                        if (p->partition == part && strcmp(p->topic, topic) == 0)
-                                p->try_dups = strtol(PQgetvalue(res, r, 2),
-                                                     NULL, 10);
+                        if (p->partition == part &&
+                            strcmp(p->topic, topic) == 0)
+                                p->try_dups =
+                                    strtol(PQgetvalue(res, r, 2), NULL, 10);
                 }
                 *dups += strtol(PQgetvalue(res, r, 2), NULL, 10);
         }
@@ -410,13 +412,11 @@ apply_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
             (rc = insert_events(c, lo, hi, &dups, errstr, errstr_size)) !=
                 APPLY_OK)
                 return rc;
-        if (mw_pg_result_state(c->pg,
-                               PQexec(c->pg,
-                                      dups == 0
-                                          ? "SELECT midway_apply_batch(true)"
-                                          : "SELECT midway_apply_batch(false)"),
-                               "applying the batch", state, errstr,
-                               errstr_size))
+        if (mw_pg_result_state(
+                c->pg,
+                PQexec(c->pg, dups == 0 ? "SELECT midway_apply_batch(true)"
+                                        : "SELECT midway_apply_batch(false)"),
+                "applying the batch", state, errstr, errstr_size))
                 return classify(c, state);
         for (i = 0; i < c->n_parts; i++)
                 c->parts[i].batch_dups += c->parts[i].try_dups;
@@ -424,8 +424,7 @@ apply_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
 }
 
 static mw_err_t
-savepoint(struct consumer *c, const char *sql, char *errstr,
-          size_t errstr_size)
+savepoint(struct consumer *c, const char *sql, char *errstr, size_t errstr_size)
 {
         return mw_pg_exec(c->pg, sql, errstr, errstr_size);
 }
@@ -435,8 +434,8 @@ savepoint(struct consumer *c, const char *sql, char *errstr,
  * single row it refuses. APPLY_OTHER when something that is not the data's
  * fault got in the way. */
 static enum apply_rc
-isolate(struct consumer *c, size_t lo, size_t hi, const char *why,
-        char *errstr, size_t errstr_size)
+isolate(struct consumer *c, size_t lo, size_t hi, const char *why, char *errstr,
+        size_t errstr_size)
 {
         char reason[REASON_MAX], sub[512];
         const struct row *r;
@@ -447,9 +446,9 @@ isolate(struct consumer *c, size_t lo, size_t hi, const char *why,
         if (hi - lo == 1) {
                 r = &c->rows[lo];
                 mw_consumer_clean_reason(why, reason, sizeof(reason));
-                if (mw_consumer_dead(c, r->part, r->offset, c->raw.data + r->key,
-                                     r->key_len, c->raw.data + r->val,
-                                     r->val_len, 0, "store", reason)) {
+                if (mw_consumer_dead(
+                        c, r->part, r->offset, c->raw.data + r->key, r->key_len,
+                        c->raw.data + r->val, r->val_len, 0, "store", reason)) {
                         mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                 "out of memory");
                         return APPLY_OTHER;
@@ -645,13 +644,13 @@ advance_offsets(struct consumer *c, int fresh, char *errstr, size_t errstr_size)
                 p = &c->parts[i];
                 if (p->batch_msgs == 0 || (p->db_next < 0) != fresh || p->moved)
                         continue;
-                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                              "topic=%s partition=%d: stored offset is no "
-                              "longer %s%lld (another consumer owns the "
-                              "partition); batch rolled back",
-                              p->topic, (int)p->partition,
-                              fresh ? "absent, was " : "",
-                              (long long)p->db_next);
+                err =
+                    mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                            "topic=%s partition=%d: stored offset is no "
+                            "longer %s%lld (another consumer owns the "
+                            "partition); batch rolled back",
+                            p->topic, (int)p->partition,
+                            fresh ? "absent, was " : "", (long long)p->db_next);
                 goto out;
         }
         err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,

@@ -26,8 +26,16 @@
 extern volatile sig_atomic_t mw_consumer_run;
 
 /* The columns of the offsets statement (batch.c). */
-enum { OFF_TOPIC, OFF_PART, OFF_PREV, OFF_NEXT, OFF_MSGS, OFF_DUPS, OFF_DEAD,
-       OFF_N };
+enum {
+        OFF_TOPIC,
+        OFF_PART,
+        OFF_PREV,
+        OFF_NEXT,
+        OFF_MSGS,
+        OFF_DUPS,
+        OFF_DEAD,
+        OFF_N
+};
 
 struct part {
         char *topic; /* owned */

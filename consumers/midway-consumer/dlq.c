@@ -94,7 +94,7 @@ mw_consumer_dead(struct consumer *c, size_t part, int64_t offset,
         mw_log_warn("topic=%s partition=%d offset=%lld dead-lettered (%s): "
                     "%s%s",
                     p->topic, (int)p->partition, (long long)offset, d->stage,
-                    d->reason, withheld ? " (value withheld)" : "");
+                    d->reason, withheld ? " [value withheld]" : "");
         return MW_OK;
 }
 
@@ -132,12 +132,12 @@ mw_consumer_dead_store(struct consumer *c, char *errstr, size_t errstr_size)
                 snprintf(part, sizeof(part), "%d",
                          (int)c->parts[d->part].partition);
                 snprintf(off, sizeof(off), "%lld", (long long)d->offset);
-                if ((err = hex_bytes(&key, (const unsigned char *)c->raw.data +
-                                               d->key,
-                                     d->key_len)) ||
-                    (err = hex_bytes(&val, (const unsigned char *)c->raw.data +
-                                               d->val,
-                                     d->val_len))) {
+                if ((err = hex_bytes(
+                         &key, (const unsigned char *)c->raw.data + d->key,
+                         d->key_len)) ||
+                    (err = hex_bytes(
+                         &val, (const unsigned char *)c->raw.data + d->val,
+                         d->val_len))) {
                         mw_errf(errstr, errstr_size, err, "out of memory");
                         break;
                 }
@@ -385,12 +385,11 @@ load_pending(struct consumer *c, int64_t *since_ms)
                         val = bytes;
                         val_len = bytes ? len : 0;
                 }
-                if (mw_consumer_dead(c, n,
-                                     strtoll(PQgetvalue(res, r, 2), NULL, 10),
-                                     key, key_len, val, val_len,
-                                     PQgetvalue(res, r, 7)[0] == 't',
-                                     PQgetvalue(res, r, 3),
-                                     PQgetvalue(res, r, 4)) != MW_OK) {
+                if (mw_consumer_dead(
+                        c, n, strtoll(PQgetvalue(res, r, 2), NULL, 10), key,
+                        key_len, val, val_len, PQgetvalue(res, r, 7)[0] == 't',
+                        PQgetvalue(res, r, 3),
+                        PQgetvalue(res, r, 4)) != MW_OK) {
                         PQfreemem(kb);
                         PQfreemem(bytes);
                         goto out;
@@ -439,14 +438,20 @@ scan_topic(struct consumer *c, int64_t since_ms)
         rd_kafka_topic_t *rkt = NULL;
         rd_kafka_t *rk = NULL;
         rd_kafka_message_t *m;
+        rd_kafka_resp_err_t err;
         int64_t deadline;
         int i, eofs = 0, rc = -1;
         size_t k;
 
         kc = mw_kafka_conf_new(&c->conf, PROG "-dlq-scan", NULL, errstr,
                                sizeof(errstr));
-        if (!kc || mw_kafka_conf_force(kc, "enable.partition.eof", "true",
-                                       errstr, sizeof(errstr)) ||
+        /* assign() needs a group id; the consumer's own (the one its ACL
+         * allows): an assigning handle neither joins nor commits */
+        if (!kc ||
+            mw_kafka_conf_force(kc, "group.id", c->conf.group_id, errstr,
+                                sizeof(errstr)) ||
+            mw_kafka_conf_force(kc, "enable.partition.eof", "true", errstr,
+                                sizeof(errstr)) ||
             mw_kafka_conf_force(kc, "enable.auto.commit", "false", errstr,
                                 sizeof(errstr))) {
                 if (kc)
@@ -472,10 +477,10 @@ scan_topic(struct consumer *c, int64_t since_ms)
                 rd_kafka_topic_partition_list_add(
                     list, c->dlq_topic, md->topics[0].partitions[i].id)
                     ->offset = since_ms - SCAN_MARGIN_MS;
-        if (rd_kafka_offsets_for_times(rk, list, 10000) ||
-            rd_kafka_assign(rk, list)) {
-                mw_log_warn("dead-letter scan: cannot position on %s",
-                            c->dlq_topic);
+        if ((err = rd_kafka_offsets_for_times(rk, list, 10000)) ||
+            (err = rd_kafka_assign(rk, list))) {
+                mw_log_warn("dead-letter scan: cannot position on %s: %s",
+                            c->dlq_topic, rd_kafka_err2str(err));
                 goto out;
         }
         deadline = mw_clock_ms() + SCAN_MS;

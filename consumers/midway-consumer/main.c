@@ -29,9 +29,9 @@
 #include "midway/pseudo.h"
 #include "midway/validate.h"
 
-#define EXIT_USAGE      2
-#define REGISTRY_TRIES  5
-#define RAW_MAX         (32u << 20) /* bytes of kept messages per batch */
+#define EXIT_USAGE     2
+#define REGISTRY_TRIES 5
+#define RAW_MAX        (32u << 20) /* bytes of kept messages per batch */
 
 volatile sig_atomic_t mw_consumer_run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
@@ -155,7 +155,8 @@ key_is_ref(const rd_kafka_message_t *m)
         if (m->key_len != MW_REF_STRLEN)
                 return 0;
         for (i = 0; i < MW_REF_STRLEN; i++)
-                if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+                if (!((k[i] >= '0' && k[i] <= '9') ||
+                      (k[i] >= 'a' && k[i] <= 'f')))
                         return 0;
         return 1;
 }
@@ -222,8 +223,7 @@ decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
         if ((field = mw_event_cpr_field(ev)) != NULL ||
             (m->key && !key_is_ref(m) && mw_cpr_find(m->key, m->key_len))) {
                 *stage = "privacy";
-                snprintf(reason, reason_size,
-                         "%s holds a CPR number; the value is withheld",
+                snprintf(reason, reason_size, "%s holds a CPR number",
                          field ? field : "the message key");
                 return 1;
         }
@@ -236,7 +236,8 @@ decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
                 *stage = "bind";
                 if (p->project_id == 0)
                         snprintf(reason, reason_size,
-                                 "topic %.100s is no project's topic", p->topic);
+                                 "topic %.100s is no project's topic",
+                                 p->topic);
                 else
                         snprintf(reason, reason_size,
                                  "event of project %d on the topic of "
@@ -321,7 +322,8 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         p = part_find(c, tp->topic, tp->partition);
                         if (!p)
                                 p = part_add(c, tp->topic, tp->partition);
-                        if (!p || mw_consumer_load_offset(c, p, errstr, sizeof(errstr)) != MW_OK) {
+                        if (!p || mw_consumer_load_offset(
+                                      c, p, errstr, sizeof(errstr)) != MW_OK) {
                                 mw_log_error("assignment: %s",
                                              p ? errstr : "out of memory");
                                 c->fatal = 1;

@@ -26,8 +26,7 @@ mw_err_t mw_pg_result(PGconn *pg, PGresult *res, const char *what, char *errstr,
 /* As mw_pg_result(), and copies the failure's SQLSTATE into sqlstate
  * (6 bytes; "" when there is none, e.g. a lost connection). */
 mw_err_t mw_pg_result_state(PGconn *pg, PGresult *res, const char *what,
-                            char sqlstate[6], char *errstr,
-                            size_t errstr_size);
+                            char sqlstate[6], char *errstr, size_t errstr_size);
 /* 1 if sqlstate is of a class that one row of data can cause (a value
  * PostgreSQL refuses, a constraint, a RAISE in a function), 0 for the
  * rest (connection, serialisation, resources, privileges, internal):

@@ -9,6 +9,9 @@
 #   A's user with a wrong password                         -> refused
 #   a PLAINTEXT client, a TLS client without SASL          -> cannot produce
 #   B's user reads A's topic; the consumer user writes it  -> refused
+#   A's user writes an event of project 30 (Aalborg), and
+#   one without a key, to its own topic                    -> the ACL lets them in; the
+#                                                             consumer dead-letters both (bind)
 #   the consumer user applies A's topic to PostgreSQL and
 #   writes a poison message to the dead-letter topic       -> allowed
 # The secure Kafka is stopped on every exit; its state directory goes with
@@ -62,7 +65,7 @@ grep -qx "kafka.security.protocol=SASL_SSL" "$CONF/$A.conf" || fail "$A.conf is 
 
 # The ACLs: A's user may write and describe its own topic and nothing else.
 sstack acls >"$WORK/acls"
-assert_eq "ACL bindings (30 x 2 project, 30 x 2 + 3 consumer)" "123" "$(wc -l <"$WORK/acls")"
+assert_eq "ACL bindings (30 x 2 project, 30 x 2 + 4 consumer)" "124" "$(wc -l <"$WORK/acls")"
 assert_eq "bindings of User:$A" \
         "User:$A TOPIC LITERAL $(topic_of "$A") DESCRIBE ALLOW *|User:$A TOPIC LITERAL $(topic_of "$A") WRITE ALLOW *" \
         "$(grep "^User:$A " "$WORK/acls" | paste -sd'|')"
@@ -153,14 +156,32 @@ echo poison | timeout 30 kcat -F "$CONF/consumer.librdkafka" -P -t "$(topic_of "
 grep -qiF "authorization failed" "$WORK/consumer-writes.log" || { cat "$WORK/consumer-writes.log" >&2; fail "consumer user writing: no authorization failure"; }
 assert_eq "consumer user writes A's topic: refused, messages in it" "$n_a" "$(count "$(topic_of "$A")")"
 
-# 6. The consumer user: every project topic and its group to PostgreSQL, and a poison
+# 6. A's user writes what its ACL allows but its project does not: an Aalborg
+#    (project 30, municipality 851) event, and one without a key, on A's topic.
+#    The ACL lets them in; the consumer binds topic and project and dead-letters both.
+mkdir "$WORK/msgs"
+/usr/bin/python3 "$MW_SOURCE_DIR/tests/redteam/hostile_messages.py" "$MW_REGISTRY_URL" "$(topic_of "$A")" \
+        "$MW_SOURCE_DIR/schemas/registration.avsc" "$WORK/msgs" >"$WORK/msgs.expect"
+for name in project-30-on-frederikshavn-topic null-key; do
+        no=$(grep " $name\$" "$WORK/msgs.expect" | cut -d' ' -f1)
+        k=()
+        [ -f "$WORK/msgs/$no.key" ] && k=(-k "$(cat "$WORK/msgs/$no.key")")
+        kcat -F "$CONF/$A.librdkafka" -P -t "$(topic_of "$A")" -p 0 "${k[@]}" "$WORK/msgs/$no.msg" ||
+                fail "A's user could not write its own topic"
+done
+
+# 7. The consumer user: every project topic and its group to PostgreSQL, and a poison
 #    message (written by admin) to the dead-letter topic.
 printf 'not avro' | kcat -F "$CONF/admin.librdkafka" -P -t "$(topic_of "$A")" -p 0 2>/dev/null
 timeout 120 "$BIN/midway-consumer" -q -e -c "$CONF/consumer.conf" 2>"$WORK/consumer.log" ||
         { cat "$WORK/consumer.log" >&2; fail "midway-consumer as the consumer user failed"; }
 assert_eq "consumer user: events of A stored in PostgreSQL" "$n_a" "$(q "SELECT count(*) FROM event WHERE project_id = 5")"
-assert_eq "consumer user: events of other projects" "0" "$(q "SELECT count(*) FROM event WHERE project_id <> 5")"
-assert_eq "consumer user: poison message in $MW_TOPIC_PREFIX.deadletter" "1" "$(count "$MW_TOPIC_PREFIX.deadletter")"
+assert_eq "consumer user: events of other projects (A's user wrote one of project 30)" "0" \
+        "$(q "SELECT count(*) FROM event WHERE project_id <> 5")"
+assert_eq "A's project-30 event and keyless event: dead-lettered at stage bind" \
+        "bind: event of project 30 on the topic of project 5|bind: the message key is not the event's citizen_ref" \
+        "$(q "SELECT stage || ': ' || reason FROM dead_letter WHERE stage = 'bind' ORDER BY kafka_offset" | paste -sd'|')"
+assert_eq "consumer user: poison + 2 bound messages in $MW_TOPIC_PREFIX.deadletter" "3" "$(count "$MW_TOPIC_PREFIX.deadletter")"
 verify_state
 
-echo "[$TEST_NAME] compared: A->A $n_a of $n_a delivered; A->B 0 of $n_b (authorization); wrong password, PLAINTEXT, TLS without SASL: 0; B reading A, consumer writing A: refused; consumer: $n_a events + 1 dead letter; $((SECONDS - t0))s"
+echo "[$TEST_NAME] compared: A->A $n_a of $n_a delivered; A->B 0 of $n_b (authorization); wrong password, PLAINTEXT, TLS without SASL: 0; B reading A, consumer writing A: refused; A's user's project-30 and keyless events: dead-lettered (bind); consumer: $n_a events + 3 dead letters; $((SECONDS - t0))s"

@@ -18,7 +18,8 @@
 setup_db_and_topics
 
 FIX=$MW_SOURCE_DIR/tests/fixtures/exports
-today=$(date -u +%F)
+# the producer's today is the Danish date (lib/date.c), not the UTC one
+today=$(TZ=Europe/Copenhagen date +%F)
 
 # The masked row as the reject file must show it (independent of libmidway).
 oracle_rows() { # FILE ENCODING -> "line;masked row" for every line

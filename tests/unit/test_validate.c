@@ -151,6 +151,70 @@ m_place(struct mw_event *ev)
         strcpy(ev->u.contact.place, "moon");
 }
 
+/* The red team's values (issue 11): what PostgreSQL would refuse, or what
+ * would reach it as a made-up date, is refused here. */
+static void
+m_year_10000(struct mw_event *ev)
+{
+        ev->event_date = mw_date_from_ymd(10000, 1, 1);
+}
+static void
+m_registered_300000(struct mw_event *ev)
+{
+        ev->registered_at = INT64_C(9400000000000000); /* year 300000 */
+}
+static void
+m_registered_future(struct mw_event *ev)
+{
+        ev->registered_at = ((int64_t)mw_date_today() + 3) * 86400000;
+}
+static void
+m_start_max(struct mw_event *ev)
+{
+        ev->u.intervention.start_date = INT32_MAX;
+}
+static void
+m_end_early(struct mw_event *ev)
+{
+        ev->u.intervention.start_date = MW_DATE_NONE;
+        ev->u.intervention.end_date = 100;
+}
+static void
+m_intref_utf8(struct mw_event *ev)
+{
+        strcpy(ev->u.intervention.intervention_ref, "\xff\xfePOISON");
+}
+static void
+m_intref_blank(struct mw_event *ev)
+{
+        strcpy(ev->u.intervention.intervention_ref, "R 4");
+}
+static void
+m_producer_ctrl(struct mw_event *ev)
+{
+        strcpy(ev->producer_id, "host\nFAKE LOG LINE");
+}
+static void
+m_producer_empty(struct mw_event *ev)
+{
+        ev->producer_id[0] = '\0';
+}
+static void
+m_keyid(struct mw_event *ev)
+{
+        strcpy(ev->key_id, "k1");
+}
+static void
+m_keyid_upper(struct mw_event *ev)
+{
+        strcpy(ev->key_id, "00112233445566AA");
+}
+static void
+m_code_ctrl(struct mw_event *ev)
+{
+        strcpy(ev->u.visitation.gender, "x\n1402721168\x1b[2J");
+}
+
 static void
 test_invalid_events(void **state)
 {
@@ -170,6 +234,21 @@ test_invalid_events(void **state)
             {"supersede itself", m_self, MW_KIND_EXIT},
             {"changes nothing", m_empty_profile, MW_KIND_PROFILE},
             {"unknown contact_place", m_place, MW_KIND_CONTACT},
+            {"after its registration", m_year_10000, MW_KIND_CONTACT},
+            {"registered_at", m_registered_300000, MW_KIND_CONTACT},
+            {"registered_at", m_registered_future, MW_KIND_CONTACT},
+            {"after 2099-12-31", m_start_max, MW_KIND_INTERVENTION},
+            {"before the programme", m_end_early, MW_KIND_INTERVENTION},
+            {"intervention_ref has a character", m_intref_utf8,
+             MW_KIND_INTERVENTION},
+            {"intervention_ref has a character", m_intref_blank,
+             MW_KIND_INTERVENTION},
+            {"producer_id", m_producer_ctrl, MW_KIND_CONTACT},
+            {"producer_id is empty", m_producer_empty, MW_KIND_CONTACT},
+            {"key_id", m_keyid, MW_KIND_CONTACT},
+            {"key_id", m_keyid_upper, MW_KIND_CONTACT},
+            {"unknown gender code 'x?XXXXXXXXXX?[2J'", m_code_ctrl,
+             MW_KIND_VISITATION},
         };
         char errstr[256];
         struct mw_event ev;
@@ -186,6 +265,31 @@ test_invalid_events(void **state)
                         fail_msg("case %zu: '%s' does not mention '%s'", i,
                                  errstr, cases[i].expect);
         }
+}
+
+/* mw_event_cpr_field() names the field that holds a CPR number, never
+ * the number; a 16-digit hex key_id is a hash's, whatever its digits. */
+static void
+test_cpr_fields(void **state)
+{
+        struct mw_event ev;
+
+        (void)state;
+        good_event(&ev, MW_KIND_INTERVENTION);
+        assert_null(mw_event_cpr_field(&ev));
+        strcpy(ev.u.intervention.intervention_ref, "14.02.72-1168");
+        assert_string_equal(mw_event_cpr_field(&ev), "intervention_ref");
+        good_event(&ev, MW_KIND_CONTACT);
+        strcpy(ev.producer_id, "host-3112791000");
+        assert_string_equal(mw_event_cpr_field(&ev), "producer_id");
+        good_event(&ev, MW_KIND_CONTACT);
+        strcpy(ev.key_id, "0107904321");
+        assert_string_equal(mw_event_cpr_field(&ev), "key_id");
+        strcpy(ev.key_id, "0107904321abcdef");
+        assert_null(mw_event_cpr_field(&ev));
+        /* a contact has no intervention_ref: stale bytes are not read */
+        strcpy(ev.u.intervention.intervention_ref, "1402721168");
+        assert_null(mw_event_cpr_field(&ev));
 }
 
 /* The registration's date is its Danish one: a contact of 1 March 2015
@@ -316,6 +420,7 @@ main(void)
             cmocka_unit_test(test_valid_events),
             cmocka_unit_test(test_invalid_events),
             cmocka_unit_test(test_registered_danish_day),
+            cmocka_unit_test(test_cpr_fields),
             cmocka_unit_test(test_codes_match),
             cmocka_unit_test(test_codes_exact),
             cmocka_unit_test(test_projects),
