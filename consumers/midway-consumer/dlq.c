@@ -24,7 +24,7 @@
 
 #define FLUSH_MS       30000
 #define SCAN_MS        30000
-#define SCAN_MARGIN_MS (10 * 60 * 1000) /* clocks of PostgreSQL and Kafka */
+#define SCAN_MARGIN_MS (10LL * 60 * 1000) /* clocks of PostgreSQL, Kafka */
 #define RETRY_MS       5000
 
 void
@@ -34,7 +34,9 @@ mw_consumer_clean_reason(const char *in, char *out, size_t out_size)
         size_t i;
 
         for (i = 0; i + 1 < sizeof(printable) && in[i]; i++)
-                printable[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+                printable[i] = in[i];
+        if (in[i] < 0x20 || in[i] >= 0x7f)
+                printable[i] = '?';
         printable[i] = '\0';
         mw_cpr_mask(printable, out, out_size);
 }

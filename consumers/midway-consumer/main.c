@@ -245,7 +245,7 @@ decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
                                  (int)ev->project_id, (int)p->project_id);
                 return 1;
         }
-        if (m->key_len != MW_REF_STRLEN ||
+        if (!m->key || m->key_len != MW_REF_STRLEN ||
             memcmp(m->key, ev->citizen_ref, MW_REF_STRLEN) != 0) {
                 *stage = "bind";
                 snprintf(reason, reason_size,
@@ -688,7 +688,7 @@ parse_args(struct consumer *c, int argc, char **argv)
             {"exit-at-end", no_argument, NULL, 'e'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        char errstr[512], *topic;
+        char errstr[512];
         int opt, verbosity = MW_LOG_INFO;
         mw_err_t err = MW_OK;
 
@@ -702,9 +702,10 @@ parse_args(struct consumer *c, int argc, char **argv)
                                 err =
                                     mw_errf(errstr, sizeof(errstr),
                                             MW_ERR_INVALID, "too many topics");
-                        else if ((topic = strdup(optarg)) != NULL)
-                                c->topics[c->n_topics++] = topic;
-                        else
+                        else if ((c->topics[c->n_topics] = strdup(optarg)))
+                                c->n_topics++;
+                        else /* teardown() frees topics[0, n_topics) */
+                                /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
                                 err = mw_errf(errstr, sizeof(errstr),
                                               MW_ERR_NOMEM, "out of memory");
                         break;
