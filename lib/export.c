@@ -46,7 +46,7 @@
 #define QUOTE_MAX 40 /* bytes of input text quoted in a reason */
 /* The row rebuilt from its known columns (masked_row()): every byte of a
  * line may double when quoted, plus quotes and separators. */
-#define REBUILT_MAX (2 * CONV_MAX + 2 * MW_CSV_MAX_FIELDS + 1)
+#define REBUILT_MAX (2 * CONV_MAX + 2 * (size_t)MW_CSV_MAX_FIELDS + 1)
 
 /* The columns of the export, in the canonical order used for event ids. */
 enum col {
@@ -1092,7 +1092,10 @@ rebuilt_put(struct mw_export *x, size_t *o, const char *s, size_t len)
         for (i = 0; i < len && *o + 1 < REBUILT_MAX; i++) {
                 unsigned char ch = (unsigned char)s[i];
 
-                x->rebuilt[(*o)++] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+                if (ch < 0x20 || ch == 0x7F)
+                        x->rebuilt[(*o)++] = '?';
+                else
+                        x->rebuilt[(*o)++] = s[i];
         }
         x->rebuilt[*o] = '\0';
 }
