@@ -44,6 +44,9 @@
  * euro sign, or U+FFFD for an invalid byte). */
 #define CONV_MAX  (3 * (size_t)MW_EXPORT_MAX_LINE + 1)
 #define QUOTE_MAX 40 /* bytes of input text quoted in a reason */
+/* The row rebuilt from its known columns (masked_row()): every byte of a
+ * line may double when quoted, plus quotes and separators. */
+#define REBUILT_MAX (2 * CONV_MAX + 2 * (size_t)MW_CSV_MAX_FIELDS + 1)
 
 /* The columns of the export, in the canonical order used for event ids. */
 enum col {
@@ -134,6 +137,7 @@ struct mw_export {
         char *conv;            /* owned: the current line in UTF-8 */
         char *vals;            /* owned: JSON values of the current line */
         char *masked;          /* owned: the current line, CPR masked */
+        char *rebuilt;         /* owned: its known columns, unmasked */
         struct mw_uuid5 *uuid; /* owned: event ids */
 };
 
@@ -197,7 +201,8 @@ quote(const char *text, char out[QUOTE_MAX + 8])
         return out;
 }
 
-/* 1 if s holds a run the CPR mask would hide (6 or more digits). */
+/* 1 if s holds a run the CPR mask would hide (6 or more digits written
+ * together, or a CPR number in any other spelling). */
 static int
 looks_like_cpr(const char *s)
 {
@@ -706,11 +711,13 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
         }
         /* erstatter travels to Kafka: only a UUID may (a UUID's hex digits
          * often hold 6 decimal digits in a row, so the CPR digit-run rule
-         * cannot apply; no CPR number is a UUID). */
+         * cannot apply), and not one made of a CPR number's digits
+         * (mw_cpr_find() finds those when the UUID has no hex letter). */
         s = field(rc, f, n, C_SUPERSEDES);
         if (s[0] != '\0' &&
             (set_str(ev->supersedes, sizeof(ev->supersedes), s) != 0 ||
-             !mw_uuid_valid(ev->supersedes))) {
+             !mw_uuid_valid(ev->supersedes) ||
+             mw_cpr_find(ev->supersedes, strlen(ev->supersedes)))) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "erstatter is not an event id (a UUID)");
                 goto out;
@@ -767,11 +774,14 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
                                 MW_INTREF_MAX);
                         goto out;
                 }
-                /* The reference travels to Kafka as it is. */
+                /* The reference travels to Kafka as it is: no CPR number
+                 * in any spelling (the mask hides those and every run of
+                 * 6 digits). */
                 if (looks_like_cpr(iv->intervention_ref)) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "indsats_id looks like a CPR number (6 or "
-                                "more digits in a row)");
+                                "more digits in a row, or a birth date and 4 "
+                                "digits however written)");
                         goto out;
                 }
                 if (code(MW_CL_INTERVENTION_CATEGORY,
@@ -1051,6 +1061,136 @@ has_control(const char *s, size_t len)
         return 0;
 }
 
+/* Drops blanks (spaces, tabs) around every field, in every column alike. */
+static void
+trim_fields(char **f, size_t n)
+{
+        size_t i, len;
+        char *p, *e;
+
+        for (i = 0; i < n; i++) {
+                p = f[i];
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                len = strlen(p);
+                e = p + len;
+                while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+                        e--;
+                if (e < p + len) /* f[i] may be a literal "" */
+                        *e = '\0';
+                f[i] = p;
+        }
+}
+
+/* Appends len bytes of s to x->rebuilt at *o, control characters as '?';
+ * what does not fit is dropped. */
+static void
+rebuilt_put(struct mw_export *x, size_t *o, const char *s, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i < len && *o + 1 < REBUILT_MAX; i++) {
+                unsigned char ch = (unsigned char)s[i];
+
+                if (ch < 0x20 || ch == 0x7F)
+                        x->rebuilt[(*o)++] = '?';
+                else
+                        x->rebuilt[(*o)++] = s[i];
+        }
+        x->rebuilt[*o] = '\0';
+}
+
+/* The CSV row (x->conv, len bytes) rebuilt from the header's columns:
+ * fields past the header are dropped. */
+static int
+rebuild_csv(struct mw_export *x, size_t len)
+{
+        char *f[MW_CSV_MAX_FIELDS], why[128];
+        size_t n, i, o = 0;
+        const char *p;
+
+        memcpy(x->vals, x->conv, len + 1);
+        if (mw_csv_split(x->vals, len, ';', f, MW_CSV_MAX_FIELDS, &n, why,
+                         sizeof(why)) != MW_OK)
+                return -1;
+        x->rebuilt[0] = '\0';
+        for (i = 0; i < n && i < x->n_header; i++) {
+                if (i > 0)
+                        rebuilt_put(x, &o, ";", 1);
+                if (!strpbrk(f[i], ";\"")) {
+                        rebuilt_put(x, &o, f[i], strlen(f[i]));
+                        continue;
+                }
+                rebuilt_put(x, &o, "\"", 1);
+                for (p = f[i]; *p; p++) {
+                        rebuilt_put(x, &o, p, 1);
+                        if (*p == '"') /* doubled inside quotes */
+                                rebuilt_put(x, &o, p, 1);
+                }
+                rebuilt_put(x, &o, "\"", 1);
+        }
+        return 0;
+}
+
+/* The JSON Lines row (x->conv, len bytes) rebuilt from its known keys,
+ * each under its canonical name; a value that is an object or an array
+ * becomes null. */
+static int
+rebuild_json(struct mw_export *x, size_t len)
+{
+        json_t *root, *out = NULL, *val;
+        json_error_t jerr;
+        const char *key;
+        char *text = NULL;
+        size_t o = 0;
+        enum col c;
+        int rcode = -1;
+
+        root = json_loadb(x->conv, len, 0, &jerr);
+        if (!root || !json_is_object(root) || !(out = json_object()))
+                goto out;
+        json_object_foreach(root, key, val)
+        {
+                c = column_of(key);
+                if (c == C_COUNT)
+                        continue;
+                if (json_is_object(val) || json_is_array(val))
+                        val = json_null();
+                if (json_object_set(out, col_names[c], val) != 0)
+                        goto out;
+        }
+        text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text)
+                goto out;
+        x->rebuilt[0] = '\0';
+        rebuilt_put(x, &o, text, strlen(text));
+        rcode = 0;
+out:
+        if (text) {
+                OPENSSL_cleanse(text, strlen(text));
+                free(text);
+        }
+        json_decref(out);
+        json_decref(root);
+        return rcode;
+}
+
+/* The row for the reject file in x->masked: only the columns midway
+ * knows (CSV: the header's; JSON Lines: the known keys), control
+ * characters as '?', CPR numbers masked (mw_cpr_mask()). A line that
+ * cannot be split into columns (bad quoting, not a JSON object) shows
+ * as "": which of its text is a known column is unknown. */
+static void
+masked_row(struct mw_export *x, size_t len)
+{
+        int rc = x->format == MW_EXPORT_FORMAT_JSONL ? rebuild_json(x, len)
+                                                     : rebuild_csv(x, len);
+
+        if (rc != 0)
+                x->rebuilt[0] = '\0';
+        mw_cpr_mask(x->rebuilt, x->masked, CONV_MAX);
+}
+
 /* Checks one data row on its own; fills *ev, or errstr and returns -1.
  * Again (pass 2), leaves the row, CPR masked, in x->masked either way;
  * pass 1 needs no masked row and leaves x->masked empty. */
@@ -1076,7 +1216,7 @@ check_row(struct mw_export *x, const struct row *r, int again,
         }
         col = convert(x, x->raw + r->off, r->len, &len, &bad);
         if (again)
-                mw_cpr_mask(x->conv, x->masked, CONV_MAX);
+                masked_row(x, len);
         if (col) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "byte 0x%02X at column %zu is not %s (the file is "
@@ -1107,6 +1247,7 @@ check_row(struct mw_export *x, const struct row *r, int again,
                         }
                 }
         }
+        trim_fields(f, n);
         /* A CSV field holds only bytes of its line: a line without a
          * control character needs no look at each field. (JSON escapes
          * can make one, so JSON Lines are always looked at.) */
@@ -1270,11 +1411,22 @@ read_all(struct mw_export *x, char *errstr, size_t errstr_size)
         char *grown;
         int fd = fileno(x->fp);
 
-        /* A regular file: room for all of it at once (and the byte that
-         * shows it ended), no copies while growing. */
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            st.st_size > 0 && st.st_size < MW_EXPORT_MAX_BYTES)
-                first = (size_t)st.st_size + 2;
+        /* A regular file: refused before reading if it is too large, else
+         * room for all of it at once (and the byte that shows it ended),
+         * no copies while growing. Other input (a pipe) stops at the
+         * limit. */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                if (st.st_size > MW_EXPORT_MAX_BYTES)
+                        return mw_errf(
+                            errstr, errstr_size, MW_ERR_TOOBIG,
+                            "the export is larger than the limit "
+                            "of %ld MiB (%lld MiB), not read: "
+                            "split it",
+                            MW_EXPORT_MAX_BYTES >> 20,
+                            (long long)((st.st_size + (1 << 20) - 1) >> 20));
+                if (st.st_size > 0)
+                        first = (size_t)st.st_size + 2;
+        }
         for (;;) {
                 if (x->raw_len + 1 >= cap) {
                         /* room for one byte more than the limit */
@@ -1297,7 +1449,8 @@ read_all(struct mw_export *x, char *errstr, size_t errstr_size)
                 x->raw_len += got;
                 if (x->raw_len > (size_t)MW_EXPORT_MAX_BYTES)
                         return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
-                                       "the export is larger than %ld MiB, "
+                                       "the export is larger than the limit "
+                                       "of %ld MiB (stopped reading there): "
                                        "split it",
                                        MW_EXPORT_MAX_BYTES >> 20);
                 if (got == 0)
@@ -1439,7 +1592,7 @@ load(struct mw_export *x, char *errstr, size_t errstr_size)
         struct row r, *rp;
         char why[512];
         size_t pos, end, i;
-        const char *nl;
+        const char *nl, *cr;
         int have_header;
         mw_err_t err;
 
@@ -1449,14 +1602,21 @@ load(struct mw_export *x, char *errstr, size_t errstr_size)
         have_header = x->format != MW_EXPORT_FORMAT_CSV;
         memset(&r, 0, sizeof(r));
         while (pos < x->raw_len) {
+                /* a line ends at "\n", "\r\n" or a "\r" alone (old Mac) */
                 nl = memchr(x->raw + pos, '\n', x->raw_len - pos);
                 end = nl ? (size_t)(nl - x->raw) : x->raw_len;
+                cr = memchr(x->raw + pos, '\r', end - pos);
                 r.line++;
                 r.off = pos;
-                r.len = end - pos;
-                pos = end + 1;
-                if (r.len > 0 && x->raw[r.off + r.len - 1] == '\r')
-                        r.len--;
+                if (cr && (size_t)(cr - x->raw) + 1 < end) {
+                        end = (size_t)(cr - x->raw);
+                        pos = end + 1;
+                } else {
+                        pos = end + 1;
+                        if (end > r.off && x->raw[end - 1] == '\r')
+                                end--;
+                }
+                r.len = end - r.off;
                 if (blank_line(x, x->raw + r.off, r.len))
                         continue;
                 if (!have_header) {
@@ -1504,6 +1664,7 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
         if (!(x->name = strdup(name)) || !(x->conv = malloc(CONV_MAX)) ||
             !(x->vals = malloc(CONV_MAX + 64)) ||
             !(x->masked = malloc(CONV_MAX)) ||
+            !(x->rebuilt = malloc(REBUILT_MAX)) ||
             !(x->uuid = mw_uuid5_new(MW_UUID_NS_EVENT))) {
                 mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 mw_export_close(x);
@@ -1528,6 +1689,8 @@ mw_export_close(struct mw_export *x)
                 OPENSSL_cleanse(x->conv, CONV_MAX);
         if (x->vals)
                 OPENSSL_cleanse(x->vals, CONV_MAX + 64);
+        if (x->rebuilt)
+                OPENSSL_cleanse(x->rebuilt, REBUILT_MAX);
         if (x->cd_open)
                 iconv_close(x->cd);
         free(x->raw);
@@ -1535,6 +1698,7 @@ mw_export_close(struct mw_export *x)
         free(x->conv);
         free(x->vals);
         free(x->masked);
+        free(x->rebuilt);
         mw_uuid5_destroy(x->uuid);
         free(x->name);
         free(x);

@@ -281,13 +281,36 @@ await_deliveries(struct producer *p)
         }
 }
 
-/* Reads and sends one export. *why gets the reason of FILE_UNREADABLE. */
+/* A file name as it is logged: a name may hold a CPR number
+ * (export_1402721168.csv), so it is masked like a rejected row. */
+static const char *
+shown(const char *path, char *buf, size_t size)
+{
+        mw_cpr_mask(path, buf, size);
+        return buf;
+}
+
+/* The reason of FILE_UNREADABLE may quote the file name (the journal's,
+ * the digest's messages): masked in place. */
+static void
+mask_in_place(char *text, size_t size)
+{
+        char masked[1024];
+
+        mw_cpr_mask(text, masked, sizeof(masked));
+        snprintf(text, size, "%s", masked);
+}
+
+/* Reads and sends one export. *why gets the reason of FILE_UNREADABLE
+ * (no CPR number in it, nor in any line logged: the file name is
+ * masked). */
 static enum outcome
 send_file(struct producer *p, const char *path, char *why, size_t why_size)
 {
         struct mw_export_opts opts = {p->project, p->ps, p->producer_id,
                                       p->now_ms};
         char digest[MW_DIGEST_HEX + 1], errstr[512], summary[512];
+        char name[4096];
         struct mw_export *x = NULL;
         struct mw_event ev;
         enum outcome rc = FILE_DONE;
@@ -295,6 +318,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
         FILE *fp = NULL;
         mw_err_t err;
 
+        shown(path, name, sizeof(name));
         p->file_sent = p->file_acked = p->file_failed = 0;
         if (p->state_dir && strcmp(path, "-") != 0) {
                 if (mw_file_digest(path, digest, why, why_size) != MW_OK)
@@ -307,14 +331,14 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                     !p->force) {
                         mw_log_info("%s: already sent (%s); --force sends it "
                                     "again",
-                                    path, summary);
+                                    name, summary);
                         rc = FILE_DONE_BEFORE;
                         goto out;
                 }
                 if (mw_journal_count(p->journal) > 0)
                         mw_log_info("%s: resuming: %ld rows were "
                                     "acknowledged before",
-                                    path, mw_journal_count(p->journal));
+                                    name, mw_journal_count(p->journal));
         }
         fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
         if (!fp) {
@@ -322,7 +346,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                 rc = FILE_UNREADABLE;
                 goto out;
         }
-        x = mw_export_open(fp, path, &opts, why, why_size);
+        x = mw_export_open(fp, name, &opts, why, why_size);
         if (!x) {
                 rc = FILE_UNREADABLE;
                 goto out;
@@ -338,14 +362,14 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                         break;
                 }
                 if (rows == 0)
-                        mw_log_info("%s: %s, %s", path,
+                        mw_log_info("%s: %s, %s", name,
                                     mw_export_format_name(x),
                                     mw_export_encoding_name(x));
                 p->rows++;
                 rows++;
                 if (err == MW_ERR_INVALID) {
                         rejected++;
-                        reject(p, path, mw_export_line(x),
+                        reject(p, name, mw_export_line(x),
                                mw_export_masked_row(x), errstr);
                         continue;
                 }
@@ -376,7 +400,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
         mw_log_info("%s: rows %ld, sent %ld, acknowledged %ld, failed %ld, "
                     "rejected %ld, acknowledged before %ld, without an intake "
                     "in this file %ld",
-                    path, rows, p->file_sent, p->file_acked, p->file_failed,
+                    name, rows, p->file_sent, p->file_acked, p->file_failed,
                     rejected, skipped, no_intake);
         if (rc == FILE_DONE && p->journal) {
                 snprintf(summary, sizeof(summary),
@@ -395,6 +419,8 @@ out:
         mw_export_close(x);
         if (fp && fp != stdin)
                 fclose(fp);
+        if (rc == FILE_UNREADABLE)
+                mask_in_place(why, why_size);
         return rc;
 }
 
@@ -439,7 +465,7 @@ static int
 move_to(const char *dir, const char *name, const char *sub, char *dst,
         size_t dst_size)
 {
-        char src[4096];
+        char src[4096], shown_src[4096];
         struct stat st;
         int i;
 
@@ -448,7 +474,8 @@ move_to(const char *dir, const char *name, const char *sub, char *dst,
         for (i = 1; stat(dst, &st) == 0 && i < 1000; i++)
                 snprintf(dst, dst_size, "%s/%s/%s.%d", dir, sub, name, i);
         if (rename(src, dst) != 0) {
-                mw_log_error("%s: cannot move to %s/: %s", src, sub,
+                mw_log_error("%s: cannot move to %s/: %s",
+                             shown(src, shown_src, sizeof(shown_src)), sub,
                              strerror(errno));
                 return -1;
         }
@@ -459,6 +486,7 @@ static int
 watch(struct producer *p, const char *dir, long poll_ms)
 {
         char sub[4096], path[4400], dst[4096], why[512], rej[4400];
+        char shown_buf[4400];
         struct dropped *files = NULL, *grown;
         size_t n, cap = 0, i;
         long rejected;
@@ -470,15 +498,20 @@ watch(struct producer *p, const char *dir, long poll_ms)
         for (i = 0; i < 2; i++) {
                 snprintf(sub, sizeof(sub), "%s/%s", dir, i ? "failed" : "done");
                 if (mkdir(sub, 0750) != 0 && errno != EEXIST) {
-                        mw_log_error("%s: %s", sub, strerror(errno));
+                        mw_log_error("%s: %s",
+                                     shown(sub, shown_buf, sizeof(shown_buf)),
+                                     strerror(errno));
                         return -1;
                 }
         }
-        mw_log_info("watching %s (done/ and failed/ beside it)", dir);
+        mw_log_info("watching %s (done/ and failed/ beside it)",
+                    shown(dir, shown_buf, sizeof(shown_buf)));
         while (run) {
                 d = opendir(dir);
                 if (!d) {
-                        mw_log_error("%s: %s", dir, strerror(errno));
+                        mw_log_error("%s: %s",
+                                     shown(dir, shown_buf, sizeof(shown_buf)),
+                                     strerror(errno));
                         free(files);
                         return -1;
                 }
@@ -525,10 +558,15 @@ watch(struct producer *p, const char *dir, long poll_ms)
                                         snprintf(path, sizeof(path),
                                                  "%s.rejects", dst);
                                         rename(rej, path);
-                                        mw_log_info("%s: done", dst);
+                                        mw_log_info("%s: done",
+                                                    shown(dst, shown_buf,
+                                                          sizeof(shown_buf)));
                                 }
                         } else if (rc == FILE_UNREADABLE) {
-                                mw_log_error("%s: %s", path, why);
+                                mw_log_error(
+                                    "%s: %s",
+                                    shown(path, shown_buf, sizeof(shown_buf)),
+                                    why);
                                 if (move_to(dir, files[i].name, "failed", dst,
                                             sizeof(dst)) == 0) {
                                         snprintf(path, sizeof(path), "%s.error",
@@ -546,7 +584,8 @@ watch(struct producer *p, const char *dir, long poll_ms)
                                         mw_log_warn("%s: not every row "
                                                     "reached Kafka; it stays "
                                                     "and is retried",
-                                                    path);
+                                                    shown(path, shown_buf,
+                                                          sizeof(shown_buf)));
                                 break;
                         }
                 }
@@ -682,7 +721,7 @@ main(int argc, char **argv)
         char errstr[512];
         const char *project = NULL, *keyfile = NULL, *rejects = NULL;
         const char *watch_dir = NULL;
-        char default_state[4096], why[512], *end;
+        char default_state[4096], why[512], name[4096], *end;
         long poll_ms = 2000;
         int opt, i, rc = 0, level = MW_LOG_INFO;
         enum outcome outcome;
@@ -785,7 +824,8 @@ main(int argc, char **argv)
                 goto out;
         }
         if (rejects && !(p.rejects = fopen(rejects, "w"))) {
-                mw_log_error("%s: %s", rejects, strerror(errno));
+                mw_log_error("%s: %s", shown(rejects, why, sizeof(why)),
+                             strerror(errno));
                 rc = EXIT_FAILURE_;
                 goto out;
         }
@@ -798,7 +838,8 @@ main(int argc, char **argv)
         for (i = optind; i < argc && run; i++) {
                 outcome = send_file(&p, argv[i], why, sizeof(why));
                 if (outcome == FILE_UNREADABLE)
-                        mw_log_error("%s: %s", argv[i], why);
+                        mw_log_error("%s: %s",
+                                     shown(argv[i], name, sizeof(name)), why);
                 if (outcome != FILE_DONE && outcome != FILE_DONE_BEFORE)
                         rc = EXIT_FAILURE_;
         }
@@ -823,7 +864,8 @@ out:
         if (p.rk)
                 rd_kafka_destroy(p.rk);
         if (p.rejects && fclose(p.rejects) != 0) {
-                mw_log_error("%s: %s", rejects, strerror(errno));
+                mw_log_error("%s: %s", shown(rejects, why, sizeof(why)),
+                             strerror(errno));
                 rc = EXIT_FAILURE_;
         }
         mw_codec_destroy(p.codec);

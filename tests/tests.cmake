@@ -89,6 +89,11 @@ set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+# The red team's hostile exports (tests/redteam/exports/, EXPECTED) through
+# midway-producer --dry-run: counts, exit status, no CPR number out.
+add_test(NAME cli.redteam_exports
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/redteam_exports.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(cli.redteam_exports PROPERTIES LABELS "cli;redteam" TIMEOUT 300)
 
 # Fault injection (tests/faults/, docs/faults.md): the short run is part of
 # the test suite; MW_FAULTS_LONG=1 (scripts/faults) gives the long one.

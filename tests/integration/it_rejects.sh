@@ -6,8 +6,9 @@
 # of every kind). Checked:
 #   - exit status 3 when rows were rejected, 0 otherwise;
 #   - the reject file, line by line: file;line;reason;row, with the reasons
-#     written out below and the rows masked by an independent oracle
-#     (Python: decode, then every run of 6+ digits -> X);
+#     written out below and the rows rebuilt from their known columns and
+#     masked by an independent oracle (Python: decode, split, then every
+#     run of 6+ digits and every CPR number in any spelling -> X);
 #   - every accepted row, and nothing else, reaches PostgreSQL (event ids
 #     from --dry-run against the event table), once, whatever the encoding
 #     or format of the file it came in;
@@ -24,14 +25,107 @@ today=$(TZ=Europe/Copenhagen date +%F)
 # The masked row as the reject file must show it (independent of libmidway).
 oracle_rows() { # FILE ENCODING -> "line;masked row" for every line
         python3 - "$1" "$2" <<'EOF'
-import re, sys
+import datetime, json, re, sys, unicodedata
+# The reject file shows only the columns midway knows: CSV the header's
+# (fields past it dropped, re-quoted if they hold ; or "), JSON Lines the
+# known keys under their canonical names (objects and arrays as null,
+# compact); a line that cannot be split shows as "". Control characters
+# become '?'. Then every run of 6+ digits (optionally '-' after the
+# sixth) and every digit of a run holding a CPR number in any spelling
+# (separators . - / _ blanks, at most 3 in a row) become X, one per byte.
+COLS = ["cpr", "kommunekode", "haendelse", "dato", "registreret",
+        "maalgruppe", "ydelse", "koen", "aldersgruppe", "problemomraader",
+        "kontaktform", "sted", "indsats_id", "indsatstype", "status",
+        "startdato", "slutdato", "afgangsaarsag", "handling", "erstatter",
+        "kilde_id"]
+def canon(k):
+    k = k.strip(" \t").lower()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        k = k.replace(a, b)
+    return k if k in COLS else None
+def split_csv(line):
+    out, f, i, n = [], "", 0, len(line)
+    while True:
+        if i < n and line[i] == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    return None
+                if line[i] == '"':
+                    if i + 1 < n and line[i + 1] == '"':
+                        f += '"'; i += 2; continue
+                    i += 1; break
+                f += line[i]; i += 1
+            while i < n and line[i] != ';':
+                f += line[i]; i += 1
+        else:
+            while i < n and line[i] != ';':
+                f += line[i]; i += 1
+        out.append(f); f = ""
+        if i >= n:
+            return out
+        i += 1
+def year(d):
+    yy, d7 = int(d[4:6]), int(d[6])
+    if d7 <= 3: return 1900 + yy
+    if d7 in (4, 9): return 2000 + yy if yy <= 36 else 1900 + yy
+    return 2000 + yy if yy <= 57 else 1800 + yy
+def valid(d):
+    try:
+        datetime.date(year(d), int(d[2:4]), int(d[0:2])); return True
+    except ValueError:
+        return False
+def mask(t):
+    m = [False] * len(t)
+    for x in re.finditer(r'\d{6}(?:-\d*|\d*)', t):
+        for k in range(x.start(), x.end()): m[k] = True
+    run, pos, gap, hit = "", [], 0, False
+    def end():
+        if hit:
+            for k in pos: m[k] = True
+    for k, ch in enumerate(t):
+        if ch.isdecimal():
+            if run and gap > 3:
+                end(); run, pos, hit = "", [], False
+            run += str(unicodedata.decimal(ch)); pos.append(k); gap = 0
+            if len(run) >= 10 and valid(run[-10:]): hit = True
+        elif ch in " \t._/-" or unicodedata.category(ch) in ("Zs", "Pd", "Cf"):
+            gap += 1 if run else 0
+        else:
+            end(); run, pos, gap, hit = "", [], 0, False
+    end()
+    return "".join("X" * len(c.encode()) if m[k] else c for k, c in enumerate(t))
+def clean(t):
+    return "".join("?" if ord(c) < 0x20 or c == "\x7f" else c for c in t)
 data = open(sys.argv[1], 'rb').read()
 if data.startswith(b'\xef\xbb\xbf'):
     data = data[3:]
+jsonl = sys.argv[1].endswith(".jsonl")
+n_header = None
 for n, raw in enumerate(data.split(b'\n'), 1):
     text = raw.rstrip(b'\r').decode(sys.argv[2], errors='replace')
-    masked = re.sub(r'\d{6}(?:-\d*|\d*)', lambda m: 'X' * len(m.group()), text)
-    print(f'{n};{masked}')
+    row = ""
+    if jsonl:
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            out = {}
+            for k, v in obj.items():
+                c = canon(k)
+                if c:
+                    out[c] = None if isinstance(v, (dict, list)) else v
+            row = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+    else:
+        f = split_csv(text)
+        if n_header is None and text.strip(" \t;"):
+            n_header = len(f or [])
+        elif f is not None:
+            row = ";".join('"' + x.replace('"', '""') + '"'
+                           if (";" in x or '"' in x) else x
+                           for x in f[:n_header])
+    print(f'{n};{mask(clean(row))}')
 EOF
 }
 
@@ -73,7 +167,7 @@ expect_rejects "$FIX/errors.csv" utf-8 <<EOF
 8|unknown kontaktform 'Brevdue'
 9|dato 2099-01-01 is in the future (today is $today)
 10|dato 2014-09-30 is before the programme started on 2014-10-01
-12|indsats_id looks like a CPR number (6 or more digits in a row)
+12|indsats_id looks like a CPR number (6 or more digits in a row, or a birth date and 4 digits however written)
 13|CPR number has an invalid birth date
 14|kommunekode '851' is not a municipality of project 5 (frederikshavn)
 15|unknown haendelse 'møde' (visitation, kontakt, indsats, afgang, profilaendring)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "midway/buf.h"
 #include "midway/date.h"
@@ -296,7 +297,10 @@ static const struct expect errors_csv[] = {
     {9, "dato 2099-01-01 is in the future (today is " ANY_TODAY ")", 0},
     {10, "dato 2014-09-30 is before the programme started on 2014-10-01", 0},
     /* 11 is blank */
-    {12, "indsats_id looks like a CPR number (6 or more digits in a row)", 0},
+    {12,
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)",
+     0},
     {13, "CPR number has an invalid birth date", 0},
     {14, "kommunekode '851' is not a municipality of project 5 (frederikshavn)",
      0},
@@ -725,11 +729,65 @@ static const struct text_case text_cases[] = {
      "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
      ";813;indsats;01-02-2015;INT-201501;Mentorstøtte;Tilbudt\n",
      "a.csv", "CSV", "UTF-8", 2,
-     "indsats_id looks like a CPR number (6 or more digits in a row)"},
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)"},
     {"indsats_id with 5 digits",
      "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
      ";813;indsats;01-02-2015;INT-20150;Mentorstøtte;Tilbudt\n",
      "a.csv", "CSV", "UTF-8", 2, NULL},
+    {"indsats_id: CPR with dots and a dash",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+     ";813;indsats;01-02-2015;IND 14.02.72-1168;Mentorstøtte;Tilbudt\n",
+     "a.csv", "CSV", "UTF-8", 2,
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)"},
+    {"indsats_id: CPR with blanks",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+     ";813;indsats;01-02-2015;10 02 88 1172;Mentorstøtte;Tilbudt\n",
+     "a.csv", "CSV", "UTF-8", 2,
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)"},
+    {"indsats_id: CPR split oddly",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+     ";813;indsats;01-02-2015;05086-71176;Mentorstøtte;Tilbudt\n",
+     "a.csv", "CSV", "UTF-8", 2,
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)"},
+    {"indsats_id: CPR in full-width digits",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+     ";813;indsats;01-02-2015;"
+     "\xef\xbc\x91\xef\xbc\x94\xef\xbc\x90\xef\xbc\x92\xef\xbc\x97\xef\xbc\x92"
+     "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x96\xef\xbc\x98;Mentorstøtte;Tilbudt\n",
+     "a.csv", "CSV", "UTF-8", 2,
+     "indsats_id looks like a CPR number (6 or more digits in a row, or a "
+     "birth date and 4 digits however written)"},
+    {"indsats_id: a case-system id with a year",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+     ";813;indsats;01-02-2015;PRAKTIK/2015/17;Mentorstøtte;Tilbudt\n",
+     "a.csv", "CSV", "UTF-8", 2, NULL},
+    {"CR-only line ends (old Mac)", H1 "\r" ROW1 "\r" ROW1 ";\r", "a.csv",
+     "CSV", "UTF-8", 3,
+     "duplicate of line 2 (the same registration twice, "
+     "kilde_id keeps rows apart)"},
+    {"CR-only line ends, JSON Lines",
+     "{\"cpr\":\"" P1 "\",\"kommunekode\":\"813\",\"haendelse\":\"kontakt\","
+     "\"dato\":\"01-02-2015\",\"kontaktform\":\"Telefon\"}\r\r",
+     "a.jsonl", "JSON Lines", "UTF-8", 1, NULL},
+    {"CR LF still one line end", H1 "\r\n" ROW1 "\r\n", "a.csv", "CSV", "UTF-8",
+     2, NULL},
+    {"blanks around kommunekode",
+     H1 "\n" P1 ";813 ;kontakt;01-02-2015;Telefon\n", "a.csv", "CSV", "UTF-8",
+     2, NULL},
+    {"blanks around cpr and every field",
+     H1 "\n " P1 "\t; 813; kontakt ;01-02-2015 ; Telefon \n", "a.csv", "CSV",
+     "UTF-8", 2, NULL},
+    {"blanks inside quotes too",
+     H1 "\n\"" P1 " \";\" 813 \";kontakt;01-02-2015;Telefon\n", "a.csv", "CSV",
+     "UTF-8", 2, NULL},
+    {"blanks in JSON values",
+     "{\"cpr\":\" " P1 "\",\"kommunekode\":\"813 \",\"haendelse\":"
+     "\"kontakt\",\"dato\":\"01-02-2015\",\"kontaktform\":\" Telefon\"}\n",
+     "a.jsonl", "JSON Lines", "UTF-8", 1, NULL},
     {"no header line: the CPR is masked", ROW1 "\n", "a.csv", NULL, NULL, 1,
      "unknown column 'XXXXXXXXXX' in the header (is the header line "
      "missing?)"},
@@ -871,6 +929,82 @@ test_long_line(void **state)
         free(text);
 }
 
+/* A rejected row goes to the reject file with only the columns midway
+ * knows: another column's personal data (a name) stays out of it. */
+static void
+test_reject_known_columns(void **state)
+{
+        struct run *run;
+
+        (void)state;
+        run =
+            read_text("{\"cpr\":\"" P1 "\",\"kommunekode\":813,"
+                      "\"haendelse\":\"kontakt\",\"dato\":\"01-02-2015\","
+                      "\"kontaktform\":\"Telefon\",\"navn\":\"Jens Hansen\","
+                      "\"kilde_id\":{\"adresse\":\"Vej 1\"}}\n"
+                      "{\"cpr\":\"\\u0030101901234\",\"kommunekode\":813,"
+                      "\"haendelse\":\"m\\u00f8de\",\"dato\":\"01-02-2015\"}\n"
+                      "{\"cpr\":\"" P1 "\",\"navn\":\"Jens Hansen\"\n",
+                      "a.jsonl");
+        assert_int_equal(run->n, 3);
+        assert_int_equal(run->rows[0].err, MW_ERR_INVALID);
+        assert_string_equal(run->rows[0].reason, "unknown key 'navn'");
+        assert_string_equal(run->rows[0].masked,
+                            "{\"cpr\":\"XXXXXXXXXX\",\"kommunekode\":813,"
+                            "\"haendelse\":\"kontakt\",\"dato\":"
+                            "\"01-02-2015\",\"kontaktform\":\"Telefon\","
+                            "\"kilde_id\":null}");
+        /* a CPR written with JSON escapes is masked after decoding */
+        assert_string_equal(run->rows[1].masked,
+                            "{\"cpr\":\"XXXXXXXXXX\",\"kommunekode\":813,"
+                            "\"haendelse\":\"møde\",\"dato\":\"01-02-2015\"}");
+        /* not JSON: which text is a known column is unknown */
+        assert_string_equal(run->rows[2].masked, "");
+        free(run);
+
+        run = read_text(H1 "\n" ROW1 ";Jens Hansen\n"
+                           "\"" P1 "\";813;\"a;\"\"b\";01-02-2015;Telefon\n",
+                        "a.csv");
+        assert_int_equal(run->n, 2);
+        assert_string_equal(run->rows[0].reason,
+                            "the row has 6 fields, the header 5");
+        assert_string_equal(run->rows[0].masked,
+                            "XXXXXXXXXX;813;kontakt;01-02-2015;Telefon");
+        assert_string_equal(run->rows[1].masked,
+                            "XXXXXXXXXX;813;\"a;\"\"b\";01-02-2015;Telefon");
+        free(run);
+}
+
+/* An export over the limit is refused before it is read: a sparse file
+ * of 300 MiB costs no disk and, read, would cost 300 MiB of memory. */
+static void
+test_too_big(void **state)
+{
+        char path[] = "/tmp/mw-test-export-XXXXXX";
+        struct run *run;
+        FILE *fp;
+        int fd;
+
+        (void)state;
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 300L << 20), 0);
+        close(fd);
+        fp = fopen(path, "rb");
+        assert_non_null(fp);
+        run = read_fp(fp, "big.csv", MW_EXPORT_ENCODING_AUTO,
+                      MW_EXPORT_FORMAT_AUTO);
+        /* nothing was read */
+        assert_int_equal(ftell(fp), 0);
+        fclose(fp);
+        unlink(path);
+        assert_int_equal(run->fatal, MW_ERR_TOOBIG);
+        assert_string_equal(run->fatal_reason,
+                            "the export is larger than the limit of 256 MiB "
+                            "(300 MiB), not read: split it");
+        free(run);
+}
+
 int
 main(void)
 {
@@ -885,6 +1019,8 @@ main(void)
             cmocka_unit_test(test_utf16),
             cmocka_unit_test(test_forced),
             cmocka_unit_test(test_long_line),
+            cmocka_unit_test(test_reject_known_columns),
+            cmocka_unit_test(test_too_big),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -564,7 +564,7 @@ static const struct mask_case mask_cases[] = {
     {"12345-6789", "12345-6789"},
     {"1234567-89", "XXXXXXX-89"},
     {"010190-", "XXXXXXX"},
-    {"010190--1234", "XXXXXXX-1234"},
+    {"010190--1234", "XXXXXXX-XXXX"}, /* a CPR across two dashes */
     {"a0101901234b0101901234", "aXXXXXXXXXXbXXXXXXXXXX"},
     {"2015-07-01", "2015-07-01"},
     {"line 12: 99999", "line 12: 99999"},
@@ -596,6 +596,151 @@ test_mask(void **state)
         mw_cpr_mask("x", small, 0); /* writes nothing */
 }
 
+/* ---- CPR numbers in any spelling (mw_cpr_find) */
+
+/* Spellings the red team sent through the producer in indsats_id, and
+ * their relatives: each holds the CPR number 1402721168, 1002881172 or
+ * 0508671176. */
+static const char *const cpr_spellings[] = {
+    "1402721168",
+    "140272-1168",
+    "14.02.72-1168",
+    "10 02 88 1172",
+    "05086-71176",
+    "IND 14.02.72-1168 mentor",
+    "ref:1402721168;",
+    "CPR1402721168", /* letters before the digits end nothing of them */
+    "14/02/72/1168",
+    "14_02_72_1168",
+    "14 . 02 . 72 - 1168", /* three separators in a row */
+    "\xef\xbc\x91\xef\xbc\x94\xef\xbc\x90\xef\xbc\x92\xef\xbc\x97\xef\xbc\x92"
+    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x96\xef\xbc\x98", /* full-width */
+    "\xef\xbc\x91\xef\xbc\x94\xef\xbc\x90\xef\xbc\x92\xef\xbc\x97\xef\xbc\x92"
+    "-1168", /* full-width and ASCII */
+    "\xd9\xa1\xd9\xa4\xd9\xa0\xd9\xa2\xd9\xa7\xd9\xa2\xd9\xa1\xd9\xa1\xd9\xa6"
+    "\xd9\xa8", /* Arabic-Indic */
+    "140272\xc2\xa0"
+    "1168", /* no-break space */
+    "14\xe2\x80\x89"
+    "02\xe2\x80\xaf"
+    "72\xe3\x80\x80"
+    "1168", /* thin, narrow and ideographic space */
+    "140272\xe2\x80\x93"
+    "1168", /* en dash */
+    "140272\xe2\x88\x92"
+    "1168", /* minus sign */
+    "1402\xe2\x80\x8b"
+    "721168", /* zero-width space */
+    "1\xcc\xb2"
+    "402721168", /* a combining low line */
+    "\xc2\xb9\xe2\x81\xb4\xe2\x81\xb0\xc2\xb2\xe2\x81\xb7\xc2\xb2\xc2\xb9\xc2"
+    "\xb9\xe2\x81\xb6\xe2\x81\xb8", /* superscript digits */
+    "140272\xa0"
+    "1168",                                   /* Windows-1252 NBSP, not UTF-8 */
+    "99 1402721168 99",                       /* a window inside a longer run */
+    "14027211-6800-4000-8000-000000000000",   /* UUID-shaped, no letter */
+    "2 01028812-3456-4abc-9def-0123456789ab", /* a digit glued before */
+};
+
+/* Must not be found: dates, case-system ids, event ids, references. */
+static const char *const cpr_negatives[] = {
+    "2015-07-01",
+    "01-07-2015",
+    "IND-2015-000123",
+    "PRAKTIK/2015/17",
+    "IND-77",
+    "C12-3",
+    "3634269f-85fa-447a-b126-7c2499adaa67",
+    "01028812-3456-4abc-9def-0123456789ab", /* date-like hex digits */
+    "erstatter 01028812-3456-4abc-9def-0123456789ab",
+    TEST_CPR_REF,
+    "0102881234abcdef0102881234abcdef0102881234abcdef0102881234abcdef",
+    "3102901234",      /* 31 February */
+    "140272    1168",  /* four blanks: two numbers */
+    "1402721",         /* too short */
+    "14 02 72 11 6x8", /* a letter inside */
+    "kontanthj\xc3\xa6lp",
+    "",
+};
+
+static void
+test_cpr_find(void **state)
+{
+        char masked[256];
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(cpr_spellings) / sizeof(cpr_spellings[0]); i++) {
+                if (!mw_cpr_find(cpr_spellings[i], strlen(cpr_spellings[i])))
+                        fail_msg("not found in spelling %zu", i);
+                mw_cpr_mask(cpr_spellings[i], masked, sizeof(masked));
+                if (mw_cpr_find(masked, strlen(masked)))
+                        fail_msg("mask of spelling %zu still holds a CPR: %s",
+                                 i, masked);
+        }
+        for (i = 0; i < sizeof(cpr_negatives) / sizeof(cpr_negatives[0]); i++) {
+                if (mw_cpr_find(cpr_negatives[i], strlen(cpr_negatives[i])))
+                        fail_msg("found in negative %zu: %s", i,
+                                 cpr_negatives[i]);
+        }
+        /* len, not the terminator, ends the text; NUL is a character */
+        assert_int_equal(mw_cpr_find("1402721168", 9), 0);
+        assert_int_equal(mw_cpr_find("140272\0"
+                                     "1168",
+                                     11),
+                         0);
+        assert_int_equal(mw_cpr_find(NULL, 0), 0);
+        /* the century from the 7th digit: 29-02-00 is a date in 2000
+         * (7th digit 4) and not in 1900 (7th digit 0) */
+        assert_int_equal(mw_cpr_find("290200-4000", 11), 1);
+        assert_int_equal(mw_cpr_find("290200-0000", 11), 0);
+        /* The rule's price: a date followed by an hour reads as one run
+         * (0107201510: 1 July 1920). Free text holding such a timestamp
+         * is refused; the date columns do not travel as text. */
+        assert_int_equal(mw_cpr_find("01.07.2015 10:30", 16), 1);
+}
+
+static const struct mask_case mask_spelling_cases[] = {
+    {"14.02.72-1168", "XX.XX.XX-XXXX"},
+    {"10 02 88 1172", "XX XX XX XXXX"},
+    {"05086-71176", "XXXXX-XXXXX"},
+    {"ind 14/02/72/1168 x", "ind XX/XX/XX/XXXX x"},
+    {"\xef\xbc\x91\xef\xbc\x94\xef\xbc\x90\xef\xbc\x92\xef\xbc\x97\xef\xbc\x92"
+     "-1168",
+     "XXXXXXXXXXXXXXXXXXXXXXX"}, /* written together: the '-' too */
+    {"140272\xc2\xa0"
+     "1168",
+     "XXXXXX\xc2\xa0XXXX"},
+    {"2015-07-01", "2015-07-01"},
+    {"IND-2015-000123", "IND-2015-XXXXXX"},
+    {"PRAKTIK/2015/17", "PRAKTIK/2015/17"},
+    {"140272    1168", "XXXXXX    1168"},
+};
+
+static void
+test_mask_spellings(void **state)
+{
+        char out[128], small[12];
+        size_t i;
+
+        (void)state;
+        for (i = 0;
+             i < sizeof(mask_spelling_cases) / sizeof(mask_spelling_cases[0]);
+             i++) {
+                mw_cpr_mask(mask_spelling_cases[i].in, out, sizeof(out));
+                if (strcmp(out, mask_spelling_cases[i].out) != 0)
+                        fail_msg("mask(\"%s\") = \"%s\", want \"%s\"",
+                                 mask_spelling_cases[i].in, out,
+                                 mask_spelling_cases[i].out);
+        }
+        /* cut on a character boundary, never inside a full-width digit */
+        mw_cpr_mask("ab\xef\xbc\x91\xef\xbc\x94\xef\xbc\x90", small,
+                    sizeof(small) - 1);
+        assert_string_equal(small, "ab\xef\xbc\x91\xef\xbc\x94");
+        mw_cpr_mask("14.02.72-1168", small, sizeof(small));
+        assert_string_equal(small, "XX.XX.XX-XX");
+}
+
 int
 main(void)
 {
@@ -617,6 +762,8 @@ main(void)
             cmocka_unit_test(test_cpr_errors_hide_digits),
             cmocka_unit_test(test_cpr_birth_date_bad),
             cmocka_unit_test(test_mask),
+            cmocka_unit_test(test_cpr_find),
+            cmocka_unit_test(test_mask_spellings),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
