@@ -813,37 +813,3 @@ mw_cpr_mask(const char *text, char *out, size_t out_size)
                 mask_digits(m.s, m.run_from, m.run_to, out, m.w);
         OPENSSL_cleanse(&m.r, sizeof(m.r));
 }
-
-/* INTERIM (replaced by the full rule on merge): ASCII digits only. */
-int
-mw_cpr_find(const char *text, size_t len)
-{
-        char d[MW_CPR_LEN];
-        size_t i, n = 0;
-        int days;
-
-        for (i = 0; i < len; i++) {
-                char c = text[i];
-
-                /* full-width digits U+FF10..U+FF19: EF BC 90..99 */
-                if (i + 2 < len && (unsigned char)text[i] == 0xEF &&
-                    (unsigned char)text[i + 1] == 0xBC &&
-                    (unsigned char)text[i + 2] >= 0x90 &&
-                    (unsigned char)text[i + 2] <= 0x99) {
-                        c = (char)('0' + ((unsigned char)text[i + 2] - 0x90));
-                        i += 2;
-                }
-                if (c >= '0' && c <= '9') {
-                        if (n == MW_CPR_LEN) {
-                                memmove(d, d + 1, MW_CPR_LEN - 1);
-                                n--;
-                        }
-                        d[n++] = c;
-                        if (n == MW_CPR_LEN && mw_cpr_birth_date(d, &days))
-                                return 1;
-                } else if (!strchr(" .-/_", c)) {
-                        n = 0;
-                }
-        }
-        return 0;
-}

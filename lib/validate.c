@@ -24,10 +24,11 @@ quote(const char *s, char out[MW_CODE_MAX + 1])
         char raw[MW_CODE_MAX + 1];
         size_t i;
 
-        for (i = 0; i < MW_CODE_MAX && s[i]; i++)
+        for (i = 0; i < MW_CODE_MAX && s[i]; i++) {
                 raw[i] = s[i];
-        if (s[i] < 0x20 || s[i] >= 0x7f)
-                raw[i] = '?';
+                if (s[i] < 0x20 || s[i] >= 0x7f)
+                        raw[i] = '?';
+        }
         raw[i] = '\0';
         mw_cpr_mask(raw, out, MW_CODE_MAX + 1);
 }

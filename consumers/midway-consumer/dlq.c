@@ -33,10 +33,11 @@ mw_consumer_clean_reason(const char *in, char *out, size_t out_size)
         char printable[REASON_MAX];
         size_t i;
 
-        for (i = 0; i + 1 < sizeof(printable) && in[i]; i++)
+        for (i = 0; i + 1 < sizeof(printable) && in[i]; i++) {
                 printable[i] = in[i];
-        if (in[i] < 0x20 || in[i] >= 0x7f)
-                printable[i] = '?';
+                if (in[i] < 0x20 || in[i] >= 0x7f)
+                        printable[i] = '?';
+        }
         printable[i] = '\0';
         mw_cpr_mask(printable, out, out_size);
 }

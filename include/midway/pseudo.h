@@ -92,7 +92,4 @@ int mw_cpr_find(const char *text, size_t len);
  * the result. */
 void mw_cpr_mask(const char *text, char *out, size_t out_size);
 
-/* 1 if the len bytes of text hold a CPR number in any spelling. */
-int mw_cpr_find(const char *text, size_t len);
-
 #endif

@@ -95,6 +95,9 @@ assert_eq "distinct source offsets on $dlq" "$bad" "$(sort -u "$WORK/dlq.sources
 withheld=$(kcat -b "$MW_BROKERS" -C -t "$dlq" -e -q -f '%h %S\n' | grep -c 'mw.error.stage=privacy.*mw.payload=withheld.* -1$' || true)
 assert_eq "privacy dead letters published without their value" "$(grep -c '|privacy$' "$WORK/dead.expected")" "$withheld"
 
+# No value of a message forges a log line (producer_id "host\nFAKE LOG LINE").
+assert_eq "log lines forged by a hostile value" "0" "$(cat "$WORK"/logs/*.log | grep -c '^FAKE' || true)"
+
 # No stall: the poison's batch was isolated once and committed; no batch was rolled back.
 rolled=$(cat "$WORK"/logs/*.log | grep -c 'not applied' || true)
 assert_eq "batches rolled back (kills aside)" "0" "$rolled"
