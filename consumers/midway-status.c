@@ -310,7 +310,8 @@ main(int argc, char **argv)
                 const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
                 const char *msg =
                     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-                const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+                const char *hint =
+                    PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 
                 /* a date the role may not ask for (migration 0007): the
                  * rule and what to do, on one line */

@@ -199,6 +199,14 @@ assert_eq "midway-status: a refused date is one line" "1" "$(wc -l <"$WORK/statu
 grep -q "first day of a month (e.g. --as-of 2015-07-01)" "$WORK/status.err" ||
         fail "midway-status does not say what to do: $(cat "$WORK/status.err")"
 log "midway-status as the evaluator at 2015-06-02: $(cat "$WORK/status.err")"
+if "$BIN/midway-report" -d "$MW_PG_CONNINFO user=$EVAL" --as-of 2015-07-01 --previous 2015-04-15 \
+        --out "$WORK/report" 2>"$WORK/report.err"; then
+        fail "midway-report gave the evaluator a series at 2015-04-15"
+fi
+[ ! -e "$WORK/report" ] || fail "midway-report wrote a report after a refused date"
+assert_eq "midway-report: the refused date in one line that says what to do" "1" \
+        "$(grep -c "permission denied for the status series at 2015-04-15.*ask the owner to register the date" "$WORK/report.err")"
+log "midway-report as the evaluator, --previous 2015-04-15: $(grep 'permission denied' "$WORK/report.err")"
 assert_eq "midway-status as the evaluator at 2015-07-01 = as the owner" \
         "$(status_csv 2015-07-01 | md5sum)" "$(status_csv 2015-07-01 "$MW_PG_CONNINFO user=$EVAL" | md5sum)"
 as "$EVAL" "EXPLAIN ANALYZE SELECT * FROM status.project_status('2015-06-02')" >/dev/null 2>&1 &&
