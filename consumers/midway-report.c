@@ -727,10 +727,28 @@ fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                         res[q] = PQexecParams(c, sql[q], 1, NULL, &param[q],
                                               NULL, NULL, 0);
                 }
-                if (PQresultStatus(res[q]) != PGRES_TUPLES_OK)
-                        err = mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s",
-                                      q == Q_STATUS ? "status" : "series",
-                                      PQerrorMessage(c));
+                if (PQresultStatus(res[q]) != PGRES_TUPLES_OK) {
+                        const char *state =
+                            PQresultErrorField(res[q], PG_DIAG_SQLSTATE);
+                        const char *msg =
+                            PQresultErrorField(res[q], PG_DIAG_MESSAGE_PRIMARY);
+                        const char *hint =
+                            PQresultErrorField(res[q], PG_DIAG_MESSAGE_HINT);
+
+                        /* a date the role may not ask for (migration
+                         * 0007): the rule and what to do, on one line */
+                        if (state && strcmp(state, "42501") == 0 && msg && hint)
+                                err =
+                                    mw_errf(errstr, errstr_size, MW_ERR_DB,
+                                            "%s: %s; %s",
+                                            q == Q_STATUS ? "status" : "series",
+                                            msg, hint);
+                        else
+                                err = mw_errf(
+                                    errstr, errstr_size, MW_ERR_DB, "%s: %s",
+                                    q == Q_STATUS ? "status" : "series",
+                                    PQerrorMessage(c));
+                }
                 if (!err && stop)
                         err = mw_errf(errstr, errstr_size, MW_ERR_IO,
                                       "interrupted");

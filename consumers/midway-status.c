@@ -307,7 +307,18 @@ main(int argc, char **argv)
                            "WHERE $2::int IS NULL OR project_id = $2::int",
                            2, NULL, vals, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                mw_log_error("status: %s", PQerrorMessage(pg));
+                const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+                const char *msg =
+                    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+                const char *hint =
+                    PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+                /* a date the role may not ask for (migration 0007): the
+                 * rule and what to do, on one line */
+                if (state && strcmp(state, "42501") == 0 && msg && hint)
+                        mw_log_error("status: %s; %s", msg, hint);
+                else
+                        mw_log_error("status: %s", PQerrorMessage(pg));
                 goto out;
         }
         if (project && PQntuples(res) == 0) {

@@ -114,6 +114,74 @@ assert_eq "pipeline role: offsets account for every message" "$(q "SELECT count(
 verify_state
 denied "$PIPE" "SELECT * FROM status.project_status('2015-07-01')"
 
+# Least privilege of the pipeline (migration 0007): stolen consumer
+# credentials cannot re-point a municipality's login, change reference
+# data or the record of migrations, rewrite the ledger, or drop, alter or
+# truncate anything.
+tried=0
+refused=0
+pipe_refused() { # SQL: must fail as the pipeline login, for want of a privilege
+        local out
+        tried=$((tried + 1))
+        if out=$(as "$PIPE" "$1" 2>&1); then
+                fail "$PIPE could run: $1 (got: $out)"
+        fi
+        case "$out" in
+        *"permission denied"* | *"must be owner"* | *"row-level security"*) refused=$((refused + 1)) ;;
+        *) fail "$PIPE: unexpected error for $1: $out" ;;
+        esac
+}
+pipe_refused "UPDATE municipal_role SET project_id = 20 WHERE role_name = '$MUNI'"
+pipe_refused "INSERT INTO municipal_role VALUES ('$PIPE', 20)"
+pipe_refused "DELETE FROM municipal_role"
+pipe_refused "SELECT * FROM municipal_role"
+pipe_refused "SELECT midway_grant_municipality('$PIPE', 20)"
+pipe_refused "UPDATE project SET name = 'x'"
+pipe_refused "INSERT INTO project (project_id, name, slug, target_group) VALUES (99, 'x', 'x', 'adult')"
+pipe_refused "DELETE FROM project WHERE project_id = 5"
+pipe_refused "UPDATE project_municipality SET project_id = 20"
+pipe_refused "INSERT INTO project_municipality VALUES (999, 5, 'x')"
+pipe_refused "DELETE FROM project_municipality"
+pipe_refused "UPDATE code SET label_en = 'x'"
+pipe_refused "INSERT INTO code VALUES ('x', 'x', 1, 'x', 'x', NULL)"
+pipe_refused "DELETE FROM code"
+pipe_refused "UPDATE schema_migration SET name = 'x'"
+pipe_refused "INSERT INTO schema_migration (name) VALUES ('9999_x.sql')"
+pipe_refused "DELETE FROM schema_migration"
+pipe_refused "UPDATE event SET payload = '{}'"
+pipe_refused "DELETE FROM event"
+pipe_refused "CREATE TABLE public.x (a int)"
+for t in event citizen citizen_profile citizen_contact kafka_offset dead_letter municipal_role \
+        project project_municipality code schema_migration; do
+        pipe_refused "DROP TABLE $t"
+        pipe_refused "ALTER TABLE $t ADD COLUMN x int"
+        pipe_refused "TRUNCATE $t"
+done
+for f in "midway_rebuild_citizens()" "status.project_series('{2015-07-01}')"; do
+        pipe_refused "SELECT $f"
+done
+log "pipeline login: $tried statements tried, $refused refused"
+assert_eq "pipeline login: every statement refused" "$tried" "$refused"
+assert_eq "municipality: still mapped to its own project" "$MUNI:5" \
+        "$(q "SELECT role_name || ':' || project_id FROM municipal_role WHERE role_name = '$MUNI'")"
+assert_eq "pipeline role: its table privileges" \
+        "citizen:DELETE,INSERT,SELECT,UPDATE;citizen_contact:DELETE,INSERT,SELECT,UPDATE;citizen_profile:DELETE,INSERT,SELECT,UPDATE;dead_letter:INSERT,SELECT,UPDATE;event:INSERT,SELECT;kafka_offset:INSERT,SELECT,UPDATE;schema_migration:SELECT" \
+        "$(q "SELECT string_agg(table_name || ':' || p, ';' ORDER BY table_name) FROM (
+                SELECT table_name, string_agg(privilege_type, ',' ORDER BY privilege_type) AS p
+                FROM information_schema.role_table_grants WHERE grantee = 'midway_pipeline' GROUP BY 1) s")"
+
+# EXPLAIN (accepted, docs/security.md): a municipality's row estimates for
+# another project come from the table's statistics; pg_stats itself shows
+# it nothing of the tables with row-level security.
+q "ANALYZE" >/dev/null
+est=$(as "$MUNI" "EXPLAIN SELECT * FROM event WHERE project_id = 20" | sed -n '1s/.*rows=\([0-9]*\).*/\1/p')
+own=$(as "$MUNI" "EXPLAIN SELECT * FROM event WHERE project_id = 5" | sed -n '1s/.*rows=\([0-9]*\).*/\1/p')
+log "municipality 5: EXPLAIN estimates $est events of project 20, $own of its own;" \
+        "scaled by its own true count ($events5): $((est * events5 / own)); project 20 has" \
+        "$(q "SELECT count(*) FROM event WHERE project_id = 20") (accepted, docs/security.md)"
+assert_eq "municipality: pg_stats rows of citizen-level tables" "0" \
+        "$(as "$MUNI" "SELECT count(*) FROM pg_stats WHERE tablename IN ('event', 'citizen', 'citizen_profile', 'citizen_contact', 'municipal_role')")"
+
 # The mechanisms themselves.
 assert_eq "FORCE row-level security on citizen-level tables" "citizen,citizen_contact,citizen_profile,event,municipal_role" \
         "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relforcerowsecurity AND relrowsecurity")"
