@@ -65,38 +65,41 @@ struct opts {
 static void
 usage(FILE *fp)
 {
-        fprintf(fp,
-                "Usage: " PROG " --as-of YYYY-MM-DD --out DIR [OPTION]...\n"
-                "Write the published midway status: DIR/index.html, a page "
-                "per project\n(DIR/<slug>.html and .md), DIR/status.md, "
-                "DIR/status.csv,\nDIR/status-previous.csv, DIR/series.csv "
-                "and DIR/SHA256SUMS.\n\n"
-                "  -a, --as-of DATE      cut-off date (default: today, UTC)\n"
-                "  -O, --out DIR         output directory; replaced as a "
-                "whole (it must be\n"
-                "                        empty or an earlier report)\n"
-                "  -l, --lang LANG       da (default) or en\n"
-                "  -t, --threshold N     hide counts of 1 to N-1 persons "
-                "(default 5)\n"
-                "  -P, --previous DATE   the previous cut-off for the "
-                "changes (default: three\n"
-                "                        months before --as-of)\n"
-                "  -j, --jobs N          2 (default): read the cut-off's "
-                "status and the\n"
-                "                        series on two connections at once; "
-                "1: one after\n"
-                "                        the other\n"
-                "  -d CONNINFO           libpq conninfo (pg.conninfo; PG* "
-                "variables apply)\n"
-                "  -c FILE               read key=value configuration from "
-                "FILE\n"
-                "  -o NAME=VALUE         set a midway property\n"
-                "  -v, -q                more, less logging\n"
-                "  -h, --help            this help\n\n"
-                "Reads only status.project_status() and "
-                "status.project_series() (role\nmidway_evaluator). Exit "
-                "status: 0 written, 1 failure (nothing replaced),\n2 usage "
-                "error.\n");
+        fprintf(
+            fp,
+            "Usage: " PROG " --as-of YYYY-MM-DD --out DIR [OPTION]...\n"
+            "Write the published midway status: DIR/index.html, a page "
+            "per project\n(DIR/<slug>.html and .md), DIR/status.md, "
+            "DIR/status.csv,\nDIR/status-previous.csv, DIR/series.csv "
+            "and DIR/SHA256SUMS.\n\n"
+            "  -a, --as-of DATE      cut-off date (default: the first of this "
+            "month\n"
+            "                        in Denmark, the latest monthly cut-off)\n"
+            "  -O, --out DIR         output directory; replaced as a "
+            "whole (it must be\n"
+            "                        empty or an earlier report)\n"
+            "  -l, --lang LANG       da (default) or en\n"
+            "  -t, --threshold N     hide counts of 1 to N-1 persons "
+            "(default 5)\n"
+            "  -P, --previous DATE   the previous cut-off for the "
+            "changes (default: three\n"
+            "                        months before --as-of)\n"
+            "  -j, --jobs N          2 (default): read the cut-off's "
+            "status and the\n"
+            "                        series on two connections at once; "
+            "1: one after\n"
+            "                        the other\n"
+            "  -d CONNINFO           libpq conninfo (pg.conninfo; PG* "
+            "variables apply)\n"
+            "  -c FILE               read key=value configuration from "
+            "FILE\n"
+            "  -o NAME=VALUE         set a midway property\n"
+            "  -v, -q                more, less logging\n"
+            "  -h, --help            this help\n\n"
+            "Reads only status.project_status() and "
+            "status.project_series() (role\nmidway_evaluator). Exit "
+            "status: 0 written, 1 failure (nothing replaced),\n2 usage "
+            "error.\n");
 }
 
 static int
@@ -2285,7 +2288,7 @@ main(int argc, char **argv)
             {"jobs", required_argument, NULL, 'j'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
-        struct opts opts = {mw_date_today(),         -1, NULL, MW_LANG_DA,
+        struct opts opts = {mw_date_cutoff(),        -1, NULL, MW_LANG_DA,
                             MW_DC_DEFAULT_THRESHOLD, 2};
         struct mw_conf conf;
         char errstr[512];

@@ -49,7 +49,9 @@ usage(FILE *fp)
                 "Usage: " PROG " --as-of YYYY-MM-DD [OPTION]...\n"
                 "Print the midway status of every project and the total, as "
                 "of a cut-off date.\n\n"
-                "  -a, --as-of DATE     cut-off date (default: today)\n"
+                "  -a, --as-of DATE     cut-off date (default: the first of "
+                "this month,\n"
+                "                       the latest an evaluator may ask for)\n"
                 "  -f, --format FMT     table (default), csv or json\n"
                 "  -p, --project ID     only this project, by id or slug "
                 "(and no total)\n"
@@ -223,7 +225,7 @@ main(int argc, char **argv)
         const char *project = NULL, *vals[2];
         char project_id[16];
         enum format fmt = FMT_TABLE;
-        int32_t days = mw_date_today();
+        int32_t days = mw_date_cutoff();
         PGconn *pg = NULL;
         PGresult *res = NULL;
         char *end;

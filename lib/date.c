@@ -214,6 +214,16 @@ mw_date_format(int32_t days, char out[11])
         return 0;
 }
 
+int32_t
+mw_date_cutoff(void)
+{
+        int year, month, day;
+
+        mw_date_to_ymd(mw_date_dk_day((int64_t)time(NULL) * 1000), &year,
+                       &month, &day);
+        return mw_date_from_ymd(year, month, 1);
+}
+
 /* The last Sunday of a month, as days since the epoch (a Thursday). */
 static int64_t
 last_sunday(int year, int month)

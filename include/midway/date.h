@@ -32,6 +32,10 @@ int mw_date_format(int32_t days, char out[11]);
 /* Today's date in UTC. */
 int32_t mw_date_today(void);
 
+/* The latest monthly cut-off: the first day of the current month in
+ * Denmark, the date the status is published for (docs/security.md). */
+int32_t mw_date_cutoff(void);
+
 /* Danish civil time: the offset from UTC, in seconds, at utc_seconds since
  * the epoch (3600, or 7200 from 01:00 UTC on the last Sunday of March to
  * 01:00 UTC on the last Sunday of October, the EU rule since 1996), and
