@@ -70,6 +70,10 @@ function(mw_add_stack_tests dir prefix group labels timeout)
   endforeach()
 endfunction()
 mw_add_stack_tests(tests/integration it_ integration integration 900)
+# The red-team tests (docs/security.md): attacks run as tests; ctest -L redteam.
+set_tests_properties(integration.redteam integration.redteam_roles integration.acl
+                     integration.roles integration.rejects
+                     PROPERTIES LABELS "integration;redteam")
 
 # Scale-out (tests/cluster/, docs/faults.md): each test starts its own
 # three-node Kafka (scripts/stack, MW_KAFKA_NODES=3) on ports of its own and
