@@ -26,52 +26,9 @@
 #include "midway/date.h"
 #include "midway/log.h"
 #include "midway/pg.h"
+#include "midway/sink.h"
 
 #define DB_RETRY_MAX_MS 10000
-
-enum apply_rc {
-        APPLY_OK,
-        APPLY_DATA,  /* refused for a reason one row can cause */
-        APPLY_OTHER, /* anything else: retry the whole batch later */
-};
-
-mw_err_t
-mw_consumer_session(struct consumer *c, char *errstr, size_t errstr_size)
-{
-        /* The staging table lives as long as the session. */
-        return mw_pg_exec(c->pg,
-                          "CREATE TEMP TABLE IF NOT EXISTS stage_event "
-                          "(LIKE event INCLUDING DEFAULTS) "
-                          "ON COMMIT DELETE ROWS",
-                          errstr, errstr_size);
-}
-
-mw_err_t
-mw_consumer_load_offset(struct consumer *c, struct part *p, char *errstr,
-                        size_t errstr_size)
-{
-        char part[16];
-        const char *vals[3] = {c->conf.group_id, p->topic, part};
-        PGresult *res;
-        mw_err_t err = MW_OK;
-
-        snprintf(part, sizeof(part), "%d", (int)p->partition);
-        res = PQexecParams(c->pg,
-                           "SELECT next_offset FROM kafka_offset "
-                           "WHERE consumer_group = $1 AND topic = $2 "
-                           "AND partition = $3",
-                           3, NULL, vals, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                              "reading offsets: %s", PQerrorMessage(c->pg));
-                goto out;
-        }
-        p->db_next =
-            PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
-out:
-        PQclear(res);
-        return err;
-}
 
 /* Reconnects until PostgreSQL answers again or we are told to stop. */
 static int
@@ -83,7 +40,7 @@ db_reconnect(struct consumer *c)
         while (mw_consumer_run) {
                 PQreset(c->pg);
                 if (PQstatus(c->pg) == CONNECTION_OK &&
-                    mw_consumer_session(c, errstr, sizeof(errstr)) == MW_OK) {
+                    mw_sink_session(c->pg, errstr, sizeof(errstr)) == MW_OK) {
                         mw_log_info("PostgreSQL connection re-established");
                         return 0;
                 }
@@ -133,8 +90,9 @@ batch_discard(struct consumer *c)
                 if (p->batch_msgs == 0)
                         continue;
                 if (PQstatus(c->pg) == CONNECTION_OK &&
-                    mw_consumer_load_offset(c, p, errstr, sizeof(errstr)) !=
-                        MW_OK)
+                    mw_sink_load_offset(c->pg, c->conf.group_id, p->topic,
+                                        p->partition, &p->db_next, errstr,
+                                        sizeof(errstr)) != MW_OK)
                         mw_log_warn("%s", errstr);
                 offset =
                     p->db_next >= 0 ? p->db_next : RD_KAFKA_OFFSET_BEGINNING;
@@ -292,155 +250,52 @@ row_end(const struct consumer *c, size_t i)
         return i + 1 < c->n_rows ? c->rows[i + 1].start : c->copy.len;
 }
 
-static enum apply_rc
-classify(struct consumer *c, const char *sqlstate)
+static void
+count_dups(void *arg, const char *topic, int32_t partition, long n)
 {
-        if (PQstatus(c->pg) != CONNECTION_OK)
-                return APPLY_OTHER;
-        return mw_pg_state_is_data(sqlstate) ? APPLY_DATA : APPLY_OTHER;
-}
-
-static enum apply_rc
-copy_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
-          size_t errstr_size)
-{
-        char state[6] = "";
-        const char *data = c->copy.data + c->rows[lo].start;
-        size_t len = row_end(c, hi - 1) - c->rows[lo].start;
-        PGresult *res;
-
-        res =
-            PQexec(c->pg, "COPY stage_event (event_id, project_id, "
-                          "municipality_code, citizen_ref, key_id, kind, "
-                          "event_date, registered_at, producer_id, action, "
-                          "supersedes, payload, kafka_topic, kafka_partition, "
-                          "kafka_offset) FROM STDIN");
-        if (PQresultStatus(res) != PGRES_COPY_IN) {
-                mw_pg_result_state(c->pg, res, "COPY", state, errstr,
-                                   errstr_size);
-                return classify(c, state);
-        }
-        PQclear(res);
-        if (PQputCopyData(c->pg, data, (int)len) != 1 ||
-            PQputCopyEnd(c->pg, NULL) != 1) {
-                mw_errf(errstr, errstr_size, MW_ERR_DB, "COPY: %s",
-                        PQerrorMessage(c->pg));
-                return APPLY_OTHER;
-        }
-        if (mw_pg_result_state(c->pg, PQgetResult(c->pg), "COPY", state, errstr,
-                               errstr_size))
-                return classify(c, state);
-        return APPLY_OK;
-}
-
-/* INSERTs the staged events; sets each partition's try_dups to the events
- * it staged that were already stored. Usually none are: the inserted count
- * then says so and no per-partition count is needed. A staged event was
- * inserted iff the stored row of its id carries its topic, partition and
- * offset. */
-static enum apply_rc
-insert_events(struct consumer *c, size_t lo, size_t hi, long *dups,
-              char *errstr, size_t errstr_size)
-{
-        char state[6] = "";
-        PGresult *res;
-        struct part *p;
-        long inserted;
+        struct consumer *c = arg;
         size_t i;
-        int r;
 
-        *dups = 0;
         for (i = 0; i < c->n_parts; i++)
-                c->parts[i].try_dups = 0;
-        res = PQexec(c->pg, "INSERT INTO event SELECT * FROM stage_event "
-                            "ON CONFLICT (event_id) DO NOTHING");
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                mw_pg_result_state(c->pg, res, "INSERT events", state, errstr,
-                                   errstr_size);
-                return classify(c, state);
-        }
-        inserted = strtol(PQcmdTuples(res), NULL, 10);
-        PQclear(res);
-        if (inserted == (long)(hi - lo))
-                return APPLY_OK;
-        res = PQexec(c->pg,
-                     "SELECT s.kafka_topic, s.kafka_partition, count(*) "
-                     "FROM stage_event s WHERE NOT EXISTS (SELECT 1 FROM "
-                     "event e WHERE e.event_id = s.event_id AND "
-                     "e.kafka_topic = s.kafka_topic AND e.kafka_partition = "
-                     "s.kafka_partition AND e.kafka_offset = s.kafka_offset) "
-                     "GROUP BY 1, 2");
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                mw_pg_result_state(c->pg, res, "counting duplicates", state,
-                                   errstr, errstr_size);
-                return classify(c, state);
-        }
-        for (r = 0; r < PQntuples(res); r++) {
-                const char *topic = PQgetvalue(res, r, 0);
-                int32_t part = (int32_t)strtol(PQgetvalue(res, r, 1), NULL, 10);
-
-                for (i = 0; i < c->n_parts; i++) {
-                        p = &c->parts[i];
-                        if (p->partition == part &&
-                            strcmp(p->topic, topic) == 0)
-                                p->try_dups =
-                                    strtol(PQgetvalue(res, r, 2), NULL, 10);
-                }
-                *dups += strtol(PQgetvalue(res, r, 2), NULL, 10);
-        }
-        PQclear(res);
-        return APPLY_OK;
+                if (c->parts[i].partition == partition &&
+                    strcmp(c->parts[i].topic, topic) == 0)
+                        c->parts[i].try_dups = n;
 }
 
-/* Applies rows [lo, hi): staging table emptied, COPY, INSERT, and the
- * state of every citizen they can affect, merged incrementally when every
- * staged event was new to the database (migration 0005), else recomputed.
- * On success the attempt's duplicates count for the batch. */
-static enum apply_rc
+/* Applies rows [lo, hi) (mw_sink_apply()); on success the attempt's
+ * duplicates count for the batch. */
+static enum mw_sink_rc
 apply_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
            size_t errstr_size)
 {
-        char state[6] = "";
-        enum apply_rc rc;
+        enum mw_sink_rc rc;
         long dups;
         size_t i;
 
-        if (mw_pg_result_state(c->pg, PQexec(c->pg, "TRUNCATE stage_event"),
-                               "TRUNCATE", state, errstr, errstr_size))
-                return APPLY_OTHER;
-        if ((rc = copy_rows(c, lo, hi, errstr, errstr_size)) != APPLY_OK ||
-            (rc = insert_events(c, lo, hi, &dups, errstr, errstr_size)) !=
-                APPLY_OK)
-                return rc;
-        if (mw_pg_result_state(
-                c->pg,
-                PQexec(c->pg, dups == 0 ? "SELECT midway_apply_batch(true)"
-                                        : "SELECT midway_apply_batch(false)"),
-                "applying the batch", state, errstr, errstr_size))
-                return classify(c, state);
         for (i = 0; i < c->n_parts; i++)
-                c->parts[i].batch_dups += c->parts[i].try_dups;
-        return APPLY_OK;
-}
-
-static mw_err_t
-savepoint(struct consumer *c, const char *sql, char *errstr, size_t errstr_size)
-{
-        return mw_pg_exec(c->pg, sql, errstr, errstr_size);
+                c->parts[i].try_dups = 0;
+        rc = mw_sink_apply(c->pg, c->copy.data + c->rows[lo].start,
+                           row_end(c, hi - 1) - c->rows[lo].start,
+                           (long)(hi - lo), count_dups, c, &dups, errstr,
+                           errstr_size);
+        if (rc == MW_SINK_OK)
+                for (i = 0; i < c->n_parts; i++)
+                        c->parts[i].batch_dups += c->parts[i].try_dups;
+        return rc;
 }
 
 /* Rows [lo, hi) failed together with reason why: applies what of them
  * PostgreSQL takes, half by half under a savepoint, and dead-letters each
- * single row it refuses. APPLY_OTHER when something that is not the data's
+ * single row it refuses. MW_SINK_OTHER when something that is not the data's
  * fault got in the way. */
-static enum apply_rc
+static enum mw_sink_rc
 isolate(struct consumer *c, size_t lo, size_t hi, const char *why, char *errstr,
         size_t errstr_size)
 {
         char reason[REASON_MAX], sub[512];
         const struct row *r;
         size_t mid, a, b;
-        enum apply_rc rc;
+        enum mw_sink_rc rc;
         int half;
 
         if (hi - lo == 1) {
@@ -451,36 +306,35 @@ isolate(struct consumer *c, size_t lo, size_t hi, const char *why, char *errstr,
                         c->raw.data + r->val, r->val_len, 0, "store", reason)) {
                         mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                 "out of memory");
-                        return APPLY_OTHER;
+                        return MW_SINK_OTHER;
                 }
                 c->parts[r->part].batch_rows--;
                 c->total_isolated++;
-                return APPLY_OK;
+                return MW_SINK_OK;
         }
         mid = lo + (hi - lo) / 2;
         for (half = 0; half < 2; half++) {
                 a = half ? mid : lo;
                 b = half ? hi : mid;
-                if (savepoint(c, "SAVEPOINT isolate", errstr, errstr_size))
-                        return APPLY_OTHER;
+                if (mw_sink_savepoint(c->pg, "isolate", errstr, errstr_size))
+                        return MW_SINK_OTHER;
                 rc = apply_rows(c, a, b, sub, sizeof(sub));
-                if (rc == APPLY_OTHER) {
+                if (rc == MW_SINK_OTHER) {
                         mw_errf(errstr, errstr_size, MW_ERR_DB, "%s", sub);
                         return rc;
                 }
-                if (rc == APPLY_DATA) {
-                        if (savepoint(c, "ROLLBACK TO SAVEPOINT isolate",
-                                      errstr, errstr_size))
-                                return APPLY_OTHER;
+                if (rc == MW_SINK_DATA) {
+                        if (mw_sink_rollback_to(c->pg, "isolate", errstr,
+                                                errstr_size))
+                                return MW_SINK_OTHER;
                         rc = isolate(c, a, b, sub, errstr, errstr_size);
-                        if (rc != APPLY_OK)
+                        if (rc != MW_SINK_OK)
                                 return rc;
                 }
-                if (savepoint(c, "RELEASE SAVEPOINT isolate", errstr,
-                              errstr_size))
-                        return APPLY_OTHER;
+                if (mw_sink_release(c->pg, "isolate", errstr, errstr_size))
+                        return MW_SINK_OTHER;
         }
-        return APPLY_OK;
+        return MW_SINK_OK;
 }
 
 /* Applies the batch's rows; a data failure is isolated (see the top). */
@@ -489,16 +343,16 @@ apply_batch(struct consumer *c, char *errstr, size_t errstr_size)
 {
         char why[512];
         size_t before = c->n_dead;
-        enum apply_rc rc;
+        enum mw_sink_rc rc;
 
         if (c->n_rows == 0)
                 return 0;
-        if (savepoint(c, "SAVEPOINT batch", errstr, errstr_size))
+        if (mw_sink_savepoint(c->pg, "batch", errstr, errstr_size))
                 return -1;
         rc = apply_rows(c, 0, c->n_rows, why, sizeof(why));
-        if (rc == APPLY_OK)
+        if (rc == MW_SINK_OK)
                 return 0;
-        if (rc == APPLY_OTHER) {
+        if (rc == MW_SINK_OTHER) {
                 mw_errf(errstr, errstr_size, MW_ERR_DB, "%s", why);
                 return -1;
         }
@@ -506,8 +360,8 @@ apply_batch(struct consumer *c, char *errstr, size_t errstr_size)
         mw_log_warn("batch of %zu events refused (%s): isolating the "
                     "message(s) at fault",
                     c->n_rows, errstr);
-        if (savepoint(c, "ROLLBACK TO SAVEPOINT batch", errstr, errstr_size) ||
-            isolate(c, 0, c->n_rows, why, errstr, errstr_size) != APPLY_OK)
+        if (mw_sink_rollback_to(c->pg, "batch", errstr, errstr_size) ||
+            isolate(c, 0, c->n_rows, why, errstr, errstr_size) != MW_SINK_OK)
                 return -1;
         /* Every row refused on its own: the database, not the data, is at
          * fault (a broken function, a full disk reported as data): retry
@@ -524,140 +378,37 @@ apply_batch(struct consumer *c, char *errstr, size_t errstr_size)
 
 /* ---- offsets ----------------------------------------------------------- */
 
-/* The partitions of the batch whose stored offset is absent (fresh) or
- * present, as the arrays advance_offsets() binds (PostgreSQL array
- * literals: topics quoted, the rest numbers; OFF_* above). */
-static mw_err_t
-offset_arrays(struct consumer *c, int fresh, struct mw_buf *a, long *n)
-{
-        const char *t;
-        size_t i, k;
-        mw_err_t err = MW_OK;
-
-        *n = 0;
-        for (k = 0; k < OFF_N; k++) {
-                mw_buf_reset(&a[k]);
-                if ((err = mw_buf_append(&a[k], "{", 1)))
-                        return err;
-        }
-        for (i = 0; i < c->n_parts; i++) {
-                struct part *p = &c->parts[i];
-                const char *sep = *n > 0 ? "," : "";
-
-                if (p->batch_msgs == 0 || (p->db_next < 0) != fresh)
-                        continue;
-                if ((err = mw_buf_appendf(&a[OFF_TOPIC], "%s\"", sep)))
-                        return err;
-                for (t = p->topic; *t && !err; t++)
-                        err = *t == '"' || *t == '\\'
-                                  ? mw_buf_appendf(&a[OFF_TOPIC], "\\%c", *t)
-                                  : mw_buf_append(&a[OFF_TOPIC], t, 1);
-                if (err || (err = mw_buf_append(&a[OFF_TOPIC], "\"", 1)) ||
-                    (err = mw_buf_appendf(&a[OFF_PART], "%s%d", sep,
-                                          (int)p->partition)) ||
-                    (err = mw_buf_appendf(&a[OFF_PREV], "%s%lld", sep,
-                                          (long long)p->db_next)) ||
-                    (err = mw_buf_appendf(&a[OFF_NEXT], "%s%lld", sep,
-                                          (long long)p->batch_next)) ||
-                    (err = mw_buf_appendf(&a[OFF_MSGS], "%s%ld", sep,
-                                          p->batch_msgs)) ||
-                    (err = mw_buf_appendf(&a[OFF_DUPS], "%s%ld", sep,
-                                          p->batch_dups)) ||
-                    (err = mw_buf_appendf(&a[OFF_DEAD], "%s%ld", sep,
-                                          p->batch_dead)))
-                        return err;
-                (*n)++;
-        }
-        for (k = 0; k < OFF_N; k++)
-                if ((err = mw_buf_append(&a[k], "}", 1)))
-                        return err;
-        return MW_OK;
-}
-
-/* Moves the stored offsets of the batch's partitions, each only from where
- * this consumer read it, in one statement for those already stored and
- * one for those stored for the first time: a partition the statement did
- * not change is owned by someone else now. */
+/* Moves the stored offsets of the batch's partitions (mw_sink_offsets()):
+ * one statement for those already stored, one for those stored for the
+ * first time. */
 static mw_err_t
 advance_offsets(struct consumer *c, int fresh, char *errstr, size_t errstr_size)
 {
-        static const char *const update_sql =
-            "UPDATE kafka_offset k SET next_offset = u.next_offset, "
-            "messages = k.messages + u.messages, "
-            "duplicates = k.duplicates + u.duplicates, "
-            "dead_letters = k.dead_letters + u.dead_letters, "
-            "updated_at = now() "
-            "FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], "
-            "$6::bigint[], $7::bigint[], $8::bigint[]) "
-            "AS u(topic, partition, prev, next_offset, messages, duplicates, "
-            "dead_letters) "
-            "WHERE k.consumer_group = $1 AND k.topic = u.topic AND "
-            "k.partition = u.partition AND k.next_offset = u.prev "
-            "RETURNING k.topic, k.partition";
-        static const char *const insert_sql =
-            "INSERT INTO kafka_offset (consumer_group, topic, partition, "
-            "next_offset, messages, duplicates, dead_letters) "
-            "SELECT $1, u.topic, u.partition, u.next_offset, u.messages, "
-            "u.duplicates, u.dead_letters "
-            "FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], "
-            "$6::bigint[], $7::bigint[], $8::bigint[]) "
-            "AS u(topic, partition, prev, next_offset, messages, duplicates, "
-            "dead_letters) "
-            "ON CONFLICT DO NOTHING RETURNING topic, partition";
-        struct mw_buf *a = c->offsets;
-        const char *vals[1 + OFF_N];
-        PGresult *res = NULL;
-        struct part *p;
-        long n;
-        size_t i;
-        int r;
+        struct mw_sink_offset *offs;
+        size_t i, n = 0;
         mw_err_t err;
 
-        if ((err = offset_arrays(c, fresh, a, &n)))
-                return mw_errf(errstr, errstr_size, err, "out of memory");
-        if (n == 0)
-                return MW_OK;
-        vals[0] = c->conf.group_id;
-        for (i = 0; i < OFF_N; i++)
-                vals[1 + i] = a[i].data;
-        res = PQexecParams(c->pg, fresh ? insert_sql : update_sql, 1 + OFF_N,
-                           NULL, vals, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
-                              "offset update: %s", PQerrorMessage(c->pg));
-                goto out;
-        }
-        if (PQntuples(res) == n)
-                goto out;
-        /* Name a partition whose offset did not move. */
-        for (i = 0; i < c->n_parts; i++)
-                c->parts[i].moved = 0;
-        for (r = 0; r < PQntuples(res); r++)
-                for (i = 0; i < c->n_parts; i++)
-                        if (c->parts[i].partition ==
-                                (int32_t)strtol(PQgetvalue(res, r, 1), NULL,
-                                                10) &&
-                            strcmp(c->parts[i].topic, PQgetvalue(res, r, 0)) ==
-                                0)
-                                c->parts[i].moved = 1;
+        offs = calloc(c->n_parts ? c->n_parts : 1, sizeof(*offs));
+        if (!offs)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
         for (i = 0; i < c->n_parts; i++) {
-                p = &c->parts[i];
-                if (p->batch_msgs == 0 || (p->db_next < 0) != fresh || p->moved)
+                const struct part *p = &c->parts[i];
+
+                if (p->batch_msgs == 0 || (p->db_next < 0) != fresh)
                         continue;
-                err =
-                    mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                            "topic=%s partition=%d: stored offset is no "
-                            "longer %s%lld (another consumer owns the "
-                            "partition); batch rolled back",
-                            p->topic, (int)p->partition,
-                            fresh ? "absent, was " : "", (long long)p->db_next);
-                goto out;
+                offs[n].topic = p->topic;
+                offs[n].partition = p->partition;
+                offs[n].prev = p->db_next;
+                offs[n].next = p->batch_next;
+                offs[n].messages = p->batch_msgs;
+                offs[n].duplicates = p->batch_dups;
+                offs[n].dead_letters = p->batch_dead;
+                n++;
         }
-        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                      "%d of %ld stored offsets moved; batch rolled back",
-                      PQntuples(res), n);
-out:
-        PQclear(res);
+        err = mw_sink_offsets(c->pg, c->conf.group_id, offs, n, fresh, errstr,
+                              errstr_size);
+        free(offs);
         return err;
 }
 

@@ -25,18 +25,6 @@
 
 extern volatile sig_atomic_t mw_consumer_run;
 
-/* The columns of the offsets statement (batch.c). */
-enum {
-        OFF_TOPIC,
-        OFF_PART,
-        OFF_PREV,
-        OFF_NEXT,
-        OFF_MSGS,
-        OFF_DUPS,
-        OFF_DEAD,
-        OFF_N
-};
-
 struct part {
         char *topic; /* owned */
         int32_t partition;
@@ -49,7 +37,6 @@ struct part {
         long try_dups;   /* of the attempt under way (batch.c) */
         long batch_dead;
         int eof;
-        int moved; /* scratch of advance_offsets() */
 };
 
 /* One staged event of the batch: its COPY text is rows[start, end of the
@@ -87,11 +74,10 @@ struct consumer {
         size_t n_parts, cap_parts;
         struct row *rows; /* owned, n_rows used */
         size_t n_rows, cap_rows;
-        struct mw_buf copy;           /* COPY text of the batch's events */
-        struct mw_buf raw;            /* keys and values of rows and dead */
-        struct mw_buf json;           /* scratch */
-        struct mw_buf offsets[OFF_N]; /* scratch of advance_offsets() */
-        struct dead *dead;            /* owned, n_dead used */
+        struct mw_buf copy; /* COPY text of the batch's events */
+        struct mw_buf raw;  /* keys and values of rows and dead */
+        struct mw_buf json; /* scratch */
+        struct dead *dead;  /* owned, n_dead used */
         size_t n_dead, cap_dead;
         long batch_msgs;
         int64_t batch_started;
@@ -111,10 +97,6 @@ struct consumer {
 };
 
 /* batch.c */
-mw_err_t mw_consumer_session(struct consumer *c, char *errstr,
-                             size_t errstr_size);
-mw_err_t mw_consumer_load_offset(struct consumer *c, struct part *p,
-                                 char *errstr, size_t errstr_size);
 /* Stages an event decoded from m (COPY text, key and value kept). */
 mw_err_t mw_consumer_stage(struct consumer *c, size_t part,
                            const struct mw_event *ev,

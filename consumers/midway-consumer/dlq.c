@@ -21,6 +21,7 @@
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/pseudo.h"
+#include "midway/sink.h"
 
 #define FLUSH_MS       30000
 #define SCAN_MS        30000
@@ -101,69 +102,46 @@ mw_consumer_dead(struct consumer *c, size_t part, int64_t offset,
         return MW_OK;
 }
 
-/* PostgreSQL's text form of bytes: \x and hex digits. */
-static mw_err_t
-hex_bytes(struct mw_buf *b, const unsigned char *p, size_t len)
+/* c->dead as the storage layer takes it; free() the result. */
+static struct mw_sink_dead *
+sink_dead(const struct consumer *c)
 {
-        static const char hex[] = "0123456789abcdef";
+        struct mw_sink_dead *d;
         size_t i;
-        mw_err_t err;
 
-        mw_buf_reset(b);
-        if ((err = mw_buf_append(b, "\\x", 2)))
-                return err;
-        for (i = 0; i < len && !err; i++) {
-                char two[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+        d = calloc(c->n_dead ? c->n_dead : 1, sizeof(*d));
+        for (i = 0; d && i < c->n_dead; i++) {
+                const struct dead *x = &c->dead[i];
 
-                err = mw_buf_append(b, two, 2);
+                d[i].topic = c->parts[x->part].topic;
+                d[i].partition = c->parts[x->part].partition;
+                d[i].offset = x->offset;
+                d[i].stage = x->stage;
+                d[i].reason = x->reason;
+                d[i].key = c->raw.data + x->key;
+                d[i].key_len = x->key_len;
+                d[i].val = x->withheld ? NULL : c->raw.data + x->val;
+                d[i].val_len = x->withheld ? 0 : x->val_len;
+                d[i].withheld = x->withheld;
+                d[i].dlq_partition = x->dlq_partition;
+                d[i].dlq_offset = x->dlq_offset;
         }
-        return err;
+        return d;
 }
 
 mw_err_t
 mw_consumer_dead_store(struct consumer *c, char *errstr, size_t errstr_size)
 {
-        char part[16], off[24];
-        struct mw_buf key = {0}, val = {0};
-        const char *vals[8];
-        size_t i;
-        mw_err_t err = MW_OK;
+        struct mw_sink_dead *d;
+        mw_err_t err;
 
-        for (i = 0; i < c->n_dead && !err; i++) {
-                const struct dead *d = &c->dead[i];
-
-                snprintf(part, sizeof(part), "%d",
-                         (int)c->parts[d->part].partition);
-                snprintf(off, sizeof(off), "%lld", (long long)d->offset);
-                if ((err = hex_bytes(
-                         &key, (const unsigned char *)c->raw.data + d->key,
-                         d->key_len)) ||
-                    (err = hex_bytes(
-                         &val, (const unsigned char *)c->raw.data + d->val,
-                         d->val_len))) {
-                        mw_errf(errstr, errstr_size, err, "out of memory");
-                        break;
-                }
-                vals[0] = c->parts[d->part].topic;
-                vals[1] = part;
-                vals[2] = off;
-                vals[3] = d->reason;
-                vals[4] = d->stage;
-                vals[5] = key.data;
-                vals[6] = d->withheld ? NULL : val.data;
-                vals[7] = d->withheld ? "true" : "false";
-                err = mw_pg_result(
-                    c->pg,
-                    PQexecParams(c->pg,
-                                 "INSERT INTO dead_letter (kafka_topic, "
-                                 "kafka_partition, kafka_offset, reason, "
-                                 "stage, msg_key, payload, payload_withheld) "
-                                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                                 8, NULL, vals, NULL, NULL, 0),
-                    "INSERT dead_letter", errstr, errstr_size);
-        }
-        mw_buf_release(&key);
-        mw_buf_release(&val);
+        if (c->n_dead == 0)
+                return MW_OK;
+        if (!(d = sink_dead(c)))
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        err = mw_sink_dead_insert(c->pg, d, c->n_dead, errstr, errstr_size);
+        free(d);
         return err;
 }
 
@@ -217,63 +195,28 @@ produce_one(struct consumer *c, struct dead *d)
 
 /* Marks the delivered dead letters published, in one statement. */
 static mw_err_t
-mark_published(struct consumer *c, size_t *n_marked)
+mark_published(struct consumer *c)
 {
-        struct mw_buf a[5] = {{0}};
-        const char *vals[5];
+        struct mw_sink_dead *d;
         char errstr[512];
-        size_t i, k;
-        mw_err_t err = MW_OK;
+        int *published;
+        size_t i;
+        mw_err_t err = MW_ERR_NOMEM;
 
-        *n_marked = 0;
-        for (k = 0; k < 5 && !err; k++)
-                err = mw_buf_append(&a[k], "{", 1);
-        for (i = 0; i < c->n_dead && !err; i++) {
-                const struct dead *d = &c->dead[i];
-                const char *sep = *n_marked ? "," : "";
-
-                if (d->delivered != 1)
-                        continue;
-                /* topic names are of Kafka's alphabet: no quote needed
-                 * beyond the double quotes */
-                if ((err = mw_buf_appendf(&a[0], "%s\"%s\"", sep,
-                                          c->parts[d->part].topic)) ||
-                    (err = mw_buf_appendf(&a[1], "%s%d", sep,
-                                          (int)c->parts[d->part].partition)) ||
-                    (err = mw_buf_appendf(&a[2], "%s%lld", sep,
-                                          (long long)d->offset)) ||
-                    (err = mw_buf_appendf(&a[3], "%s%d", sep,
-                                          (int)d->dlq_partition)) ||
-                    (err = mw_buf_appendf(&a[4], "%s%lld", sep,
-                                          (long long)d->dlq_offset)))
-                        break;
-                (*n_marked)++;
-        }
-        for (k = 0; k < 5 && !err; k++)
-                err = mw_buf_append(&a[k], "}", 1);
-        if (!err && *n_marked > 0) {
-                for (k = 0; k < 5; k++)
-                        vals[k] = a[k].data;
-                err = mw_pg_result(
-                    c->pg,
-                    PQexecParams(
-                        c->pg,
-                        "UPDATE dead_letter d SET published_at = now(), "
-                        "dlq_partition = u.dp, dlq_offset = u.dof, "
-                        "msg_key = NULL, payload = NULL FROM "
-                        "unnest($1::text[], $2::int[], $3::bigint[], "
-                        "$4::int[], $5::bigint[]) AS u(t, p, o, dp, dof) "
-                        "WHERE d.kafka_topic = u.t AND d.kafka_partition = "
-                        "u.p AND d.kafka_offset = u.o",
-                        5, NULL, vals, NULL, NULL, 0),
-                    "marking dead letters published", errstr, sizeof(errstr));
+        d = sink_dead(c);
+        published = calloc(c->n_dead ? c->n_dead : 1, sizeof(*published));
+        if (d && published) {
+                for (i = 0; i < c->n_dead; i++)
+                        published[i] = c->dead[i].delivered == 1;
+                err = mw_sink_dead_published(c->pg, d, published, c->n_dead,
+                                             errstr, sizeof(errstr));
                 if (err)
                         mw_log_warn("%s (they are published again only if "
                                     "not found on %s)",
                                     errstr, c->dlq_topic);
         }
-        for (k = 0; k < 5; k++)
-                mw_buf_release(&a[k]);
+        free(d);
+        free(published);
         return err;
 }
 
@@ -282,7 +225,7 @@ mark_published(struct consumer *c, size_t *n_marked)
 static int
 publish(struct consumer *c)
 {
-        size_t i, failed = 0, marked = 0;
+        size_t i, failed = 0;
         rd_kafka_resp_err_t err;
 
         for (i = 0; i < c->n_dead; i++) {
@@ -299,7 +242,7 @@ publish(struct consumer *c)
         for (i = 0; i < c->n_dead; i++)
                 if (c->dead[i].delivered != 1)
                         failed++;
-        if (mark_published(c, &marked) != MW_OK)
+        if (mark_published(c) != MW_OK)
                 failed = c->n_dead;
         if (failed) {
                 mw_log_error("%zu of %zu dead letters not yet on %s; retrying "
@@ -321,94 +264,66 @@ mw_consumer_dead_publish(struct consumer *c)
 
 /* ---- recovery ------------------------------------------------------- */
 
+struct pending {
+        struct consumer *c;
+        int64_t since_ms;
+        int failed;
+};
+
+static int
+add_pending(void *arg, const struct mw_sink_dead *d, int64_t stored_ms)
+{
+        struct pending *pd = arg;
+        struct consumer *c = pd->c;
+        size_t i;
+
+        for (i = 0; i < c->n_parts; i++)
+                if (c->parts[i].partition == d->partition &&
+                    strcmp(c->parts[i].topic, d->topic) == 0)
+                        break;
+        if (i == c->n_parts)
+                return 0;
+        if (mw_consumer_dead(c, i, d->offset, d->key, d->key_len, d->val,
+                             d->val_len, d->withheld, d->stage,
+                             d->reason) != MW_OK) {
+                pd->failed = 1;
+                return 1;
+        }
+        c->parts[i].batch_dead--; /* counted in its own batch already */
+        if (stored_ms < pd->since_ms)
+                pd->since_ms = stored_ms;
+        return 0;
+}
+
 /* Loads the pending dead letters of the assigned partitions into c->dead;
  * *since_ms is when the oldest was stored. */
 static int
 load_pending(struct consumer *c, int64_t *since_ms)
 {
-        struct mw_buf topics = {0}, parts = {0};
-        const char *vals[2];
-        unsigned char *bytes;
-        PGresult *res = NULL;
-        size_t i, n, len;
-        int r, rc = -1;
+        struct pending pd = {c, INT64_MAX, 0};
+        const char **topics;
+        int32_t *parts;
+        char errstr[512];
+        size_t i;
+        int rc = -1;
 
-        *since_ms = INT64_MAX;
-        mw_buf_append(&topics, "{", 1);
-        mw_buf_append(&parts, "{", 1);
-        for (i = 0; i < c->n_parts; i++) {
-                mw_buf_appendf(&topics, "%s\"%s\"", i ? "," : "",
-                               c->parts[i].topic);
-                mw_buf_appendf(&parts, "%s%d", i ? "," : "",
-                               (int)c->parts[i].partition);
-        }
-        if (mw_buf_append(&topics, "}", 1) || mw_buf_append(&parts, "}", 1))
-                goto out;
-        vals[0] = topics.data;
-        vals[1] = parts.data;
-        res = PQexecParams(
-            c->pg,
-            "SELECT kafka_topic, kafka_partition, kafka_offset, stage, "
-            "reason, msg_key, payload, payload_withheld, "
-            "(extract(epoch FROM dead_lettered_at) * 1000)::bigint "
-            "FROM dead_letter d JOIN unnest($1::text[], $2::int[]) AS "
-            "a(t, p) ON d.kafka_topic = a.t AND d.kafka_partition = a.p "
-            "WHERE published_at IS NULL ORDER BY 1, 2, 3",
-            2, NULL, vals, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                mw_log_warn("reading pending dead letters: %s",
-                            PQerrorMessage(c->pg));
-                goto out;
-        }
-        for (r = 0; r < PQntuples(res); r++) {
-                const char *topic = PQgetvalue(res, r, 0);
-                int32_t part = (int32_t)strtol(PQgetvalue(res, r, 1), NULL, 10);
-                int64_t ms = strtoll(PQgetvalue(res, r, 8), NULL, 10);
-                const void *key = NULL, *val = NULL;
-                size_t key_len = 0, val_len = 0;
-                unsigned char *kb = NULL;
-
-                for (i = 0; i < c->n_parts; i++)
-                        if (c->parts[i].partition == part &&
-                            strcmp(c->parts[i].topic, topic) == 0)
-                                break;
-                if (i == c->n_parts)
-                        continue;
-                n = i;
-                if (!PQgetisnull(res, r, 5)) {
-                        kb = PQunescapeBytea(
-                            (const unsigned char *)PQgetvalue(res, r, 5), &len);
-                        key = kb;
-                        key_len = kb ? len : 0;
+        topics = calloc(c->n_parts ? c->n_parts : 1, sizeof(*topics));
+        parts = calloc(c->n_parts ? c->n_parts : 1, sizeof(*parts));
+        if (topics && parts) {
+                for (i = 0; i < c->n_parts; i++) {
+                        topics[i] = c->parts[i].topic;
+                        parts[i] = c->parts[i].partition;
                 }
-                bytes = NULL;
-                if (!PQgetisnull(res, r, 6)) {
-                        bytes = PQunescapeBytea(
-                            (const unsigned char *)PQgetvalue(res, r, 6), &len);
-                        val = bytes;
-                        val_len = bytes ? len : 0;
-                }
-                if (mw_consumer_dead(
-                        c, n, strtoll(PQgetvalue(res, r, 2), NULL, 10), key,
-                        key_len, val, val_len, PQgetvalue(res, r, 7)[0] == 't',
-                        PQgetvalue(res, r, 3),
-                        PQgetvalue(res, r, 4)) != MW_OK) {
-                        PQfreemem(kb);
-                        PQfreemem(bytes);
-                        goto out;
-                }
-                /* counted in its own batch already */
-                c->parts[n].batch_dead--;
-                PQfreemem(kb);
-                PQfreemem(bytes);
-                if (ms < *since_ms)
-                        *since_ms = ms;
+                if (mw_sink_dead_pending(c->pg, topics, parts, c->n_parts,
+                                         add_pending, &pd, errstr,
+                                         sizeof(errstr)) != MW_OK)
+                        mw_log_warn("%s", errstr);
+                else
+                        rc = pd.failed ? -1 : 0;
         }
-        rc = 0;
-out:
-        PQclear(res);
-        mw_buf_release(&topics);
-        mw_buf_release(&parts);
+        free(topics);
+        free(parts);
+        *since_ms = pd.since_ms;
         return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "midway/pg.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
+#include "midway/sink.h"
 #include "midway/validate.h"
 
 #define EXIT_USAGE     2
@@ -322,8 +323,10 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         p = part_find(c, tp->topic, tp->partition);
                         if (!p)
                                 p = part_add(c, tp->topic, tp->partition);
-                        if (!p || mw_consumer_load_offset(
-                                      c, p, errstr, sizeof(errstr)) != MW_OK) {
+                        if (!p ||
+                            mw_sink_load_offset(
+                                c->pg, c->conf.group_id, p->topic, p->partition,
+                                &p->db_next, errstr, sizeof(errstr)) != MW_OK) {
                                 mw_log_error("assignment: %s",
                                              p ? errstr : "out of memory");
                                 c->fatal = 1;
@@ -452,7 +455,7 @@ setup(struct consumer *c)
                 goto fail;
         c->pg =
             mw_pg_connect(c->conf.pg_conninfo, PROG, errstr, sizeof(errstr));
-        if (!c->pg || mw_consumer_session(c, errstr, sizeof(errstr)))
+        if (!c->pg || mw_sink_session(c->pg, errstr, sizeof(errstr)))
                 goto fail;
         if (!mw_conf_dlq(&c->conf, c->dlq_topic, sizeof(c->dlq_topic))) {
                 snprintf(errstr, sizeof(errstr),
@@ -674,8 +677,6 @@ teardown(struct consumer *c)
         mw_buf_release(&c->copy);
         mw_buf_release(&c->raw);
         mw_buf_release(&c->json);
-        for (i = 0; i < OFF_N; i++)
-                mw_buf_release(&c->offsets[i]);
         for (i = 0; i < c->n_topics; i++)
                 free(c->topics[i]);
         mw_conf_release(&c->conf);
