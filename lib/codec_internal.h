@@ -1,4 +1,6 @@
-/* Internal: test hooks of the codec. */
+/* Internal: test hooks of the codec (lib/codec.c). The compiled encoder
+ * and the schema helpers are codec_plan.h, which codec.c uses and which
+ * uses nothing of codec.c. */
 #ifndef MIDWAY_LIB_CODEC_INTERNAL_H
 #define MIDWAY_LIB_CODEC_INTERNAL_H
 
@@ -7,25 +9,7 @@
 #include "midway/codec.h"
 
 #include "avro_alloc.h"
-
-/* The encoder compiled from the schema (lib/codec_plan.c). NULL if the
- * schema has a field it does not know, lacks one it writes, or on out of
- * memory. Free with mw_enc_plan_destroy(). */
-struct mw_enc_plan;
-struct mw_enc_plan *mw_enc_plan_new(avro_schema_t schema);
-void mw_enc_plan_destroy(struct mw_enc_plan *plan);
-/* As mw_codec_encode(), same bytes and messages. */
-mw_err_t mw_enc_plan_encode(const struct mw_enc_plan *plan,
-                            const struct mw_event *ev, int32_t schema_id,
-                            struct mw_buf *out, char *errstr,
-                            size_t errstr_size);
-
-/* s with links followed (at most 8). */
-avro_schema_t mw_codec_schema_deref(avro_schema_t s);
-/* Index of the branch of union u with type type (and, for records, the
- * name name, namespace-tolerant); -1 if there is none. Shared by both
- * encoders so that they choose the same branch. */
-int mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name);
+#include "codec_plan.h"
 
 /* 1 if mw_codec_encode() uses the compiled encoder. */
 int mw_codec_has_plan(const struct mw_codec *codec);
