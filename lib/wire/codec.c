@@ -380,7 +380,7 @@ mw_codec_new(char *errstr, size_t errstr_size)
                 free(codec);
                 return NULL;
         }
-        /* NULL if the schema is not what lib/codec_plan.c knows; then
+        /* NULL if the schema is not what lib/wire/codec_plan.c knows; then
          * avro-c encodes */
         codec->plan = mw_enc_plan_new(codec->schema);
         return codec;

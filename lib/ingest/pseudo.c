@@ -1,5 +1,5 @@
 /* midway: pseudonymisation of CPR numbers (the keyed HMAC; reading,
- * checking and finding CPR numbers is lib/cpr.c).
+ * checking and finding CPR numbers is lib/event/cpr.c).
  *
  * Nothing in this file copies a CPR number, or any digit of one, into an
  * error message: messages say what is wrong ("has 9 digits, expected 10")

@@ -1,5 +1,5 @@
-/* Internal: the Avro encoder compiled from the schema (lib/codec_plan.c)
- * and the schema helpers both encoders share. Used by lib/codec.c; uses
+/* Internal: the Avro encoder compiled from the schema (lib/wire/codec_plan.c)
+ * and the schema helpers both encoders share. Used by lib/wire/codec.c; uses
  * nothing of it. */
 #ifndef MIDWAY_LIB_CODEC_PLAN_H
 #define MIDWAY_LIB_CODEC_PLAN_H

@@ -1,4 +1,4 @@
-/* Internal: test hooks of the codec (lib/codec.c). The compiled encoder
+/* Internal: test hooks of the codec (lib/wire/codec.c). The compiled encoder
  * and the schema helpers are codec_plan.h, which codec.c uses and which
  * uses nothing of codec.c. */
 #ifndef MIDWAY_LIB_CODEC_INTERNAL_H
