@@ -1,7 +1,10 @@
 # Turns text files into C string constants (cmake -P, at build time).
 # In: OUT (the .c file), FILES and NAMES: |-separated inputs and symbols.
 # Each input becomes `const char NAME[]` (NUL-terminated) and
-# `const size_t NAME_len`. Migrations are also listed in mw_embed_migrations.
+# `const size_t NAME_len`. Migrations (NAME mw_embed_migration_*) are also
+# listed in mw_embed_migrations, which only a file with migrations defines.
+# The file includes "embedded.h": each layer that embeds files has its own
+# (lib/<layer>/embedded.h), found through the layer's private include path.
 string(REPLACE "|" ";" FILES "${FILES}")
 string(REPLACE "|" ";" NAMES "${NAMES}")
 list(LENGTH FILES n)
@@ -22,6 +25,8 @@ foreach(i RANGE ${last})
     string(APPEND migs "  {\"${base}\", ${name}},\n")
   endif()
 endforeach()
-string(APPEND body "const struct mw_embedded_file mw_embed_migrations[] = {\n${migs}  {NULL, NULL}};\n")
+if(NOT migs STREQUAL "")
+  string(APPEND body "const struct mw_embedded_file mw_embed_migrations[] = {\n${migs}  {NULL, NULL}};\n")
+endif()
 file(WRITE "${OUT}.tmp" "${body}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

@@ -31,7 +31,7 @@ from fractions import Fraction
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 
-# lib/codes.c: the exit reasons in Table 2's order, plus illness, and their
+# lib/event/codes.c: the exit reasons in Table 2's order, plus illness, and their
 # groups.
 REASONS = [
     ("caseworker_assessed", "other"),

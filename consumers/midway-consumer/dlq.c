@@ -20,7 +20,7 @@
 #include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/pg.h"
-#include "midway/pseudo.h"
+#include "midway/cpr.h"
 #include "midway/sink.h"
 
 #define FLUSH_MS       30000

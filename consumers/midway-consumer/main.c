@@ -26,7 +26,7 @@
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
-#include "midway/pseudo.h"
+#include "midway/cpr.h"
 #include "midway/sink.h"
 #include "midway/validate.h"
 

@@ -40,7 +40,7 @@ mw_err_t mw_pg_exec(PGconn *pg, const char *sql, char *errstr,
  * schema_migration, each in its own transaction, under an advisory lock so
  * that concurrent migrators wait for each other; then refreshes the
  * reference data (projects, municipalities, code lists) from the embedded
- * reference/projects.csv and lib/codes.c. *applied = number of migrations
+ * reference/projects.csv and lib/event/codes.c. *applied = number of migrations
  * applied by this call (may be NULL). */
 mw_err_t mw_pg_migrate(PGconn *pg, int *applied, char *errstr,
                        size_t errstr_size);

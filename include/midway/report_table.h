@@ -16,7 +16,7 @@
  *     exits_total = exits_job + exits_flexjob + exits_education +
  *                   exits_other
  *     exits_total = the 13 exit reasons
- *     exits_<group> = the exit reasons of the group (lib/codes.c)
+ *     exits_<group> = the exit reasons of the group (lib/event/codes.c)
  *     active = female + male = the 5 age bands = the 5 benefit types
  *            = one + multiple + no problem area
  *   per row at the full and the key date
@@ -62,7 +62,7 @@ enum mw_rcol {
         MW_RC_EXITS_FLEXJOB,
         MW_RC_EXITS_EDUCATION,
         MW_RC_EXITS_OTHER,
-        MW_RC_EXIT_FIRST, /* the 13 reasons, in lib/codes.c order */
+        MW_RC_EXIT_FIRST, /* the 13 reasons, in lib/event/codes.c order */
         MW_RC_OVER4 = MW_RC_EXIT_FIRST + MW_RT_REASONS,
         MW_RC_INTERVENTION,
         MW_RC_MENTOR,

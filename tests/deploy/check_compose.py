@@ -53,7 +53,7 @@ def project_slugs():
 
 
 def known_properties(build):
-    """Property names from midway-consumer --help (the shared table of lib/conf.c)."""
+    """Property names from midway-consumer --help (the shared table of lib/core/conf.c)."""
     out = run([os.path.join(build, "midway-consumer"), "--help"]).stdout
     props = re.findall(r"^  ([a-z][a-z.]*)\s+.*\(default: ", out, re.M)
     if len(props) < 5:

@@ -120,7 +120,7 @@ BENEFITS = [("pct_ressourceforloebsydelse", "n_ressourceforloeb"),
             ("pct_other_benefit", "n_other_benefit")]
 EXIT_COLS = ["exits_total", "exits_job", "exits_flexjob", "exits_education",
              "exits_other"]
-REASONS = {  # lib/codes.c exit reasons and their groups
+REASONS = {  # lib/event/codes.c exit reasons and their groups
     "caseworker_assessed": "other", "flexjob": "flexjob", "moved": "other",
     "citizen_left": "other", "ordinary_job": "job",
     "ordinary_education": "education", "disability_pension": "other",

@@ -19,7 +19,7 @@
 setup_db_and_topics
 
 FIX=$MW_SOURCE_DIR/tests/fixtures/exports
-# the producer's today is the Danish date (lib/date.c), not the UTC one
+# the producer's today is the Danish date (lib/core/date.c), not the UTC one
 today=$(TZ=Europe/Copenhagen date +%F)
 
 # The masked row as the reject file must show it (independent of libmidway).

@@ -1,4 +1,4 @@
-/* Unit tests: lib/conf.c. */
+/* Unit tests: lib/core/conf.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests: lib/csv.c. */
+/* Unit tests: lib/core/csv.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

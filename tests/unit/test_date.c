@@ -1,4 +1,4 @@
-/* Unit tests: lib/date.c. */
+/* Unit tests: lib/core/date.c. */
 #define _DEFAULT_SOURCE /* struct tm's tm_gmtoff, setenv() */
 #include <setjmp.h>
 #include <stdarg.h>

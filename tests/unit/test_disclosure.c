@@ -1,4 +1,4 @@
-/* Unit tests: lib/disclosure.c (primary and secondary suppression, the
+/* Unit tests: lib/publish/disclosure.c (primary and secondary suppression, the
  * audit, the release step, the verifier) and a brute-force check on a few
  * hundred seeded random tables that no suppressed cell can be worked out. */
 #include <setjmp.h>

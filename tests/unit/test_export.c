@@ -1,4 +1,4 @@
-/* Unit tests: lib/export.c, the export reader.
+/* Unit tests: lib/ingest/export.c, the export reader.
  *
  * Fixtures in tests/fixtures/exports/ (synthetic CPR numbers only):
  *   utf8.csv, utf8-bom.csv, cp1252.csv, export.jsonl  the same 9 rows

@@ -1,4 +1,4 @@
-/* Unit tests: lib/pseudo.c.
+/* Unit tests: lib/ingest/pseudo.c and lib/event/cpr.c.
  *
  * Expected values were computed independently of libmidway:
  *   HMAC:   RFC 4231 test cases 2 and 6;

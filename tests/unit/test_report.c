@@ -1,4 +1,4 @@
-/* Unit tests: the report's renderers (lib/report_fmt.c, report_doc.c,
+/* Unit tests: the report's renderers (lib/publish/report_fmt.c, report_doc.c,
  * report_svg.c): number and date formatting in Danish and English,
  * escaping for HTML, CSV and Markdown, the HTML/Markdown document and the
  * SVG charts (hidden values are never drawn and never scale an axis). */

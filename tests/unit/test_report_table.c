@@ -1,4 +1,4 @@
-/* Unit tests: lib/report_table.c, the report's figures as one
+/* Unit tests: lib/publish/report_table.c, the report's figures as one
  * disclosure-controlled table (relations per row, per column, between the
  * previous cut-off and the cut-off; complements; residuals; priorities). */
 #include <setjmp.h>
@@ -13,8 +13,9 @@
 
 static char errstr[256];
 
-/* A consistent row: visited, exits by reason (list, in lib/codes.c order),
- * and the active citizens split evenly enough over every partition. */
+/* A consistent row: visited, exits by reason (list, in lib/event/codes.c
+ * order), and the active citizens split evenly enough over every
+ * partition. */
 static void
 fill_row(struct mw_rrow *r, int id, long active, const long *reasons,
          long over4, long interv, long mentor, long company)

@@ -1,4 +1,4 @@
-/* Unit tests: lib/uuid.c.
+/* Unit tests: lib/event/uuid.c.
  *
  * Expected values from Python's uuid module, independent of libmidway:
  *   uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")

@@ -20,6 +20,7 @@
 
 #include "avro_alloc.h"
 #include "codec_internal.h"
+#include "codec_plan.h"
 #include "embedded.h"
 
 /* Decode allocation caps: one new block may be as large as the body plus
@@ -130,39 +131,6 @@ type_name(avro_type_t t)
                 return "link";
         }
         return "?";
-}
-
-avro_schema_t
-mw_codec_schema_deref(avro_schema_t s)
-{
-        int i;
-
-        for (i = 0; i < 8 && is_avro_link(s); i++)
-                s = avro_schema_link_target(s);
-        return s;
-}
-
-/* Index of the branch of union u with type type (and, for records, the
- * name name, namespace-tolerant); -1 if there is none. */
-int
-mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name)
-{
-        avro_schema_t b;
-        enum mw_kind kind_b, kind_n;
-        size_t i, n;
-
-        n = avro_schema_union_size(u);
-        for (i = 0; i < n && i < INT_MAX; i++) {
-                b = mw_codec_schema_deref(avro_schema_union_branch(u, (int)i));
-                if (!b || avro_typeof(b) != type)
-                        continue;
-                if (!name)
-                        return (int)i;
-                if (mw_kind_from_record(avro_schema_name(b), &kind_b) &&
-                    mw_kind_from_record(name, &kind_n) && kind_b == kind_n)
-                        return (int)i;
-        }
-        return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -412,7 +380,7 @@ mw_codec_new(char *errstr, size_t errstr_size)
                 free(codec);
                 return NULL;
         }
-        /* NULL if the schema is not what lib/codec_plan.c knows; then
+        /* NULL if the schema is not what lib/wire/codec_plan.c knows; then
          * avro-c encodes */
         codec->plan = mw_enc_plan_new(codec->schema);
         return codec;

@@ -1,9 +1,12 @@
 /* kafka-acls: add or list Kafka ACLs in one admin request (librdkafka).
  *
- * Part of the local stack, not of midway: scripts/stack compiles it into the
- * state directory of a secure stack (`up --secure`) and uses it to create
- * every ACL in one CreateAcls request. Kafka's own AclCommand needs one JVM
- * start (about 2 s) per principal, a minute for midway's 32 principals.
+ * A tool of the local stack and of the compose deployment, using nothing of
+ * libmidway: scripts/stack compiles it with cc into the state directory of
+ * a secure stack (`up --secure`) and uses it to create every ACL in one
+ * CreateAcls request; CMake builds it as midway-kafka-acls, which the
+ * deployment's topics job runs (docker/Dockerfile). Kafka's own AclCommand
+ * needs one JVM start (about 2 s) per principal, a minute for midway's 32
+ * principals.
  *
  *   kafka-acls -F FILE add  < BINDINGS   create the ALLOW bindings on stdin
  *   kafka-acls -F FILE list              print every binding of the cluster

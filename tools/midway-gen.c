@@ -257,7 +257,7 @@ static const int area_w[N_AREA] = {31, 21, 5, 16, 14, 3, 4, 6};
 struct calib {
         int visited, active, exits;
         int n_reasons;
-        const struct mw_code *reasons; /* lib/codes.c, borrowed */
+        const struct mw_code *reasons; /* lib/event/codes.c, borrowed */
         int reason[MAX_REASON];
         int over4, interv, mentor, company;
         int benefit[N_BENEFIT];

@@ -4,9 +4,9 @@
 #include <time.h>
 
 #include "midway/codes.h"
+#include "midway/cpr.h"
 #include "midway/date.h"
 #include "midway/projects.h"
-#include "midway/pseudo.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
 

@@ -4,9 +4,9 @@
  * JavaScript, A4 print CSS), the same figures as Markdown and CSV, from
  * status.project_status() and status.project_series() only, so it runs as
  * a member of midway_evaluator. Every count goes through disclosure control
- * (one decision over every file, lib/report_table.c and lib/disclosure.c). The
- * files are written into DIR.tmp-XXXXXX and renamed into place; the same
- * database and date give the same bytes. */
+ * (one decision over every file, lib/publish/report_table.c and
+ * lib/publish/disclosure.c). The files are written into DIR.tmp-XXXXXX and
+ * renamed into place; the same database and date give the same bytes. */
 #define _GNU_SOURCE /* renameat2(RENAME_EXCHANGE) */
 #include <dirent.h>
 #include <errno.h>

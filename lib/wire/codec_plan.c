@@ -13,7 +13,11 @@
  * not know, or without one it writes, gives no plan (mw_codec_encode()
  * then uses avro-c). tests/unit/test_codec.c checks that both encoders
  * give the same bytes for many random events. Error messages are those
- * of the avro-c path. */
+ * of the avro-c path.
+ *
+ * The two schema helpers both encoders share (following links, choosing
+ * a union branch) live here too, so that codec.c uses this file and this
+ * file uses nothing of codec.c: one direction only. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,9 +25,10 @@
 
 #include <avro.h>
 
+#include "midway/event.h"
 #include "midway/frame.h"
 
-#include "codec_internal.h"
+#include "codec_plan.h"
 
 /* Which member of struct mw_event a field is. */
 enum src {
@@ -125,6 +130,39 @@ struct record_plan {
 struct mw_enc_plan {
         struct record_plan rec[N_RECORD]; /* [0] the header, [1 + kind] */
 };
+
+/* ---- schema helpers shared with codec.c ------------------------------ */
+
+avro_schema_t
+mw_codec_schema_deref(avro_schema_t s)
+{
+        int i;
+
+        for (i = 0; i < 8 && is_avro_link(s); i++)
+                s = avro_schema_link_target(s);
+        return s;
+}
+
+int
+mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name)
+{
+        avro_schema_t b;
+        enum mw_kind kind_b, kind_n;
+        size_t i, n;
+
+        n = avro_schema_union_size(u);
+        for (i = 0; i < n && i < INT_MAX; i++) {
+                b = mw_codec_schema_deref(avro_schema_union_branch(u, (int)i));
+                if (!b || avro_typeof(b) != type)
+                        continue;
+                if (!name)
+                        return (int)i;
+                if (mw_kind_from_record(avro_schema_name(b), &kind_b) &&
+                    mw_kind_from_record(name, &kind_n) && kind_b == kind_n)
+                        return (int)i;
+        }
+        return -1;
+}
 
 /* ---- building the plan from the schema ------------------------------ */
 
