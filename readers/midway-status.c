@@ -3,20 +3,19 @@
  * status.project_status() (docs/status.md defines every column and its
  * denominator). Exact counts: this is an internal tool for authorised
  * evaluators; disclosure control applies to published reports. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "midway/buf.h"
+#include "midway/cli.h"
 #include "midway/conf.h"
 #include "midway/date.h"
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
 
-#define PROG       "midway-status"
-#define EXIT_USAGE 2
+#define PROG "midway-status"
 
 enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
 
@@ -41,30 +40,6 @@ static const struct {
     {"pct_company_oriented", "% company"},
 };
 #define N_TABLE_COLS (sizeof(table_cols) / sizeof(table_cols[0]))
-
-static void
-usage(FILE *fp)
-{
-        fprintf(fp,
-                "Usage: " PROG " --as-of YYYY-MM-DD [OPTION]...\n"
-                "Print the midway status of every project and the total, as "
-                "of a cut-off date.\n\n"
-                "  -a, --as-of DATE     cut-off date (default: the first of "
-                "this month,\n"
-                "                       the latest an evaluator may ask for)\n"
-                "  -f, --format FMT     table (default), csv or json\n"
-                "  -p, --project ID     only this project, by id or slug "
-                "(and no total)\n"
-                "  -d CONNINFO          libpq conninfo (pg.conninfo; PG* "
-                "variables apply)\n"
-                "  -c FILE              read key=value configuration from "
-                "FILE\n"
-                "  -o NAME=VALUE        set a midway property\n"
-                "  -h, --help           this help\n\n"
-                "The CSV and JSON carry every column of docs/status.md; "
-                "percentages have one\ndecimal place. Exit status: 0 done, 1 "
-                "failure, 2 usage error.\n");
-}
 
 /* Display width of UTF-8 text (code points; the names are Latin). */
 static int
@@ -211,99 +186,107 @@ print_table(PGresult *res, const char *as_of)
         return 0;
 }
 
+static const struct mw_cli_opt opts[] = {
+    {'a', "as-of", "DATE",
+     "cut-off date (default: the first of this month,\nthe latest an "
+     "evaluator may ask for)"},
+    {'f', "format", "FMT", "table (default), csv or json"},
+    {'p', "project", "ID", "only this project, by id or slug (and no total)"},
+    {0, NULL, NULL, NULL}};
+
+static const struct mw_cli cli = {
+    PROG,
+    "[--as-of YYYY-MM-DD] [OPTION]...",
+    "Print the midway status of every project and the total, as of a cut-off "
+    "date.",
+    opts,
+    MW_CLI_PG | MW_CLI_FILE | MW_CLI_PROPS,
+    0,
+    "The CSV and JSON carry every column of docs/status.md; percentages have "
+    "one\ndecimal place.",
+    NULL};
+
+struct args {
+        int32_t days;
+        enum format fmt;
+        const char *project; /* NULL: all */
+        char project_id[16];
+};
+
+static mw_err_t
+on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
+{
+        struct args *a = arg;
+        const struct mw_project *pr;
+        char *end;
+        long id;
+
+        switch (key) {
+        case 'a':
+                return mw_date_parse(value, &a->days, errstr, errstr_size);
+        case 'f':
+                if (strcmp(value, "table") == 0)
+                        a->fmt = FMT_TABLE;
+                else if (strcmp(value, "csv") == 0)
+                        a->fmt = FMT_CSV;
+                else if (strcmp(value, "json") == 0)
+                        a->fmt = FMT_JSON;
+                else
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "--format: table, csv or json");
+                return MW_OK;
+        default: /* 'p': an id, or a slug of the built-in project list */
+                pr = mw_project_parse(value);
+                id = strtol(value, &end, 10);
+                if (pr)
+                        id = pr->id;
+                else if (*end || id < 1 || id > 1000)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "--project: a project id or slug "
+                                       "(e.g. 20 or odder)");
+                snprintf(a->project_id, sizeof(a->project_id), "%ld", id);
+                a->project = a->project_id;
+                return MW_OK;
+        }
+}
+
 int
 main(int argc, char **argv)
 {
-        static const struct option longopts[] = {
-            {"as-of", required_argument, NULL, 'a'},
-            {"format", required_argument, NULL, 'f'},
-            {"project", required_argument, NULL, 'p'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0}};
+        struct args args = {mw_date_cutoff(), FMT_TABLE, NULL, ""};
         struct mw_conf conf;
         char errstr[512], as_of[11];
-        const char *project = NULL, *vals[2];
-        char project_id[16];
-        enum format fmt = FMT_TABLE;
-        int32_t days = mw_date_cutoff();
+        const char *vals[2];
         PGconn *pg = NULL;
         PGresult *res = NULL;
-        char *end;
-        long id;
-        int opt, rc = 1;
-        mw_err_t err = MW_OK;
+        enum mw_cli_rc cli_rc = MW_CLI_BAD;
+        int first = 0, verbosity = MW_LOG_INFO, rc = MW_EXIT_FAILURE;
 
         mw_log_set_cb(mw_log_stderr_cb, PROG);
-        if (mw_conf_init(&conf) ||
-            mw_conf_load_env(&conf, errstr, sizeof(errstr)))
-                goto usage_error;
-        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "a:f:p:h", longopts,
-                                  NULL)) != -1) {
-                switch (opt) {
-                case 'a':
-                        err = mw_date_parse(optarg, &days, errstr,
-                                            sizeof(errstr));
-                        break;
-                case 'f':
-                        if (strcmp(optarg, "table") == 0)
-                                fmt = FMT_TABLE;
-                        else if (strcmp(optarg, "csv") == 0)
-                                fmt = FMT_CSV;
-                        else if (strcmp(optarg, "json") == 0)
-                                fmt = FMT_JSON;
-                        else
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "--format: table, csv or json");
-                        break;
-                case 'p': {
-                        /* an id, or a slug of the built-in project list */
-                        const struct mw_project *pr =
-                            mw_project_by_slug(optarg);
-
-                        id = strtol(optarg, &end, 10);
-                        if (pr) {
-                                snprintf(project_id, sizeof(project_id), "%d",
-                                         pr->id);
-                                project = project_id;
-                        } else if (*end || id < 1 || id > 1000) {
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "--project: a project id or "
-                                              "slug (e.g. 20 or odder)");
-                        } else {
-                                project = optarg;
-                        }
-                        break;
-                }
-                case 'h':
-                        usage(stdout);
-                        mw_conf_release(&conf);
-                        return 0;
-                default:
-                        err = mw_conf_flag(&conf, opt, optarg, errstr,
-                                           sizeof(errstr));
-                        if (err == MW_ERR_NOTFOUND) {
-                                usage(stderr);
-                                mw_conf_release(&conf);
-                                return EXIT_USAGE;
-                        }
-                }
-                if (err)
-                        goto usage_error;
+        if (mw_conf_init(&conf) != MW_OK)
+                snprintf(errstr, sizeof(errstr), "out of memory");
+        else if (mw_conf_load_env(&conf, errstr, sizeof(errstr)) == MW_OK)
+                cli_rc =
+                    mw_cli_parse(&cli, argc, argv, &conf, on_opt, &args,
+                                 &verbosity, &first, errstr, sizeof(errstr));
+        if (cli_rc == MW_CLI_RUN && first != argc) {
+                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
+                         argv[first]);
+                cli_rc = MW_CLI_BAD;
         }
-        if (optind != argc) {
-                snprintf(errstr, sizeof(errstr), "unexpected argument");
-                goto usage_error;
+        if (cli_rc != MW_CLI_RUN) {
+                mw_conf_release(&conf);
+                return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
         }
-        mw_date_format(days, as_of);
+        mw_log_set_level((enum mw_log_level)verbosity);
+        mw_date_format(args.days, as_of);
         pg = mw_pg_connect(conf.pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!pg) {
                 mw_log_error("%s", errstr);
                 goto out;
         }
         vals[0] = as_of;
-        vals[1] = project;
+        vals[1] = args.project;
         res = PQexecParams(pg,
                            "SELECT * FROM status.project_status($1::date) "
                            "WHERE $2::int IS NULL OR project_id = $2::int",
@@ -323,24 +306,20 @@ main(int argc, char **argv)
                         mw_log_error("status: %s", PQerrorMessage(pg));
                 goto out;
         }
-        if (project && PQntuples(res) == 0) {
-                mw_log_error("no project %s", project);
+        if (args.project && PQntuples(res) == 0) {
+                mw_log_error("no project %s", args.project);
                 goto out;
         }
-        if (fmt == FMT_CSV)
+        if (args.fmt == FMT_CSV)
                 print_csv(res);
-        else if (fmt == FMT_JSON ? print_json(res, as_of) != 0
-                                 : print_table(res, as_of) != 0)
+        else if (args.fmt == FMT_JSON ? print_json(res, as_of) != 0
+                                      : print_table(res, as_of) != 0)
                 goto out;
-        rc = fflush(stdout) == 0 ? 0 : 1;
+        rc = fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;
 out:
         PQclear(res);
         if (pg)
                 PQfinish(pg);
         mw_conf_release(&conf);
         return rc;
-usage_error:
-        mw_log_error("%s (see --help)", errstr);
-        mw_conf_release(&conf);
-        return EXIT_USAGE;
 }

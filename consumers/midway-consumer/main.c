@@ -11,7 +11,6 @@
  * that cannot be decoded or validated go to the dead-letter topic (with
  * headers naming source topic/partition/offset and the reason) before the
  * transaction that moves the offset past them commits. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "consumer.h"
+#include "midway/cli.h"
 #include "midway/clock.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
@@ -30,7 +30,6 @@
 #include "midway/sink.h"
 #include "midway/validate.h"
 
-#define EXIT_USAGE     2
 #define REGISTRY_TRIES 5
 #define RAW_MAX        (32u << 20) /* bytes of kept messages per batch */
 
@@ -44,38 +43,24 @@ on_signal(int sig)
         mw_consumer_run = 0;
 }
 
-static void
-usage(FILE *fp)
-{
-        const struct mw_conf_prop *props;
-        size_t n, i;
+static const struct mw_cli_opt opts[] = {
+    {'t', "topic", "TOPIC",
+     "consume TOPIC (repeatable; default: every project's topic)"},
+    {'e', "exit-at-end", NULL,
+     "exit when every partition is consumed to its end"},
+    {0, NULL, NULL, NULL}};
 
-        fprintf(fp,
-                "Usage: " PROG " [OPTION]...\n"
-                "Consume midway registrations from Kafka and apply them to "
-                "PostgreSQL exactly once.\n\n"
-                "  -b BROKERS        Kafka bootstrap servers (brokers)\n"
-                "  -d CONNINFO       libpq conninfo (pg.conninfo; PG* "
-                "variables apply)\n"
-                "  -r URL            schema registry URL (registry.url)\n"
-                "  -g GROUP          consumer group (group.id)\n"
-                "  -t TOPIC          consume TOPIC (repeatable; default: "
-                "every project's topic)\n"
-                "  -c FILE           read key=value configuration from "
-                "FILE\n"
-                "  -X KEY=VALUE      set a librdkafka property (repeatable)\n"
-                "  -o KEY=VALUE      set a midway property (repeatable)\n"
-                "  -e, --exit-at-end exit when every assigned partition is "
-                "consumed\n"
-                "  -v, -q            more, less logging\n"
-                "  -h, --help        this help\n\n"
-                "Properties (defaults; environment MW_<NAME>):\n");
-        props = mw_conf_props(&n);
-        for (i = 0; i < n; i++)
-                fprintf(fp, "  %-18s %s (default: \"%s\")\n", props[i].name,
-                        props[i].doc, props[i].def);
-        fprintf(fp, "\nExit status: 0 done, 1 failure, 2 usage error.\n");
-}
+static const struct mw_cli cli = {
+    PROG,
+    "[OPTION]...",
+    "Consume midway registrations from Kafka and apply them to PostgreSQL "
+    "exactly once.",
+    opts,
+    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_REGISTRY | MW_CLI_GROUP | MW_CLI_FILE |
+        MW_CLI_KAFKA | MW_CLI_PROPS,
+    1,
+    NULL,
+    NULL};
 
 /* ---- partitions ---------------------------------------------------- */
 
@@ -682,89 +667,57 @@ teardown(struct consumer *c)
         mw_conf_release(&c->conf);
 }
 
-static int
-parse_args(struct consumer *c, int argc, char **argv)
+static mw_err_t
+on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 {
-        static const struct option longopts[] = {
-            {"exit-at-end", no_argument, NULL, 'e'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0}};
-        char errstr[512];
-        int opt, verbosity = MW_LOG_INFO;
-        mw_err_t err = MW_OK;
+        struct consumer *c = arg;
 
-        if (mw_conf_load_env(&c->conf, errstr, sizeof(errstr)))
-                goto bad;
-        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "t:evqh", longopts,
-                                  NULL)) != -1) {
-                switch (opt) {
-                case 't':
-                        if (c->n_topics >= MAX_TOPICS)
-                                err =
-                                    mw_errf(errstr, sizeof(errstr),
-                                            MW_ERR_INVALID, "too many topics");
-                        else if ((c->topics[c->n_topics] = strdup(optarg)))
-                                c->n_topics++;
-                        else /* teardown() frees topics[0, n_topics) */
-                                /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_NOMEM, "out of memory");
-                        break;
-                case 'e':
-                        c->exit_at_end = 1;
-                        break;
-                case 'v':
-                        verbosity = MW_LOG_DEBUG;
-                        break;
-                case 'q':
-                        verbosity = MW_LOG_WARN;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        return 1;
-                default:
-                        err = mw_conf_flag(&c->conf, opt, optarg, errstr,
-                                           sizeof(errstr));
-                        if (err == MW_ERR_NOTFOUND) {
-                                usage(stderr);
-                                return -1;
-                        }
-                }
-                if (err)
-                        goto bad;
+        if (key == 'e') {
+                c->exit_at_end = 1;
+                return MW_OK;
         }
-        if (optind != argc) {
-                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
-                         argv[optind]);
-                goto bad;
-        }
-        mw_log_set_level((enum mw_log_level)verbosity);
-        return 0;
-bad:
-        mw_log_error("%s (see --help)", errstr);
-        return -1;
+        /* 't' */
+        if (c->n_topics >= MAX_TOPICS)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "too many topics");
+        if (!(c->topics[c->n_topics] = strdup(value)))
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        c->n_topics++;
+        return MW_OK;
 }
 
 int
 main(int argc, char **argv)
 {
         struct consumer c;
-        char errstr[256];
-        int rc;
+        char errstr[512];
+        enum mw_cli_rc cli_rc;
+        int rc, first = 0, verbosity = MW_LOG_INFO;
 
         memset(&c, 0, sizeof(c));
         mw_log_set_cb(mw_log_stderr_cb, PROG);
         if (mw_conf_init(&c.conf) != MW_OK) {
                 mw_log_error("out of memory");
-                return 1;
+                return MW_EXIT_FAILURE;
         }
-        rc = parse_args(&c, argc, argv);
-        if (rc != 0) {
+        if (mw_conf_load_env(&c.conf, errstr, sizeof(errstr)) != MW_OK)
+                cli_rc = MW_CLI_BAD;
+        else
+                cli_rc =
+                    mw_cli_parse(&cli, argc, argv, &c.conf, on_opt, &c,
+                                 &verbosity, &first, errstr, sizeof(errstr));
+        if (cli_rc == MW_CLI_RUN && first != argc) {
+                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
+                         argv[first]);
+                cli_rc = MW_CLI_BAD;
+        }
+        if (cli_rc != MW_CLI_RUN) {
                 teardown(&c);
-                return rc > 0 ? 0 : EXIT_USAGE;
+                return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
         }
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        mw_log_set_level((enum mw_log_level)verbosity);
+        mw_cli_signals(on_signal);
         mw_kafka_on_fatal(on_fatal);
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
                 mw_log_error("%s", errstr);

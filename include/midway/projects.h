@@ -29,6 +29,9 @@ const struct mw_project *mw_projects(size_t *n, char *errstr,
                                      size_t errstr_size);
 const struct mw_project *mw_project_find(int id);
 const struct mw_project *mw_project_by_slug(const char *slug);
+/* A project named on a command line: its id ("20") or its slug ("odder");
+ * NULL for anything else. */
+const struct mw_project *mw_project_parse(const char *arg);
 /* 1 if municipality_code belongs to the project. */
 int mw_project_has_muni(const struct mw_project *p, int municipality_code);
 

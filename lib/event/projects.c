@@ -184,3 +184,15 @@ mw_project_has_muni(const struct mw_project *p, int municipality_code)
                         return 1;
         return 0;
 }
+
+const struct mw_project *
+mw_project_parse(const char *arg)
+{
+        char *end;
+        long id;
+
+        id = strtol(arg, &end, 10);
+        if (end != arg && *end == '\0')
+                return id > 0 && id <= 1000 ? mw_project_find((int)id) : NULL;
+        return mw_project_by_slug(arg);
+}
