@@ -259,26 +259,15 @@ main(int argc, char **argv)
         const char *vals[2];
         PGconn *pg = NULL;
         PGresult *res = NULL;
-        enum mw_cli_rc cli_rc = MW_CLI_BAD;
-        int first = 0, verbosity = MW_LOG_INFO, rc = MW_EXIT_FAILURE;
+        enum mw_cli_rc cli_rc;
+        int first = 0, rc = MW_EXIT_FAILURE;
 
-        mw_log_set_cb(mw_log_stderr_cb, PROG);
-        if (mw_conf_init(&conf) != MW_OK)
-                snprintf(errstr, sizeof(errstr), "out of memory");
-        else if (mw_conf_load_env(&conf, errstr, sizeof(errstr)) == MW_OK)
-                cli_rc =
-                    mw_cli_parse(&cli, argc, argv, &conf, on_opt, &args,
-                                 &verbosity, &first, errstr, sizeof(errstr));
-        if (cli_rc == MW_CLI_RUN && first != argc) {
-                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
-                         argv[first]);
-                cli_rc = MW_CLI_BAD;
-        }
+        cli_rc = mw_cli_start(&cli, argc, argv, &conf, on_opt, &args, 0, 0,
+                              &first, errstr, sizeof(errstr));
         if (cli_rc != MW_CLI_RUN) {
                 mw_conf_release(&conf);
                 return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
         }
-        mw_log_set_level((enum mw_log_level)verbosity);
         mw_date_format(args.days, as_of);
         pg = mw_pg_connect(conf.pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!pg) {

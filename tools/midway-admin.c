@@ -8,13 +8,13 @@
  *   midway-admin create-topics   create every project's topic and the
  *                                dead-letter topic (auto-creation stays off)
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "midway/cli.h"
 #include "midway/conf.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
@@ -22,37 +22,28 @@
 #include "midway/projects.h"
 
 #define PROG       "midway-admin"
-#define EXIT_USAGE 2
 #define MAX_TOPICS 64
 
-static void
-usage(FILE *fp)
-{
-        fprintf(fp,
-                "Usage: " PROG " [OPTION]... COMMAND\n"
-                "Commands:\n"
-                "  migrate         apply the database migrations and refresh "
-                "the reference data\n"
-                "  verify          check that the per-citizen state equals a "
-                "recomputation from\n"
-                "                  all stored events; prints each difference, "
-                "exit 1 if any\n"
-                "  rebuild         recompute the per-citizen state from all "
-                "stored events\n"
-                "  create-topics   create the project topics and the "
-                "dead-letter topic\n"
-                "                  (topic.partitions, topic.replication; "
-                "existing topics are kept)\n\n"
-                "Options:\n"
-                "  -b BROKERS      Kafka bootstrap servers (brokers)\n"
-                "  -d CONNINFO     libpq conninfo (pg.conninfo; PG* "
-                "variables apply)\n"
-                "  -c FILE         read key=value configuration from FILE\n"
-                "  -X KEY=VALUE    set a librdkafka property (repeatable)\n"
-                "  -o KEY=VALUE    set a midway property (repeatable)\n"
-                "  -h, --help      this help\n\n"
-                "Exit status: 0 done, 1 failure, 2 usage error.\n");
-}
+static const struct mw_cli cli = {
+    PROG,
+    "[OPTION]... COMMAND",
+    "Administer a midway deployment: the database and the topics.",
+    NULL,
+    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_FILE | MW_CLI_KAFKA | MW_CLI_PROPS,
+    0,
+    "Commands:\n"
+    "  migrate         apply the database migrations and refresh the "
+    "reference data\n"
+    "  verify          check that the per-citizen state equals a "
+    "recomputation from\n"
+    "                  all stored events; prints each difference, exit 1 if "
+    "any\n"
+    "  rebuild         recompute the per-citizen state from all stored "
+    "events\n"
+    "  create-topics   create the project topics and the dead-letter topic\n"
+    "                  (topic.partitions, topic.replication; existing topics "
+    "are kept)",
+    NULL};
 
 static int
 cmd_migrate(const struct mw_conf *conf)
@@ -242,57 +233,31 @@ out:
 int
 main(int argc, char **argv)
 {
-        static const struct option longopts[] = {
-            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
         struct mw_conf conf;
         char errstr[512];
-        int opt, rc;
-        mw_err_t err = MW_OK;
+        enum mw_cli_rc cli_rc;
+        const char *cmd;
+        int first = 0, rc;
 
-        mw_log_set_cb(mw_log_stderr_cb, PROG);
-        if (mw_conf_init(&conf) ||
-            mw_conf_load_env(&conf, errstr, sizeof(errstr)))
-                goto usage_error;
-        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "h", longopts,
-                                  NULL)) != -1) {
-                switch (opt) {
-                case 'h':
-                        usage(stdout);
-                        mw_conf_release(&conf);
-                        return 0;
-                default:
-                        err = mw_conf_flag(&conf, opt, optarg, errstr,
-                                           sizeof(errstr));
-                        if (err == MW_ERR_NOTFOUND) {
-                                usage(stderr);
-                                mw_conf_release(&conf);
-                                return EXIT_USAGE;
-                        }
-                }
-                if (err)
-                        goto usage_error;
-        }
-        if (optind + 1 != argc) {
-                snprintf(errstr, sizeof(errstr), "expected one COMMAND");
-                goto usage_error;
-        }
-        if (strcmp(argv[optind], "migrate") == 0) {
+        cli_rc = mw_cli_start(&cli, argc, argv, &conf, NULL, NULL, 1, 1, &first,
+                              errstr, sizeof(errstr));
+        cmd = cli_rc == MW_CLI_RUN ? argv[first] : "";
+        if (strcmp(cmd, "migrate") == 0) {
                 rc = cmd_migrate(&conf);
-        } else if (strcmp(argv[optind], "verify") == 0) {
+        } else if (strcmp(cmd, "verify") == 0) {
                 rc = cmd_verify(&conf, 0);
-        } else if (strcmp(argv[optind], "rebuild") == 0) {
+        } else if (strcmp(cmd, "rebuild") == 0) {
                 rc = cmd_verify(&conf, 1);
-        } else if (strcmp(argv[optind], "create-topics") == 0) {
+        } else if (strcmp(cmd, "create-topics") == 0) {
                 rc = cmd_create_topics(&conf);
         } else {
-                snprintf(errstr, sizeof(errstr), "unknown command '%s'",
-                         argv[optind]);
-                goto usage_error;
+                if (cli_rc == MW_CLI_RUN) {
+                        snprintf(errstr, sizeof(errstr), "unknown command '%s'",
+                                 cmd);
+                        cli_rc = MW_CLI_BAD;
+                }
+                rc = mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
         }
         mw_conf_release(&conf);
         return rc;
-usage_error:
-        mw_log_error("%s (see --help)", errstr);
-        mw_conf_release(&conf);
-        return EXIT_USAGE;
 }

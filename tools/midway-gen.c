@@ -13,19 +13,18 @@
  * of the project's row is hit exactly at the cut-off 2015-07-01, and
  * events after it (to -u, default 2015-09-30) test that a status for the
  * cut-off filters by date (docs/calibration.md). */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "midway/cli.h"
 #include "midway/codes.h"
 #include "midway/date.h"
 #include "midway/event.h"
 #include "midway/projects.h"
 
-#define PROG       "midway-gen"
-#define EXIT_USAGE 2
+#define PROG "midway-gen"
 
 struct rng {
         uint64_t s;
@@ -1047,111 +1046,124 @@ load_calib(const char *path, const struct mw_project *p, struct calib *k)
         return 0;
 }
 
-static void
-usage(FILE *fp)
+static const struct mw_cli_opt opts[] = {
+    {'p', "project", "PROJECT", "project id (1-30) or slug"},
+    {'n', "citizens", "CITIZENS", "citizens visited (default 50)"},
+    {'s', "seed", "SEED", "seed (default 1)"},
+    {'u', "until", "DATE",
+     "last day of the export (default 2015-07-01; with\n--calibration "
+     "2015-09-30, not before 2015-07-01)"},
+    {'C', "calibration", "FILE",
+     "hit the project's counts in FILE (reference/calibration.csv)\nexactly "
+     "at the cut-off 2015-07-01"},
+    {0, NULL, NULL, NULL}};
+
+static const struct mw_cli cli = {
+    PROG,
+    "-p PROJECT [-n CITIZENS] [-s SEED] [-u YYYY-MM-DD]\n-p PROJECT "
+    "--calibration FILE [-s SEED] [-u YYYY-MM-DD]",
+    "Write a synthetic, deterministic CSV export of one project to standard "
+    "output.",
+    opts,
+    0,
+    0,
+    NULL,
+    NULL};
+
+struct args {
+        struct ctx *c;
+        const char *calibration;
+        long citizens, seed;
+        int have_n, have_u;
+};
+
+static mw_err_t
+on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 {
-        fprintf(fp,
-                "Usage: " PROG " -p PROJECT [-n CITIZENS] [-s SEED] "
-                "[-u YYYY-MM-DD]\n"
-                "       " PROG " -p PROJECT --calibration FILE [-s SEED] "
-                "[-u YYYY-MM-DD]\n"
-                "Write a synthetic, deterministic CSV export of one project "
-                "to standard output.\n\n"
-                "  -p PROJECT   project id (1-30) or slug\n"
-                "  -n CITIZENS  citizens visited (default 50)\n"
-                "  -s SEED      seed (default 1)\n"
-                "  -u DATE      last day of the export (default 2015-07-01; "
-                "with --calibration\n"
-                "               2015-09-30, not before 2015-07-01)\n"
-                "  --calibration FILE\n"
-                "               hit the project's counts in FILE "
-                "(reference/calibration.csv)\n"
-                "               exactly at the cut-off 2015-07-01\n"
-                "  -h, --help   this help\n");
+        struct args *a = arg;
+        char *end;
+
+        switch (key) {
+        case 'p':
+                a->c->p = mw_project_parse(value);
+                if (!a->c->p)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-p: no project '%s' (an id 1-30 or "
+                                       "a slug)",
+                                       value);
+                return MW_OK;
+        case 'n':
+                a->citizens = strtol(value, &end, 10);
+                a->have_n = 1;
+                if (*end || a->citizens < 1 || a->citizens > 10000000)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-n: 1 to 10000000 citizens");
+                return MW_OK;
+        case 's':
+                a->seed = strtol(value, &end, 10);
+                if (*end)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-s: a number");
+                return MW_OK;
+        case 'u':
+                a->have_u = 1;
+                if (mw_date_parse(value, &a->c->until, errstr, errstr_size))
+                        return MW_ERR_INVALID;
+                if (a->c->until < MW_PROGRAMME_START)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "-u: not before 2014-10-01");
+                return MW_OK;
+        default: /* 'C' */
+                a->calibration = value;
+                return MW_OK;
+        }
 }
 
 int
 main(int argc, char **argv)
 {
-        static const struct option longopts[] = {
-            {"help", no_argument, NULL, 'h'},
-            {"calibration", required_argument, NULL, 'C'},
-            {NULL, 0, NULL, 0}};
         struct ctx c;
         struct calib k;
-        char errstr[256], *end;
-        const char *project = NULL, *calibration = NULL;
-        long citizens = 50, seed = 1, id;
-        int opt, i, have_n = 0, have_u = 0;
+        struct args a = {&c, NULL, 50, 1, 0, 0};
+        char errstr[256];
+        enum mw_cli_rc cli_rc;
+        int i, first;
 
         memset(&c, 0, sizeof(c));
         c.until = mw_date_from_ymd(2015, 7, 1);
-        while ((opt = getopt_long(argc, argv, "p:n:s:u:h", longopts, NULL)) !=
-               -1) {
-                switch (opt) {
-                case 'p':
-                        project = optarg;
-                        break;
-                case 'n':
-                        citizens = strtol(optarg, &end, 10);
-                        if (*end || citizens < 1 || citizens > 10000000)
-                                goto bad;
-                        have_n = 1;
-                        break;
-                case 's':
-                        seed = strtol(optarg, &end, 10);
-                        if (*end)
-                                goto bad;
-                        break;
-                case 'u':
-                        if (mw_date_parse(optarg, &c.until, errstr,
-                                          sizeof(errstr)) ||
-                            c.until < MW_PROGRAMME_START)
-                                goto bad;
-                        have_u = 1;
-                        break;
-                case 'C':
-                        calibration = optarg;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        return 0;
-                default:
-                        usage(stderr);
-                        return EXIT_USAGE;
-                }
-        }
-        if (!project || optind != argc)
-                goto bad;
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
                 fprintf(stderr, PROG ": %s\n", errstr);
-                return 1;
+                return MW_EXIT_FAILURE;
         }
-        id = strtol(project, &end, 10);
-        c.p = *end == '\0' ? mw_project_find((int)id)
-                           : mw_project_by_slug(project);
-        if (!c.p)
-                goto bad;
-        c.r.s = (uint64_t)seed * 1000003ULL + (uint64_t)c.p->id;
-        if (calibration) {
-                if (have_n)
-                        goto bad;
-                if (!have_u)
+        cli_rc = mw_cli_start(&cli, argc, argv, NULL, on_opt, &a, 0, 0, &first,
+                              errstr, sizeof(errstr));
+        if (cli_rc == MW_CLI_RUN && !c.p) {
+                snprintf(errstr, sizeof(errstr), "-p PROJECT is required");
+                cli_rc = MW_CLI_BAD;
+        }
+        if (cli_rc == MW_CLI_RUN && a.calibration &&
+            (a.have_n ||
+             (a.have_u && c.until < mw_date_from_ymd(2015, 7, 1)))) {
+                snprintf(errstr, sizeof(errstr),
+                         "--calibration takes no -n, and no -u before "
+                         "2015-07-01");
+                cli_rc = MW_CLI_BAD;
+        }
+        if (cli_rc != MW_CLI_RUN)
+                return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
+        c.r.s = (uint64_t)a.seed * 1000003ULL + (uint64_t)c.p->id;
+        if (a.calibration) {
+                if (!a.have_u)
                         c.until = mw_date_from_ymd(2015, 9, 30);
-                if (c.until < mw_date_from_ymd(2015, 7, 1))
-                        goto bad;
-                if (load_calib(calibration, c.p, &k) ||
+                if (load_calib(a.calibration, c.p, &k) ||
                     generate(&c, &k, c.until))
-                        return 1;
-                return fflush(stdout) == 0 ? 0 : 1;
+                        return MW_EXIT_FAILURE;
+                return fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;
         }
         printf("cpr;kommunekode;haendelse;dato;registreret;ydelse;"
                "problemomraader;kontaktform;sted;indsats_id;indsatstype;"
                "status;startdato;afgangsaarsag;kilde_id\n");
-        for (i = 0; i < citizens; i++)
+        for (i = 0; i < a.citizens; i++)
                 citizen(&c, i);
-        return fflush(stdout) == 0 ? 0 : 1;
-bad:
-        fprintf(stderr, PROG ": invalid arguments (see --help)\n");
-        return EXIT_USAGE;
+        return fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;
 }

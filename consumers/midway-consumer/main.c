@@ -693,30 +693,15 @@ main(int argc, char **argv)
         struct consumer c;
         char errstr[512];
         enum mw_cli_rc cli_rc;
-        int rc, first = 0, verbosity = MW_LOG_INFO;
+        int rc, first = 0;
 
         memset(&c, 0, sizeof(c));
-        mw_log_set_cb(mw_log_stderr_cb, PROG);
-        if (mw_conf_init(&c.conf) != MW_OK) {
-                mw_log_error("out of memory");
-                return MW_EXIT_FAILURE;
-        }
-        if (mw_conf_load_env(&c.conf, errstr, sizeof(errstr)) != MW_OK)
-                cli_rc = MW_CLI_BAD;
-        else
-                cli_rc =
-                    mw_cli_parse(&cli, argc, argv, &c.conf, on_opt, &c,
-                                 &verbosity, &first, errstr, sizeof(errstr));
-        if (cli_rc == MW_CLI_RUN && first != argc) {
-                snprintf(errstr, sizeof(errstr), "unexpected argument '%s'",
-                         argv[first]);
-                cli_rc = MW_CLI_BAD;
-        }
+        cli_rc = mw_cli_start(&cli, argc, argv, &c.conf, on_opt, &c, 0, 0,
+                              &first, errstr, sizeof(errstr));
         if (cli_rc != MW_CLI_RUN) {
                 teardown(&c);
                 return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
         }
-        mw_log_set_level((enum mw_log_level)verbosity);
         mw_cli_signals(on_signal);
         mw_kafka_on_fatal(on_fatal);
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {

@@ -72,6 +72,15 @@ enum mw_cli_rc mw_cli_parse(const struct mw_cli *cli, int argc, char **argv,
                             int *verbosity, int *first, char *errstr,
                             size_t errstr_size);
 
+/* What every program does first: the log line prefix (cli->prog), conf's
+ * defaults and environment (when conf is not NULL; release it whatever
+ * this returns), mw_cli_parse(), the log level, and a count of operands
+ * between min and max (max -1: any). */
+enum mw_cli_rc mw_cli_start(const struct mw_cli *cli, int argc, char **argv,
+                            struct mw_conf *conf, mw_cli_opt_cb *cb, void *arg,
+                            int min_operands, int max_operands, int *first,
+                            char *errstr, size_t errstr_size);
+
 /* Writes the help of cli to fp. */
 void mw_cli_usage(const struct mw_cli *cli, FILE *fp);
 

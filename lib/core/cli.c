@@ -167,6 +167,44 @@ mw_cli_parse(const struct mw_cli *cli, int argc, char **argv,
         return MW_CLI_RUN;
 }
 
+enum mw_cli_rc
+mw_cli_start(const struct mw_cli *cli, int argc, char **argv,
+             struct mw_conf *conf, mw_cli_opt_cb *cb, void *arg,
+             int min_operands, int max_operands, int *first, char *errstr,
+             size_t errstr_size)
+{
+        static char prog[64]; /* the log's prefix: one program a process */
+        enum mw_cli_rc rc;
+        int verbosity = MW_LOG_INFO, n;
+
+        snprintf(prog, sizeof(prog), "%s", cli->prog);
+        mw_log_set_cb(mw_log_stderr_cb, prog);
+        if (conf && mw_conf_init(conf) != MW_OK) {
+                mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+                return MW_CLI_BAD;
+        }
+        if (conf && mw_conf_load_env(conf, errstr, errstr_size) != MW_OK)
+                return MW_CLI_BAD;
+        rc = mw_cli_parse(cli, argc, argv, conf, cb, arg, &verbosity, first,
+                          errstr, errstr_size);
+        if (rc != MW_CLI_RUN)
+                return rc;
+        n = argc - *first;
+        if (n < min_operands || (max_operands >= 0 && n > max_operands)) {
+                if (n > 0 && max_operands >= 0 && n > max_operands)
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "unexpected argument '%s'",
+                                argv[*first + max_operands]);
+                else
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "missing argument (usage: %s %.*s)", cli->prog,
+                                (int)strcspn(cli->usage, "\n"), cli->usage);
+                return MW_CLI_BAD;
+        }
+        mw_log_set_level((enum mw_log_level)verbosity);
+        return MW_CLI_RUN;
+}
+
 /* "  -c, --config FILE" padded to width, then the doc; continuation lines
  * of the doc indented to the same column. */
 static void
