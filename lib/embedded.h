@@ -15,5 +15,8 @@ extern const char mw_embed_projects_csv[];
 extern const size_t mw_embed_projects_csv_len;
 /* Every migrations/NNNN_*.sql in name order, ended by {NULL, NULL}. */
 extern const struct mw_embedded_file mw_embed_migrations[];
+/* Every migrations/functions/NN_*.sql in name order, named
+ * "functions/NN_*.sql", ended by {NULL, NULL}. */
+extern const struct mw_embedded_file mw_embed_functions[];
 
 #endif
