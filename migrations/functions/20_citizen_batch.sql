@@ -221,8 +221,11 @@ BEGIN
                 first_company_on = least(t.first_company_on, excluded.first_company_on),
                 n_events = t.n_events + excluded.n_events,
                 last_registered_at = greatest(t.last_registered_at, excluded.last_registered_at)
+            -- (coalesce: an exit on one side only is no tie; without it
+            -- the comparison was NULL and every stored citizen without an
+            -- exit on both sides was recomputed, 0005 to issue 12)
             WHERE NOT (excluded.visited_on IS NOT DISTINCT FROM t.visited_on
-                       OR excluded.exit_on = t.exit_on)
+                       OR coalesce(excluded.exit_on = t.exit_on, false))
             RETURNING t.project_id, t.citizen_ref
         ), k AS (
             INSERT INTO citizen_contact

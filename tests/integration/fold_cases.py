@@ -6,7 +6,8 @@ usage: fold_cases.py SEED CITIZENS > batches.sql
 
 Each citizen gets a random history: visitations, exits, interventions,
 contacts and profile changes on few dates and few registration times (so
-ties of intake and exit dates, and of registered_at, are common), then
+ties of intake and exit dates, and of registered_at, are common; in
+Vallensbaek/Ishoej, project 28, of two municipalities), then
 corrections and retractions of earlier registrations, some of them
 corrected again. The registrations are shuffled (a correction may arrive
 before what it corrects), a few are sent twice, and split into batches of
@@ -55,6 +56,7 @@ def payload(rng, kind):
 
 def event(rng, ref, kind, action="new", supersedes=None):
     return {"event_id": str(uuid.UUID(int=rng.getrandbits(128))), "citizen_ref": ref,
+            "municipality": rng.choice([187, 183]),
             "kind": kind, "event_date": rng.choice(DATES), "registered_at": rng.choice(REGS),
             "action": action, "supersedes": supersedes, "payload": payload(rng, kind)}
 
@@ -91,8 +93,8 @@ def main():
         size = rng.choice([1, 2, 3, 5, 8, 13, 30])
         rows = []
         for e in evs[i:i + size]:
-            rows.append("(%s, 20, 727, %s, 'k1', %s, %s, %s, 'fold', %s, %s, %s, 'fold', 0, %d)" % (
-                lit(e["event_id"]), lit(e["citizen_ref"]), lit(e["kind"]), lit(e["event_date"]),
+            rows.append("(%s, 28, %d, %s, 'k1', %s, %s, %s, 'fold', %s, %s, %s, 'fold', 0, %d)" % (
+                lit(e["event_id"]), e["municipality"], lit(e["citizen_ref"]), lit(e["kind"]), lit(e["event_date"]),
                 lit(e["registered_at"]), lit(e["action"]), lit(e["supersedes"]),
                 lit(json.dumps(e["payload"])), offset))
             offset += 1
