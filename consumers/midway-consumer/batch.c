@@ -394,7 +394,8 @@ insert_events(struct consumer *c, size_t lo, size_t hi, long *dups,
 
 /* Applies rows [lo, hi): staging table emptied, COPY, INSERT, and the
  * state of every citizen they can affect, merged incrementally when every
- * staged event was new to the database (migration 0005), else recomputed.
+ * staged event was new to the database, else recomputed
+ * (migrations/functions/20_citizen_batch.sql).
  * On success the attempt's duplicates count for the batch. */
 static enum apply_rc
 apply_rows(struct consumer *c, size_t lo, size_t hi, char *errstr,
