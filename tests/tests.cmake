@@ -93,6 +93,10 @@ set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+# One definition of every function and view (migrations/functions/).
+add_test(NAME cli.sql_layout
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/sql_layout.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli.sql_layout PROPERTIES LABELS "cli;lint")
 # The red team's hostile exports (tests/redteam/exports/, EXPECTED) through
 # midway-producer --dry-run: counts, exit status, no CPR number out.
 add_test(NAME cli.redteam_exports

@@ -5,6 +5,8 @@
  *   midway-admin verify          compare the per-citizen state with a
  *                                recomputation from all stored events
  *   midway-admin rebuild         recompute the per-citizen state
+ *   midway-admin check-sql       compare the functions and views in the
+ *                                database with migrations/functions/
  *   midway-admin create-topics   create every project's topic and the
  *                                dead-letter topic (auto-creation stays off)
  */
@@ -40,6 +42,9 @@ static const struct mw_cli cli = {
     "any\n"
     "  rebuild         recompute the per-citizen state from all stored "
     "events\n"
+    "  check-sql       check that the functions and views equal "
+    "migrations/functions/;\n"
+    "                  prints each difference, exit 1 if any\n"
     "  create-topics   create the project topics and the dead-letter topic\n"
     "                  (topic.partitions, topic.replication; existing topics "
     "are kept)",
@@ -50,20 +55,53 @@ cmd_migrate(const struct mw_conf *conf)
 {
         char errstr[1024];
         PGconn *pg;
-        int applied = 0, rc = 0;
+        int applied = 0, functions = 0, rc = 0;
 
         pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!pg) {
                 mw_log_error("%s", errstr);
                 return 1;
         }
-        if (mw_pg_migrate(pg, &applied, errstr, sizeof(errstr)) != MW_OK) {
+        if (mw_pg_migrate(pg, &applied, &functions, errstr, sizeof(errstr)) !=
+            MW_OK) {
                 mw_log_error("migrate: %s", errstr);
                 rc = 1;
         } else {
-                mw_log_info("migrate: %d migration(s) applied, reference "
-                            "data refreshed",
-                            applied);
+                mw_log_info("migrate: %d migration(s) and %d function "
+                            "file(s) applied, reference data refreshed",
+                            applied, functions);
+        }
+        PQfinish(pg);
+        return rc;
+}
+
+/* Prints every difference between the functions and views in the database
+ * and the function files compiled in (stdout, one line each). */
+static int
+cmd_check_sql(const struct mw_conf *conf)
+{
+        char errstr[1024];
+        PGconn *pg;
+        int n = 0, rc = 1;
+
+        pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!pg) {
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        if (mw_pg_check_sql(pg, stdout, &n, errstr, sizeof(errstr)) != MW_OK)
+                mw_log_error("check-sql: %s", errstr);
+        else if (n > 0)
+                mw_log_error("check-sql: %d difference(s) between the "
+                             "database and migrations/functions/ (migrate "
+                             "applies the files that changed; after a change "
+                             "by hand, DELETE FROM schema_function and "
+                             "migrate applies them all)",
+                             n);
+        else {
+                mw_log_info("check-sql: every function and view equals "
+                            "migrations/functions/");
+                rc = 0;
         }
         PQfinish(pg);
         return rc;
@@ -248,6 +286,8 @@ main(int argc, char **argv)
                 rc = cmd_verify(&conf, 0);
         } else if (strcmp(cmd, "rebuild") == 0) {
                 rc = cmd_verify(&conf, 1);
+        } else if (strcmp(cmd, "check-sql") == 0) {
+                rc = cmd_check_sql(&conf);
         } else if (strcmp(cmd, "create-topics") == 0) {
                 rc = cmd_create_topics(&conf);
         } else {

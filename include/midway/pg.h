@@ -4,6 +4,7 @@
 #define MIDWAY_PG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -37,12 +38,26 @@ mw_err_t mw_pg_exec(PGconn *pg, const char *sql, char *errstr,
                     size_t errstr_size);
 
 /* Applies the embedded migrations/NNNN_*.sql not yet recorded in
- * schema_migration, each in its own transaction, under an advisory lock so
- * that concurrent migrators wait for each other; then refreshes the
+ * schema_migration, then the function files (migrations/functions/NN_*.sql,
+ * the current definition of every function and view) from the first one
+ * whose SHA-256 differs from the one recorded in schema_function (all of
+ * them if a migration ran), all in one transaction, under an advisory lock
+ * so that concurrent migrators wait for each other; then refreshes the
  * reference data (projects, municipalities, code lists) from the embedded
- * reference/projects.csv and lib/event/codes.c. *applied = number of migrations
- * applied by this call (may be NULL). */
-mw_err_t mw_pg_migrate(PGconn *pg, int *applied, char *errstr,
+ * reference/projects.csv and lib/event/codes.c. *applied = number of
+ * migrations, *functions = number of function files applied by this call
+ * (either may be NULL). */
+mw_err_t mw_pg_migrate(PGconn *pg, int *applied, int *functions, char *errstr,
                        size_t errstr_size);
+
+/* Drift of the functions and views: writes to out one line per function
+ * file not applied, or applied in another version, per recorded file this
+ * binary does not have, and per function or view whose definition or
+ * privileges differ from what the function files give, that is missing,
+ * or that no file defines (found by applying every file in a transaction
+ * that is rolled back; needs the owner's rights, and briefly locks the
+ * views). *differences = number of lines. MW_ERR_DB on a failure. */
+mw_err_t mw_pg_check_sql(PGconn *pg, FILE *out, int *differences, char *errstr,
+                         size_t errstr_size);
 
 #endif

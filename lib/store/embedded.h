@@ -1,4 +1,4 @@
-/* Internal to the store layer: the migrations compiled into it by
+/* Internal to the store layer: the migrations and function files compiled into it by
  * cmake/embed.cmake. */
 #ifndef MIDWAY_LIB_STORE_EMBEDDED_H
 #define MIDWAY_LIB_STORE_EMBEDDED_H
@@ -12,5 +12,8 @@ struct mw_embedded_file {
 
 /* Every migrations/NNNN_*.sql in name order, ended by {NULL, NULL}. */
 extern const struct mw_embedded_file mw_embed_migrations[];
+/* Every migrations/functions/NN_*.sql in name order, named
+ * "functions/NN_*.sql", ended by {NULL, NULL}. */
+extern const struct mw_embedded_file mw_embed_functions[];
 
 #endif

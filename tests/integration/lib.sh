@@ -95,7 +95,7 @@ verify_state() {
         echo "[$TEST_NAME] ok: verify: ${out##*verify: }"
 }
 
-# check_series DATE...: status.project_series() (migration 0004: all dates
+# check_series DATE...: status.project_series() (functions/30_status.sql: all dates
 # in one pass over citizen) gives, for every date and project, the same
 # figures as midway_status() for that date alone.
 check_series() {
