@@ -296,9 +296,14 @@ static void
 mask_in_place(char *text, size_t size)
 {
         char masked[1024];
+        size_t n;
 
         mw_cpr_mask(text, masked, sizeof(masked));
-        snprintf(text, size, "%s", masked);
+        /* masking keeps the length; copied with its bound stated (a
+         * snprintf here trips -Wformat-truncation at -O2) */
+        n = strnlen(masked, size - 1);
+        memcpy(text, masked, n);
+        text[n] = '\0';
 }
 
 /* Reads and sends one export. *why gets the reason of FILE_UNREADABLE

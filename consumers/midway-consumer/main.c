@@ -203,7 +203,7 @@ decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
         }
         if (err) {
                 *stage = "decode";
-                snprintf(reason, reason_size, "%s", errstr);
+                snprintf(reason, reason_size, "%.200s", errstr);
                 return 1;
         }
         if ((field = mw_event_cpr_field(ev)) != NULL ||
@@ -215,7 +215,7 @@ decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
         }
         if (mw_event_validate(ev, errstr, sizeof(errstr)) != MW_OK) {
                 *stage = "validate";
-                snprintf(reason, reason_size, "%s", errstr);
+                snprintf(reason, reason_size, "%.200s", errstr);
                 return 1;
         }
         if (ev->project_id != p->project_id) {
