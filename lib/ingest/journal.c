@@ -18,6 +18,8 @@ struct mw_journal {
         unsigned char *bits; /* owned: bit per line number */
         size_t nbits;
         long count;
+        long valid; /* bytes of the acked list up to its last whole record */
+        long size;  /* bytes of the acked list when loaded */
         int done;
         char summary[256];
 };
@@ -120,6 +122,8 @@ load(struct mw_journal *j, char *errstr, size_t errstr_size)
                            : mw_errf(errstr, errstr_size, MW_ERR_IO, "%s: %s",
                                      j->acked_path, strerror(errno));
         while (fgets(line, sizeof(line), fp)) {
+                if (strchr(line, '\n'))
+                        j->valid = ftell(fp);
                 errno = 0;
                 v = strtol(line, &end, 10);
                 /* A torn last record (crash mid-write) is ignored. */
@@ -131,6 +135,7 @@ load(struct mw_journal *j, char *errstr, size_t errstr_size)
                                        "out of memory");
                 }
         }
+        j->size = ftell(fp);
         fclose(fp);
         return MW_OK;
 }
@@ -208,6 +213,15 @@ mw_journal_ack(struct mw_journal *j, long line, char *errstr,
                 if (!j->fp)
                         return mw_errf(errstr, errstr_size, MW_ERR_IO, "%s: %s",
                                        j->acked_path, strerror(errno));
+                /* A torn last record (a crash while stdio wrote out its
+                 * buffer) is cut off before appending: the first record
+                 * would otherwise continue it ("917" + "918\n" reads as
+                 * line 917918, which a later resume would skip unsent). */
+                if (j->size > j->valid &&
+                    ftruncate(fileno(j->fp), (off_t)j->valid) != 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_IO, "%s: %s",
+                                       j->acked_path, strerror(errno));
+                j->size = j->valid;
         }
         if (set_bit(j, line) != 0)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,

@@ -21,6 +21,7 @@ for _ in $(seq 400); do
         [ "$(q "SELECT count(*) FROM event")" -gt 1000 ] && break
         sleep 0.05
 done
+kill -0 "$CONSUMER_PID" 2>/dev/null || fail "the consumer exited before the outage: $(tail -3 "$WORK/consumer.log")"
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$CONSUMER_PID/status")
 "$MW_SOURCE_DIR/scripts/stack" down pg >/dev/null
 log "PostgreSQL stopped with $total events produced; waiting ${OUTAGE}s"

@@ -30,6 +30,14 @@ for round in 1 2 3 4 5 6; do
                 kill -0 "$CONSUMER_PID" 2>/dev/null || break
                 sleep 0.05
         done
+        # Expiry is a failure, not a kill: a member killed before it has
+        # joined can stay in the group and be given partitions in the final
+        # consumer's rebalance, which then ends on the rest (it_interleave).
+        if [ "$now" -le "$before" ]; then
+                kill -0 "$CONSUMER_PID" 2>/dev/null ||
+                        fail "round $round: the consumer exited: $(tail -3 "$WORK/consumer.log")"
+                fail "round $round: no batch committed within 30 s"
+        fi
         [ "$now" -lt "$total" ] || break
         kill -9 "$CONSUMER_PID"
         wait "$CONSUMER_PID" 2>/dev/null || true

@@ -22,7 +22,12 @@ for _ in $(seq 400); do
 done
 kill -9 "$pid" 2>/dev/null || fail "the producer finished before it could be killed"
 wait "$pid" 2>/dev/null || true
-before=$(cat "$STATE"/*.acked | sort -u | wc -l)
+# The journal's count: whole records only. SIGKILL can land while stdio writes
+# out its 4 KiB buffer, leaving a torn last record ("917" without its newline)
+# that the producer ignores; sort would complete it into a line of its own.
+before=$(for f in "$STATE"/*.acked; do
+        if [ -n "$(tail -c 1 "$f")" ]; then head -n -1 "$f"; else cat "$f"; fi
+done | sort -u | wc -l)
 [ "$before" -gt 0 ] && [ "$before" -lt "$rows" ] || fail "journal holds $before of $rows rows"
 log "killed with SIGKILL after $before of $rows rows were acknowledged"
 

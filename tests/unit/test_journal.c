@@ -95,8 +95,19 @@ test_resume_and_complete(void **state)
         assert_false(mw_journal_is_acked(j, 12));
         assert_false(mw_journal_is_acked(j, -1));
         assert_int_equal(mw_journal_count(j), 2);
+        /* The resumed run's first record does not continue the torn one
+         * ("12" + "5\n" would read as line 125). */
+        assert_int_equal(mw_journal_ack(j, 5, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(mw_journal_sync(j, errstr, sizeof(errstr)), MW_OK);
+        mw_journal_close(j);
+        j = mw_journal_open(dir, d, errstr, sizeof(errstr));
+        assert_non_null(j);
+        assert_true(mw_journal_is_acked(j, 5));
+        assert_false(mw_journal_is_acked(j, 125));
+        assert_false(mw_journal_is_acked(j, 12));
+        assert_int_equal(mw_journal_count(j), 3);
         assert_int_equal(
-            mw_journal_complete(j, "rows 2, sent 2", errstr, sizeof(errstr)),
+            mw_journal_complete(j, "rows 3, sent 3", errstr, sizeof(errstr)),
             MW_OK);
         mw_journal_close(j);
         assert_int_equal(access(path, F_OK), -1);
@@ -104,7 +115,7 @@ test_resume_and_complete(void **state)
         j = mw_journal_open(dir, d, errstr, sizeof(errstr));
         assert_non_null(j);
         assert_true(mw_journal_is_done(j, summary, sizeof(summary)));
-        assert_string_equal(summary, "rows 2, sent 2");
+        assert_string_equal(summary, "rows 3, sent 3");
         mw_journal_close(j);
 }
 
