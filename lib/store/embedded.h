@@ -1,5 +1,5 @@
-/* Internal to the store layer: the migrations and function files compiled into it by
- * cmake/embed.cmake. */
+/* Internal to the store layer: the migrations and function files compiled into
+ * it by cmake/embed.cmake. */
 #ifndef MIDWAY_LIB_STORE_EMBEDDED_H
 #define MIDWAY_LIB_STORE_EMBEDDED_H
 
