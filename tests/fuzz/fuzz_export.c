@@ -55,12 +55,15 @@ init(void)
 static void
 check_no_run(const char *s)
 {
+        const char *s0 = s;
         size_t d = 0;
 
         for (; *s; s++) {
                 d = *s >= '0' && *s <= '9' ? d + 1 : 0;
-                if (d >= 6)
+                if (d >= 6) {
+                        fprintf(stderr, "6-digit run in: %s\n", s0);
                         abort();
+                }
         }
 }
 

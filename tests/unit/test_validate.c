@@ -168,6 +168,14 @@ m_registered_future(struct mw_event *ev)
 {
         ev->registered_at = ((int64_t)mw_date_today() + 3) * 86400000;
 }
+/* a registration before the programme: the reason writes the time as a
+ * UTC date and time, never as 13 digits of milliseconds */
+static void
+m_registered_2005(struct mw_event *ev)
+{
+        ev->registered_at =
+            ((int64_t)mw_date_from_ymd(2005, 2, 3) * 86400 + 36900) * 1000;
+}
 static void
 m_start_max(struct mw_event *ev)
 {
@@ -235,8 +243,11 @@ test_invalid_events(void **state)
             {"changes nothing", m_empty_profile, MW_KIND_PROFILE},
             {"unknown contact_place", m_place, MW_KIND_CONTACT},
             {"after its registration", m_year_10000, MW_KIND_CONTACT},
-            {"registered_at", m_registered_300000, MW_KIND_CONTACT},
-            {"registered_at", m_registered_future, MW_KIND_CONTACT},
+            {"registered_at is outside the years 0-9999", m_registered_300000,
+             MW_KIND_CONTACT},
+            {"T00:00:00Z is not between", m_registered_future, MW_KIND_CONTACT},
+            {"registered_at 2005-02-03T10:15:00Z is not", m_registered_2005,
+             MW_KIND_CONTACT},
             {"after 2099-12-31", m_start_max, MW_KIND_INTERVENTION},
             {"before the programme", m_end_early, MW_KIND_INTERVENTION},
             {"intervention_ref has a character", m_intref_utf8,
