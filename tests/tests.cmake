@@ -44,7 +44,9 @@ add_test(NAME lint.clang-format
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/lint format)
 add_test(NAME lint.clang-tidy
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/lint tidy ${CMAKE_BINARY_DIR})
-set_tests_properties(lint.clang-format lint.clang-tidy PROPERTIES LABELS lint)
+add_test(NAME lint.shellcheck
+         COMMAND ${CMAKE_SOURCE_DIR}/scripts/lint shell)
+set_tests_properties(lint.clang-format lint.clang-tidy lint.shellcheck PROPERTIES LABELS lint)
 
 # Integration tests run against the real local stack (Kafka, PostgreSQL,
 # schema registry), which the stack.up fixture starts if it is not running

@@ -83,16 +83,17 @@ class Checker:
         if acl.returncode != 0:
             sys.exit(f"check_compose: docker/jobs/acl-bindings failed: {acl.stderr}")
         self.acl_lines = acl.stdout.splitlines()
-        # the same bindings as the secure local stack (scripts/stack's secure_acl_lines,
-        # which it/acl tests against a real broker)
+        # the same bindings as the secure local stack (secure_acl_lines in
+        # scripts/stack.d/secure.sh, which it/acl tests against a real broker)
         extract = ('repo=$1; die() { echo "$*" >&2; exit 1; }; '
                    'eval "$(sed -n "/^USERS=()/,/^}/p;/^valid_name()/,/^}/p;'
-                   '/^secure_acl_lines()/,/^}/p" "$repo/scripts/stack")"; secure_acl_lines')
+                   '/^secure_acl_lines()/,/^}/p" "$repo/scripts/stack.d/secure.sh")"; '
+                   'secure_acl_lines')
         stack = run(["bash", "-c", extract, "-", REPO],
                     env={k: v for k, v in os.environ.items() if not k.startswith("MW_")})
         self.acl_same = stack.returncode == 0 and stack.stdout.splitlines() == self.acl_lines
         if not self.acl_same:
-            print(f"FAIL docker/jobs/acl-bindings differs from scripts/stack's secure_acl_lines "
+            print(f"FAIL docker/jobs/acl-bindings differs from scripts/stack --secure's secure_acl_lines "
                   f"({stack.stderr.strip()})", file=sys.stderr)
         self.exports = {}
 
