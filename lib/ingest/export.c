@@ -1300,7 +1300,14 @@ hex_to_bin(const char *hex, unsigned char *out, size_t n)
 /* The checks between rows look rows up by a key (an event id or a
  * citizen reference) in an open-addressing table of row indexes + 1 (0:
  * empty). The keys are SHA-1 and keyed SHA-256 output, so their first 8
- * bytes spread well. */
+ * bytes spread well.
+ *
+ * Ours (45 lines) and not uthash (uthash-dev), on purpose (2026, issue
+ * 12): the three passes of cross_check() over a 120,603-row export
+ * (midway-gen -p 15 -n 20000 -s 1, replicated in a benchmark) took 6.5 ms
+ * here against 36 ms with uthash (gcc -O2, medians of 5 runs; 1,000,000
+ * rows: 62 against 371 ms), and uthash needs a 72-byte entry per row
+ * (a UT_hash_handle is 56) where this table has 16 to 32 bytes. */
 struct slots {
         size_t *v; /* owned */
         unsigned bits;
