@@ -35,7 +35,8 @@
 # kafka: librdkafka configuration from a midway configuration. Uses only
 #   core: it knows nothing about events. librdkafka (its header is public).
 # ingest: the producer's side: the export reader, the journal of files
-#   sent, the keyed pseudonym (HMAC). OpenSSL, jansson. Only the producer.
+#   sent, the keyed pseudonym (HMAC). OpenSSL, jansson, libuuid (the text
+#   form of an event id). Only the producer.
 # store: the PostgreSQL connection and migration runner (migrations/
 #   embedded); reference data comes from event. libpq (its header is public).
 # publish: the published report's figures, disclosure control and
