@@ -27,14 +27,16 @@
 #   one is: code lists, the project table (reference/projects.csv embedded),
 #   UUIDs, validation, and CPR numbers (normalise, find, mask), which the
 #   validator, the producer and the consumer's dead letters all need, so it
-#   is not ingest's. Brings OpenSSL's libcrypto (SHA-1 of UUIDv5,
-#   OPENSSL_cleanse) and libunistring (Unicode digits in mw_cpr_find()).
+#   is not ingest's. Brings libuuid (UUIDv5) and libunistring (Unicode
+#   digits in mw_cpr_find()); CPR digits are wiped with glibc's
+#   explicit_bzero().
 # wire: how an event travels: Avro codec (schema embedded), Confluent
 #   framing, the schema-registry client. avro-c, jansson, libcurl.
 # kafka: librdkafka configuration from a midway configuration. Uses only
 #   core: it knows nothing about events. librdkafka (its header is public).
 # ingest: the producer's side: the export reader, the journal of files
-#   sent, the keyed pseudonym (HMAC). OpenSSL, jansson. Only the producer.
+#   sent, the keyed pseudonym (HMAC). OpenSSL, jansson, libuuid (the text
+#   form of an event id). Only the producer.
 # store: the PostgreSQL connection and migration runner (migrations/
 #   embedded); reference data comes from event. libpq (its header is public).
 # publish: the published report's figures, disclosure control and

@@ -14,10 +14,10 @@ extern const uint8_t MW_UUID_NS_EVENT[16];
 void mw_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
                 char out[MW_UUID_STRLEN + 1]);
 
-/* The same for many names in one namespace, without an allocation or an
- * algorithm look-up per name: the namespace is hashed once. A generator
- * is used by one thread at a time. mw_uuid5_new() returns NULL when out
- * of memory; free with mw_uuid5_destroy() (NULL is fine). */
+/* The same for many names in one namespace: a generator holds the
+ * namespace. A generator is used by one thread at a time. mw_uuid5_new()
+ * returns NULL when out of memory; free with mw_uuid5_destroy() (NULL is
+ * fine). */
 struct mw_uuid5;
 struct mw_uuid5 *mw_uuid5_new(const uint8_t ns[16]);
 void mw_uuid5_destroy(struct mw_uuid5 *g);

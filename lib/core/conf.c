@@ -6,7 +6,18 @@
  * each set.
  *
  * Messages may quote property names and integer values, but never a string
- * value: pg.conninfo and kafka.sasl.password hold secrets. */
+ * value: pg.conninfo and kafka.sasl.password hold secrets.
+ *
+ * The file reader (mw_conf_load_file(), 55 lines) is ours and not inih
+ * (libinih-dev), on purpose (2026, issue 12): inih 55 as Debian builds it
+ * reads another format. Tried on five files: it cuts a value at " ;"
+ * (kafka.sasl.password = ab ;cd gave "ab", no error), takes an indented
+ * line as a continuation of the previous value (brokers became a second
+ * "indented=2"), accepts "name: value" and "[section]" lines we refuse,
+ * hands the first 200 bytes of a longer line over as its value and
+ * reports the rest as an error of the next line, and goes on after an
+ * error. Its handler is told no line number, so our "file:line: why"
+ * messages would need state of their own besides. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -5,10 +5,10 @@
  * Nothing in this file copies a CPR number, or any digit of one, into an
  * error message: messages say what is wrong ("has 9 digits, expected 10")
  * and at most give a position. Buffers that held CPR digits are wiped with
- * OPENSSL_cleanse() before they go out of scope. */
+ * explicit_bzero() (glibc), which the compiler may not drop as a dead
+ * store, before they go out of scope. */
+#define _DEFAULT_SOURCE /* explicit_bzero() */
 #include <string.h>
-
-#include <openssl/crypto.h>
 
 #include <unictype.h>
 #include <uninorm.h>
@@ -132,7 +132,7 @@ mw_cpr_normalise(const char *text, char out[MW_CPR_LEN + 1], char *errstr,
         memcpy(out, digits, MW_CPR_LEN);
         out[MW_CPR_LEN] = '\0';
 out:
-        OPENSSL_cleanse(digits, sizeof(digits));
+        explicit_bzero(digits, sizeof(digits));
         return err;
 }
 
@@ -414,7 +414,7 @@ mw_cpr_find(const char *text, size_t len)
                 found = r.hit;
                 i += u.len;
         }
-        OPENSSL_cleanse(&r, sizeof(r));
+        explicit_bzero(&r, sizeof(r));
         return found;
 }
 
@@ -531,5 +531,5 @@ mw_cpr_mask(const char *text, char *out, size_t out_size)
         tight_end(&m, len);
         if (m.r.hit)
                 mask_digits(m.s, m.run_from, m.run_to, out, m.w);
-        OPENSSL_cleanse(&m.r, sizeof(m.r));
+        explicit_bzero(&m.r, sizeof(m.r));
 }

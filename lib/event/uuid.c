@@ -1,9 +1,20 @@
 /* midway: deterministic name-based UUIDs (RFC 4122 section 4.3, version 5:
- * SHA-1 over the namespace's 16 bytes followed by the name). */
+ * SHA-1 over the namespace's 16 bytes followed by the name), computed by
+ * libuuid's uuid_generate_sha1() (util-linux, Debian uuid-dev).
+ *
+ * Until 2026 this was our own code over OpenSSL's SHA-1, with the
+ * namespace hashed once per generator. Measured (gcc -O2, 150-byte names,
+ * the size of an event id's name; medians of 5 runs of 10^6 calls): ours
+ * 237 ns a call, libuuid 450 ns. The producer makes one id per accepted
+ * row, and a dry run of a 120,603-row export takes 1.1-1.6 s (about 10 us
+ * a row), so the difference is 25 ms, about 2%; in exchange about 60
+ * lines of our own go, and with them the event layer's need for libcrypto.
+ * Both give the same bytes: 200,000 random names of 0-199 bytes compared
+ * equal, and tests/unit/test_uuid.c holds the known vectors. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <uuid/uuid.h>
 
 #include "midway/uuid.h"
 
@@ -16,82 +27,33 @@ const uint8_t MW_UUID_NS_EVENT[16] = {0x36, 0x34, 0x26, 0x9f, 0x85, 0xfa,
                                       0x44, 0x7a, 0xb1, 0x26, 0x7c, 0x24,
                                       0x99, 0xad, 0xaa, 0x67};
 
-static void
-format_uuid(const uint8_t u[16], char out[MW_UUID_STRLEN + 1])
-{
-        static const char hex[] = "0123456789abcdef";
-        size_t i, w = 0;
-
-        for (i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10)
-                        out[w++] = '-';
-                out[w++] = hex[u[i] >> 4];
-                out[w++] = hex[u[i] & 0xf];
-        }
-        out[w] = '\0';
-}
-
 void
 mw_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
            char out[MW_UUID_STRLEN + 1])
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0;
-        EVP_MD_CTX *ctx;
-        uint8_t u[16];
+        uuid_t u;
 
-        /* on an OpenSSL failure (out of memory) out is "", which
-         * mw_uuid_valid() and mw_event_validate() refuse */
-        out[0] = '\0';
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                goto out;
-        if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) ||
-            !EVP_DigestUpdate(ctx, ns, 16) ||
-            !EVP_DigestUpdate(ctx, name, len) ||
-            !EVP_DigestFinal_ex(ctx, md, &md_len) || md_len < 16)
-                goto out;
-        memcpy(u, md, 16);
-        u[6] = (uint8_t)((u[6] & 0x0f) | 0x50); /* version 5 */
-        u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-        format_uuid(u, out);
-out:
-        EVP_MD_CTX_free(ctx);
+        uuid_generate_sha1(u, ns, name, len);
+        uuid_unparse_lower(u, out);
 }
 
 struct mw_uuid5 {
-        EVP_MD *sha1;       /* owned */
-        EVP_MD_CTX *ns_ctx; /* owned: SHA-1 after the namespace's bytes */
-        EVP_MD_CTX *work;   /* owned: scratch */
+        uint8_t ns[16];
 };
 
 struct mw_uuid5 *
 mw_uuid5_new(const uint8_t ns[16])
 {
-        struct mw_uuid5 *g = calloc(1, sizeof(*g));
+        struct mw_uuid5 *g = malloc(sizeof(*g));
 
-        if (!g)
-                return NULL;
-        g->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-        g->ns_ctx = EVP_MD_CTX_new();
-        g->work = EVP_MD_CTX_new();
-        if (!g->sha1 || !g->ns_ctx || !g->work ||
-            !EVP_DigestInit_ex(g->ns_ctx, g->sha1, NULL) ||
-            !EVP_DigestUpdate(g->ns_ctx, ns, 16)) {
-                mw_uuid5_destroy(g);
-                return NULL;
-        }
+        if (g)
+                memcpy(g->ns, ns, sizeof(g->ns));
         return g;
 }
 
 void
 mw_uuid5_destroy(struct mw_uuid5 *g)
 {
-        if (!g)
-                return;
-        EVP_MD_CTX_free(g->work);
-        EVP_MD_CTX_free(g->ns_ctx);
-        EVP_MD_free(g->sha1);
         free(g);
 }
 
@@ -99,19 +61,7 @@ void
 mw_uuid5_make(struct mw_uuid5 *g, const void *name, size_t len,
               char out[MW_UUID_STRLEN + 1])
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0;
-        uint8_t u[16];
-
-        out[0] = '\0'; /* on failure, as mw_uuid_v5() */
-        if (!EVP_MD_CTX_copy_ex(g->work, g->ns_ctx) ||
-            !EVP_DigestUpdate(g->work, name, len) ||
-            !EVP_DigestFinal_ex(g->work, md, &md_len) || md_len < 16)
-                return;
-        memcpy(u, md, 16);
-        u[6] = (uint8_t)((u[6] & 0x0f) | 0x50); /* version 5 */
-        u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-        format_uuid(u, out);
+        mw_uuid_v5(g->ns, name, len, out);
 }
 
 /* 1 for the hex digits 0-9 a-f A-F, by byte value. */

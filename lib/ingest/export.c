@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <uuid/uuid.h>
 
 #include "midway/codes.h"
 #include "midway/csv.h"
@@ -369,22 +370,6 @@ bin_to_hex(const unsigned char *in, size_t n, char *out)
                 out[2 * i + 1] = hex_digits[in[i] & 0xf];
         }
         out[2 * n] = '\0';
-}
-
-/* The 8-4-4-4-12 form of a UUID's 16 bytes, lowercase (as mw_uuid_v5()
- * writes it). */
-static void
-format_id(const unsigned char id[16], char out[MW_UUID_STRLEN + 1])
-{
-        size_t i, w = 0;
-
-        for (i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10)
-                        out[w++] = '-';
-                out[w++] = hex_digits[id[i] >> 4];
-                out[w++] = hex_digits[id[i] & 0xf];
-        }
-        out[w] = '\0';
 }
 
 /* ---- one row -------------------------------------------------------- */
@@ -829,7 +814,8 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
                          mw_pseudo_key_id(x->opts.ps));
                 copy_cut(ev->producer_id, sizeof(ev->producer_id),
                          x->opts.producer_id);
-                format_id(known->id, ev->event_id);
+                uuid_unparse_lower(known->id,
+                                   ev->event_id); /* as mw_uuid_v5() */
                 rcode = 0;
                 goto out;
         }
@@ -1300,7 +1286,14 @@ hex_to_bin(const char *hex, unsigned char *out, size_t n)
 /* The checks between rows look rows up by a key (an event id or a
  * citizen reference) in an open-addressing table of row indexes + 1 (0:
  * empty). The keys are SHA-1 and keyed SHA-256 output, so their first 8
- * bytes spread well. */
+ * bytes spread well.
+ *
+ * Ours (45 lines) and not uthash (uthash-dev), on purpose (2026, issue
+ * 12): the three passes of cross_check() over a 120,603-row export
+ * (midway-gen -p 15 -n 20000 -s 1, replicated in a benchmark) took 6.5 ms
+ * here against 36 ms with uthash (gcc -O2, medians of 5 runs; 1,000,000
+ * rows: 62 against 371 ms), and uthash needs a 72-byte entry per row
+ * (a UT_hash_handle is 56) where this table has 16 to 32 bytes. */
 struct slots {
         size_t *v; /* owned */
         unsigned bits;

@@ -3,7 +3,23 @@
  * Cells are numbered 0..n_cells-1. A relation r is stored as a slice of
  * mem[]: mem[rel_off[r]] is the total, the parts follow up to
  * rel_off[r + 1]. cell_rel[] lists, per cell, the relations it belongs to
- * (built by index_cells() when mw_dc_protect() starts). */
+ * (built by index_cells() when mw_dc_protect() starts).
+ *
+ * The audit's linear algebra and simplex are ours and not GLPK's
+ * (libglpk-dev) or lp_solve's, on purpose (2026, issue 12):
+ *   - step 1 must be exact and is done modulo a prime: neither library
+ *     row-reduces over a finite field, and a floating-point rank would
+ *     call a cell hidden that a reader can compute;
+ *   - the simplex (lp_max(), about 190 lines with its certificates) solves
+ *     two small LPs per cell from a warm start and reads back the optimal
+ *     point or unbounded ray to clear every other cell it moves; with
+ *     GLPK that is a problem object rebuilt per component, glp_simplex()
+ *     and glp_get_unbnd_ray(), roughly half the lines again, not none;
+ *   - GLPK's errors end the process (glp_error() calls abort() unless a
+ *     hook longjmps out) and it prints to stdout unless silenced, neither
+ *     acceptable inside midway-report;
+ *   - it is not a hot path: the whole of tests/unit/test_disclosure.c,
+ *     brute-force comparisons included, runs in 0.19 s under ASan. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
