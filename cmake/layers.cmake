@@ -38,7 +38,8 @@
 #   sent, the keyed pseudonym (HMAC). OpenSSL, jansson, libuuid (the text
 #   form of an event id). Only the producer.
 # store: the PostgreSQL connection and migration runner (migrations/
-#   embedded); reference data comes from event. libpq (its header is public).
+#   embedded, and the SHA-256 of each function file: OpenSSL); reference data
+#   comes from event. libpq (its header is public).
 # publish: the published report's figures, disclosure control and
 #   renderers. Plain C. Only midway-report.
 set(MW_LAYERS core event wire kafka ingest store publish)
