@@ -14,14 +14,16 @@ usage: evolve_writer.py REGISTRY_URL TOPIC SOURCE_DIR OUT_DIR N
 import datetime
 import io
 import json
+import os
 import random
-import struct
 import sys
-import urllib.request
 import uuid
 
 import avro.io
 import avro.schema
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from confluent import frame, register  # noqa: E402
 
 REG, TOPIC, SRC, OUT, N = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 SCHEMAS = {
@@ -31,14 +33,6 @@ SCHEMAS = {
 }
 DAY0 = 16344  # 2014-10-01
 rng = random.Random(7)
-
-
-def register(text):
-    body = json.dumps({"schema": text}).encode()
-    req = urllib.request.Request(f"{REG}/subjects/{TOPIC}-value/versions", data=body, method="POST",
-                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["id"]
 
 
 def date(days):
@@ -99,7 +93,7 @@ def main():
     ids, parsed = {}, {}
     for w, path in SCHEMAS.items():
         text = open(path).read()
-        ids[w] = register(text)
+        ids[w] = register(REG, f"{TOPIC}-value", text)
         parsed[w] = avro.schema.parse(text)
     n = 0
     for i in range(N):
@@ -108,7 +102,7 @@ def main():
             buf = io.BytesIO()
             avro.io.DatumWriter(parsed[w]).write(ev, avro.io.BinaryEncoder(buf))
             with open(f"{OUT}/{n:04d}.msg", "wb") as fp:
-                fp.write(b"\0" + struct.pack(">I", ids[w]) + buf.getvalue())
+                fp.write(frame(ids[w], buf.getvalue()))
             with open(f"{OUT}/{n:04d}.key", "w") as fp:
                 fp.write(ev["citizen_ref"])
             print(f"{w} {ids[w]} {expect}")

@@ -17,28 +17,22 @@ the CPR numbers (10 digits) hidden in the corpus, for the leak search.
 """
 import io
 import json
+import os
 import random
-import struct
 import sys
-import urllib.request
 import uuid
 
 import avro.io
 import avro.schema
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from confluent import frame, register  # noqa: E402
 
 REG, TOPIC, SCHEMA, OUT = sys.argv[1:5]
 DAY0 = 16344  # 2014-10-01
 rng = random.Random(11)
 CPRS = ["1402721168", "1002881172", "0508671176", "2101851234", "3112791000",
         "0107904321", "1503661122"]
-
-
-def register(text):
-    body = json.dumps({"schema": text}).encode()
-    req = urllib.request.Request(f"{REG}/subjects/{TOPIC}-value/versions", data=body, method="POST",
-                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["id"]
 
 
 def strip_logical(node):
@@ -54,7 +48,7 @@ def strip_logical(node):
 
 
 TEXT = open(SCHEMA).read()
-ID = register(TEXT)
+ID = register(REG, f"{TOPIC}-value", TEXT)
 PLAIN = avro.schema.parse(json.dumps(strip_logical(json.loads(TEXT))))
 
 
@@ -89,7 +83,7 @@ def encode(ev, patch=None):
         old, new = patch
         assert len(old) == len(new) and body.count(old) == 1
         body = body.replace(old, new)
-    return b"\0" + struct.pack(">I", ID) + body
+    return frame(ID, body)
 
 
 def fullwidth(digits):
@@ -129,7 +123,7 @@ emit("decode", "random-bytes", bytes(rng.getrandbits(8) for _ in range(64)), key
 emit("decode", "bad-magic", b"\x07" + ok[1:], key=None)
 emit("decode", "truncated", ok[:20], key=None)
 emit("decode", "string-claims-2GiB", ok[:5] + b"\x80\x80\x80\x80\x10" + b"x" * 8, key=None)
-emit("schema", "unknown-schema-id", b"\0" + struct.pack(">I", 999999) + ok[5:], key=None)
+emit("schema", "unknown-schema-id", frame(999999, ok[5:]), key=None)
 good()
 # validate: what PostgreSQL would refuse, and what the contract forbids
 hostile("validate", "invalid-utf8-intervention-ref",

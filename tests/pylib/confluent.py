@@ -1,0 +1,23 @@
+"""What the test writers of hand-made Kafka messages share: registering a
+schema with the schema registry and framing an Avro body the way
+Confluent's serializers do (magic byte 0, the schema id as 4 bytes
+big-endian, then the body), which is midway's wire contract
+(docs/schemas.md)."""
+import json
+import struct
+import urllib.request
+
+
+def register(registry_url, subject, schema_text):
+    """Registers schema_text under subject and returns its schema id."""
+    body = json.dumps({"schema": schema_text}).encode()
+    req = urllib.request.Request(f"{registry_url}/subjects/{subject}/versions", data=body,
+                                 method="POST",
+                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)["id"]
+
+
+def frame(schema_id, body):
+    """The Confluent wire form of an Avro body written with schema_id."""
+    return b"\0" + struct.pack(">I", schema_id) + body
