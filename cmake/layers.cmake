@@ -69,7 +69,7 @@ set(MW_LINKS_midway-producer wire kafka ingest)
 set(MW_LINKS_midway-consumer wire kafka store)
 set(MW_LINKS_midway-status store)
 set(MW_LINKS_midway-report store publish)
-set(MW_LINKS_midway-admin kafka store)
+set(MW_LINKS_midway-admin wire kafka store)
 set(MW_LINKS_midway-gen event)
 set(MW_LINKS_midway-kafka-acls "") # librdkafka's admin API only
 

@@ -8,7 +8,9 @@
  *   midway-admin check-sql       compare the functions and views in the
  *                                database with migrations/functions/
  *   midway-admin create-topics   create every project's topic and the
- *                                dead-letter topic (auto-creation stays off)
+ *                                dead-letter topic (auto-creation stays off),
+ *                                and make the schema registry enforce the
+ *                                evolution rule on each topic's subject
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,21 +19,30 @@
 #include <librdkafka/rdkafka.h>
 
 #include "midway/cli.h"
+#include "midway/codec.h"
 #include "midway/conf.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
+#include "midway/registry.h"
 
 #define PROG       "midway-admin"
 #define MAX_TOPICS 64
+/* The registry's rule for every registration subject: a new version must
+ * read what every earlier version wrote. Consumers are upgraded first
+ * and replay topics kept forever, so the newest reader meets every old
+ * writer; a new registration kind (a new union branch) stays possible,
+ * which FULL would refuse (docs/schemas.md, "Evolution"). */
+#define SUBJECT_COMPATIBILITY "BACKWARD_TRANSITIVE"
 
 static const struct mw_cli cli = {
     PROG,
     "[OPTION]... COMMAND",
     "Administer a midway deployment: the database and the topics.",
     NULL,
-    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_FILE | MW_CLI_KAFKA | MW_CLI_PROPS,
+    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_REGISTRY | MW_CLI_FILE | MW_CLI_KAFKA |
+        MW_CLI_PROPS,
     0,
     "Commands:\n"
     "  migrate         apply the database migrations and refresh the "
@@ -47,7 +58,10 @@ static const struct mw_cli cli = {
     "                  prints each difference, exit 1 if any\n"
     "  create-topics   create the project topics and the dead-letter topic\n"
     "                  (topic.partitions, topic.replication; existing topics "
-    "are kept)",
+    "are kept),\n"
+    "                  register the registration schema under each topic's "
+    "subject\n"
+    "                  and set its compatibility to " SUBJECT_COMPATIBILITY,
     NULL};
 
 static int
@@ -168,6 +182,46 @@ out:
         return rc;
 }
 
+/* Registers this build's registration schema under each topic's subject
+ * (a schema the subject already has keeps its id and adds no version) and
+ * sets the subject's compatibility, so that the registry refuses a
+ * producer whose schema breaks the evolution rule before it sends
+ * anything. */
+static int
+subject_rules(const struct mw_conf *conf, char names[][256], size_t n)
+{
+        char errstr[512], subject[300];
+        struct mw_registry *reg;
+        int32_t id = -1;
+        size_t i;
+        int rc = 1;
+
+        reg =
+            mw_registry_new(conf->registry_url, 10000, errstr, sizeof(errstr));
+        if (!reg)
+                goto out;
+        for (i = 0; i < n; i++) {
+                snprintf(subject, sizeof(subject), "%s-value", names[i]);
+                if (mw_registry_register(reg, subject, mw_codec_schema_json(),
+                                         &id, errstr, sizeof(errstr)) ||
+                    mw_registry_set_compatibility(reg, subject,
+                                                  SUBJECT_COMPATIBILITY, errstr,
+                                                  sizeof(errstr)))
+                        goto out;
+        }
+        mw_log_info("create-topics: %zu subjects have the registration schema "
+                    "(id %d) and compatibility " SUBJECT_COMPATIBILITY,
+                    n, (int)id);
+        rc = 0;
+out:
+        if (rc)
+                mw_log_error("%s (registry.url %s: is the schema registry "
+                             "running and reachable?)",
+                             errstr, conf->registry_url);
+        mw_registry_destroy(reg);
+        return rc;
+}
+
 static int
 cmd_create_topics(const struct mw_conf *conf)
 {
@@ -257,6 +311,9 @@ cmd_create_topics(const struct mw_conf *conf)
         mw_log_info("create-topics: %d created, %d already existed "
                     "(%d partitions, replication %d)",
                     created, existed, conf->partitions, conf->replication);
+        /* the project topics, not the dead-letter topic (raw bytes) */
+        if (rc == 0)
+                rc = subject_rules(conf, names, nt - 1);
 out:
         if (ev)
                 rd_kafka_event_destroy(ev);

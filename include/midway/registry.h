@@ -25,6 +25,14 @@ mw_err_t mw_registry_register(struct mw_registry *reg, const char *subject,
                               const char *schema_json, int32_t *id,
                               char *errstr, size_t errstr_size);
 
+/* PUT {base}/config/{subject} with {"compatibility": level}: the rule
+ * the registry applies when a new version is registered under subject,
+ * e.g. "BACKWARD_TRANSITIVE" (docs/schemas.md, "Evolution"). Succeeds
+ * only if the registry answers with the same level. */
+mw_err_t mw_registry_set_compatibility(struct mw_registry *reg,
+                                       const char *subject, const char *level,
+                                       char *errstr, size_t errstr_size);
+
 /* GET {base}/schemas/ids/{id}. *schema_json is a new malloc'ed string the
  * caller frees. Results are cached per handle, so each id costs one
  * request. MW_ERR_NOTFOUND if the registry does not know the id. */

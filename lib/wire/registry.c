@@ -187,17 +187,17 @@ resp_message(const struct resp *r, char *msg, size_t msg_size)
         json_decref(root);
 }
 
-/* Runs one request for base + path (POST if body is non-NULL, else GET)
- * and fills r. Fails only for transport problems and oversized bodies;
+/* Runs one request for base + path (method "GET", or "POST" or "PUT" with
+ * a body) and fills r. Fails only for transport problems and oversized bodies;
  * the caller judges r->status. Messages name the path, not the URL,
  * which may carry credentials. */
 static mw_err_t
-request(struct mw_registry *reg, const char *path, const struct mw_buf *body,
-        struct resp *r, char *errstr, size_t errstr_size)
+request(struct mw_registry *reg, const char *method, const char *path,
+        const struct mw_buf *body, struct resp *r, char *errstr,
+        size_t errstr_size)
 {
         struct mw_buf url = MW_BUF_INIT;
         char cerr[CURL_ERROR_SIZE];
-        const char *method = body ? "POST" : "GET";
         CURL *c = reg->curl;
         CURLcode rc = CURLE_OK;
         mw_err_t err = MW_OK;
@@ -228,6 +228,8 @@ request(struct mw_registry *reg, const char *path, const struct mw_buf *body,
                 SETOPT(CURLOPT_POST, 1L);
                 SETOPT(CURLOPT_POSTFIELDS, body->data);
                 SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+                if (strcmp(method, "POST") != 0)
+                        SETOPT(CURLOPT_CUSTOMREQUEST, method);
         } else {
                 SETOPT(CURLOPT_HTTPGET, 1L);
         }
@@ -307,7 +309,7 @@ mw_registry_register(struct mw_registry *reg, const char *subject,
                               "registry: register: out of memory");
                 goto out;
         }
-        err = request(reg, path.data, &body, &r, errstr, errstr_size);
+        err = request(reg, "POST", path.data, &body, &r, errstr, errstr_size);
         if (err)
                 goto out;
         if (r.status < 200 || r.status > 299) {
@@ -324,6 +326,64 @@ mw_registry_register(struct mw_registry *reg, const char *subject,
                 goto out;
         }
         *id = (int32_t)n;
+out:
+        json_decref(root);
+        mw_buf_release(&r.body);
+        mw_buf_release(&body);
+        mw_buf_release(&path);
+        return err;
+}
+
+mw_err_t
+mw_registry_set_compatibility(struct mw_registry *reg, const char *subject,
+                              const char *level, char *errstr,
+                              size_t errstr_size)
+{
+        struct mw_buf path = MW_BUF_INIT, body = MW_BUF_INIT;
+        struct resp r = {MW_BUF_INIT, 0, 0};
+        json_t *root = NULL;
+        const char *got;
+        mw_err_t err;
+
+        if (!reg || !subject || !*subject || !level || !*level)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "registry: set compatibility: bad argument");
+        err = mw_buf_append(&path, "/config/", 8);
+        if (!err)
+                err = url_encode(&path, subject);
+        if (!err)
+                err = mw_buf_append(&body, "{\"compatibility\":", 17);
+        if (!err)
+                err = mw_buf_append_json_str(&body, level);
+        if (!err)
+                err = mw_buf_append(&body, "}", 1);
+        if (err) {
+                err = mw_errf(errstr, errstr_size, err,
+                              "registry: set compatibility: out of memory");
+                goto out;
+        }
+        err = request(reg, "PUT", path.data, &body, &r, errstr, errstr_size);
+        if (err)
+                goto out;
+        if (r.status < 200 || r.status > 299) {
+                err =
+                    status_error(&r, "set compatibility", errstr, errstr_size);
+                goto out;
+        }
+        /* The registry answers with the level it stored (Confluent's as
+         * "compatibility", Apicurio's as "compatibilityLevel", the key of
+         * Confluent's GET); one that stored another level, or none, has
+         * not taken the rule. */
+        root = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+        got = json_string_value(json_object_get(root, "compatibility"));
+        if (!got)
+                got = json_string_value(
+                    json_object_get(root, "compatibilityLevel"));
+        if (!got || strcmp(got, level) != 0)
+                err = mw_errf(errstr, errstr_size, MW_ERR_REGISTRY,
+                              "registry: set compatibility of %s: the "
+                              "registry answered %s, not %s",
+                              subject, got ? got : "without a level", level);
 out:
         json_decref(root);
         mw_buf_release(&r.body);
@@ -397,7 +457,7 @@ mw_registry_fetch(struct mw_registry *reg, int32_t id, char **schema_json,
                               "registry: fetch: out of memory");
                 goto out;
         }
-        err = request(reg, path.data, NULL, &r, errstr, errstr_size);
+        err = request(reg, "GET", path.data, NULL, &r, errstr, errstr_size);
         if (err)
                 goto out;
         if (r.status < 200 || r.status > 299) {

@@ -23,7 +23,7 @@ import avro.io
 import avro.schema
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from confluent import frame, register  # noqa: E402
+from confluent import delete_subject, frame, register, set_compatibility  # noqa: E402
 
 REG, TOPIC, SRC, OUT, N = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 SCHEMAS = {
@@ -91,9 +91,18 @@ def event(writer, i):
 
 def main():
     ids, parsed = {}, {}
+    # The subject's history starts with the older version, as a real
+    # deployment's would: the subject create-topics made (this build's
+    # schema, BACKWARD_TRANSITIVE) is replaced by one whose first version is
+    # the older schema, and the rule is set again after it, so the current
+    # and the newer version are registered under it, oldest first.
+    subject = f"{TOPIC}-value"
+    delete_subject(REG, subject)
     for w, path in SCHEMAS.items():
         text = open(path).read()
-        ids[w] = register(REG, f"{TOPIC}-value", text)
+        ids[w] = register(REG, subject, text)
+        if w == "older":
+            set_compatibility(REG, subject, "BACKWARD_TRANSITIVE")
         parsed[w] = avro.schema.parse(text)
     n = 0
     for i in range(N):

@@ -3,7 +3,8 @@
 # supersedes, no contact place), the current one and a newer one (extra
 # header and payload fields, a code added to the exit-reason list later, and
 # a payload kind the consumer does not know) are interleaved on one topic,
-# each version registered with the schema registry. The messages are encoded
+# each version registered with the schema registry, oldest first, under the
+# subject's BACKWARD_TRANSITIVE rule. The messages are encoded
 # by python3-avro, not by midway. Pass: every event of a known kind decodes
 # to exactly the values written; the unknown kind is dead-lettered.
 . "$(dirname "$0")/../integration/lib.sh"

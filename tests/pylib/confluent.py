@@ -10,12 +10,26 @@ import urllib.request
 
 def register(registry_url, subject, schema_text):
     """Registers schema_text under subject and returns its schema id."""
-    body = json.dumps({"schema": schema_text}).encode()
-    req = urllib.request.Request(f"{registry_url}/subjects/{subject}/versions", data=body,
-                                 method="POST",
+    return _call("POST", f"{registry_url}/subjects/{subject}/versions",
+                 json.dumps({"schema": schema_text}).encode())["id"]
+
+
+def _call(method, url, body=None):
+    req = urllib.request.Request(url, data=body, method=method,
                                  headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
     with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["id"]
+        return json.load(resp)
+
+
+def set_compatibility(registry_url, subject, level):
+    """Sets subject's compatibility rule (e.g. BACKWARD_TRANSITIVE)."""
+    _call("PUT", f"{registry_url}/config/{subject}", json.dumps({"compatibility": level}).encode())
+
+
+def delete_subject(registry_url, subject):
+    """Deletes subject with its versions and rules (soft, then for good)."""
+    _call("DELETE", f"{registry_url}/subjects/{subject}")
+    _call("DELETE", f"{registry_url}/subjects/{subject}?permanent=true")
 
 
 def frame(schema_id, body):

@@ -72,6 +72,14 @@ static const struct route routes[] = {
     {"GET", "/schemas/ids/8", REPLY_CANNED, 200, "{\"schema\": "},
     {"GET", "/schemas/ids/10", REPLY_CANNED, 200, "{\"schema\":17}"},
     {"GET", "/schemas/ids/9", REPLY_NONE, 0, NULL},
+    {"PUT", "/config/midway-value", REPLY_CANNED, 200,
+     "{\"compatibility\":\"BACKWARD_TRANSITIVE\"}"},
+    {"PUT", "/config/apicurio", REPLY_CANNED, 200,
+     "{\"compatibilityLevel\":\"BACKWARD_TRANSITIVE\"}"},
+    {"PUT", "/config/ignored", REPLY_CANNED, 200,
+     "{\"compatibility\":\"NONE\"}"},
+    {"PUT", "/config/refused", REPLY_CANNED, 422,
+     "{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}"},
 };
 
 struct server {
@@ -549,6 +557,57 @@ test_timeout(void **state)
         mw_registry_destroy(reg);
 }
 
+/* PUT /config/{subject}: the level goes as {"compatibility": level}, and
+ * only an answer with that level counts as taken. */
+static void
+test_set_compatibility(void **state)
+{
+        struct mw_registry *reg = new_reg("/", 5000);
+        char errstr[256];
+        json_t *root;
+
+        (void)state;
+        assert_int_equal(mw_registry_set_compatibility(reg, "midway-value",
+                                                       "BACKWARD_TRANSITIVE",
+                                                       errstr, sizeof(errstr)),
+                         MW_OK);
+        pthread_mutex_lock(&srv.mu);
+        assert_string_equal(srv.method, "PUT");
+        assert_string_equal(srv.path, "/config/midway-value");
+        assert_string_equal(srv.content_type, CT);
+        root = json_loads(srv.body, 0, NULL);
+        pthread_mutex_unlock(&srv.mu);
+        assert_non_null(root);
+        assert_string_equal(
+            json_string_value(json_object_get(root, "compatibility")),
+            "BACKWARD_TRANSITIVE");
+        json_decref(root);
+        /* Apicurio's answer names the level as GET does */
+        assert_int_equal(mw_registry_set_compatibility(reg, "apicurio",
+                                                       "BACKWARD_TRANSITIVE",
+                                                       errstr, sizeof(errstr)),
+                         MW_OK);
+        /* a registry that keeps another level */
+        assert_int_equal(mw_registry_set_compatibility(reg, "ignored",
+                                                       "BACKWARD_TRANSITIVE",
+                                                       errstr, sizeof(errstr)),
+                         MW_ERR_REGISTRY);
+        assert_non_null(
+            strstr(errstr, "answered NONE, not BACKWARD_TRANSITIVE"));
+        assert_int_equal(mw_registry_set_compatibility(reg, "refused", "SOME",
+                                                       errstr, sizeof(errstr)),
+                         MW_ERR_REGISTRY);
+        assert_non_null(
+            strstr(errstr, "HTTP 422: Invalid compatibility level"));
+        assert_int_equal(mw_registry_set_compatibility(reg, "missing", "FULL",
+                                                       errstr, sizeof(errstr)),
+                         MW_ERR_NOTFOUND);
+        assert_int_equal(
+            mw_registry_set_compatibility(reg, "s", "", errstr, sizeof(errstr)),
+            MW_ERR_INVALID);
+        mw_registry_destroy(reg);
+}
+
 static void
 test_connection_refused(void **state)
 {
@@ -597,6 +656,7 @@ main(void)
             cmocka_unit_test(test_fetch_errors),
             cmocka_unit_test(test_fetch_oversized),
             cmocka_unit_test(test_timeout),
+            cmocka_unit_test(test_set_compatibility),
             cmocka_unit_test(test_connection_refused),
         };
 
