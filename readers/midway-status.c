@@ -1,8 +1,10 @@
 /* midway-status: the cross-site midway status for a cut-off date, for
  * evaluators. One row per project plus a total row, from
  * status.project_status() (docs/status.md defines every column and its
- * denominator). Exact counts: this is an internal tool for authorised
- * evaluators; disclosure control applies to published reports. */
+ * denominator), or with --quality the data quality of the registrations
+ * from status.data_quality() (docs/status.md, "Data quality"). Exact
+ * counts: this is an internal tool for authorised evaluators; disclosure
+ * control applies to published reports. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,14 @@
 
 enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-/* The columns of the table format: the report's key figures. */
-static const struct {
+/* A column of the table format. */
+struct col {
         const char *column;
         const char *title;
-} table_cols[] = {
+};
+
+/* The status: the report's key figures. */
+static const struct col status_cols[] = {
     {"project_name", "project"},
     {"target_group", "group"},
     {"visited", "visited"},
@@ -38,8 +43,42 @@ static const struct {
     {"pct_at_least_one_intervention", "% interv."},
     {"pct_mentor", "% mentor"},
     {"pct_company_oriented", "% company"},
+    {NULL, NULL}};
+
+/* The data quality (--quality). */
+static const struct col quality_cols[] = {
+    {"project_name", "project"},
+    {"citizens", "citizens"},
+    {"without_intake", "no intake"},
+    {"contacts", "contacts"},
+    {"contacts_before_intake", "before intake"},
+    {"contacts_without_intake", "w/o intake"},
+    {"registrations", "registrations"},
+    {"lag_median_days", "lag median"},
+    {"lag_p90_days", "lag p90"},
+    {"lag_max_days", "lag max"},
+    {"registered_after_30_days", "> 30 days"},
+    {"dead_letters", "dead letters"},
+    {NULL, NULL}};
+
+/* What is printed: the status, or the data quality. */
+struct view {
+        const char *title; /* of the table format */
+        const char *sql;   /* $1 the cut-off, $2 the project or NULL */
+        const struct col *cols;
 };
-#define N_TABLE_COLS (sizeof(table_cols) / sizeof(table_cols[0]))
+
+static const struct view status_view = {
+    "Midway status",
+    "SELECT * FROM status.project_status($1::date) "
+    "WHERE $2::int IS NULL OR project_id = $2::int",
+    status_cols};
+
+static const struct view quality_view = {
+    "Data quality of the registrations",
+    "SELECT * FROM status.data_quality($1::date) "
+    "WHERE $2::int IS NULL OR project_id = $2::int",
+    quality_cols};
 
 /* Display width of UTF-8 text (code points; the names are Latin). */
 static int
@@ -152,37 +191,37 @@ print_cell(const char *v, int w, int left, int last)
 }
 
 static int
-print_table(PGresult *res, const char *as_of)
+print_table(PGresult *res, const char *as_of, const struct view *v)
 {
-        int col[N_TABLE_COLS], w[N_TABLE_COLS];
-        size_t c;
+        int col[16], w[16], left[16];
+        size_t c, n;
         int r, pad;
 
-        for (c = 0; c < N_TABLE_COLS; c++) {
-                col[c] = PQfnumber(res, table_cols[c].column);
-                if (col[c] < 0) {
-                        mw_log_error("status has no column %s",
-                                     table_cols[c].column);
+        for (n = 0; v->cols[n].column && n < 16; n++) {
+                col[n] = PQfnumber(res, v->cols[n].column);
+                if (col[n] < 0) {
+                        mw_log_error("the result has no column %s",
+                                     v->cols[n].column);
                         return -1;
                 }
-                w[c] = width(table_cols[c].title);
+                /* text left-aligned, numbers right-aligned */
+                left[n] = !is_numeric_type(PQftype(res, col[n]));
+                w[n] = width(v->cols[n].title);
                 for (r = 0; r < PQntuples(res); r++)
-                        if (width(PQgetvalue(res, r, col[c])) > w[c])
-                                w[c] = width(PQgetvalue(res, r, col[c]));
+                        if (width(PQgetvalue(res, r, col[n])) > w[n])
+                                w[n] = width(PQgetvalue(res, r, col[n]));
         }
-        printf("Midway status as of %s\n\n", as_of);
-        for (c = 0; c < N_TABLE_COLS; c++)
-                print_cell(table_cols[c].title, w[c], c < 2,
-                           c + 1 == N_TABLE_COLS);
-        for (c = 0; c < N_TABLE_COLS; c++)
-                for (pad = 0; pad < w[c] + (c + 1 < N_TABLE_COLS ? 2 : 0);
-                     pad++)
+        printf("%s as of %s\n\n", v->title, as_of);
+        for (c = 0; c < n; c++)
+                print_cell(v->cols[c].title, w[c], left[c], c + 1 == n);
+        for (c = 0; c < n; c++)
+                for (pad = 0; pad < w[c] + (c + 1 < n ? 2 : 0); pad++)
                         putchar(pad < w[c] ? '-' : ' ');
         putchar('\n');
         for (r = 0; r < PQntuples(res); r++)
-                for (c = 0; c < N_TABLE_COLS; c++)
-                        print_cell(PQgetvalue(res, r, col[c]), w[c], c < 2,
-                                   c + 1 == N_TABLE_COLS);
+                for (c = 0; c < n; c++)
+                        print_cell(PQgetvalue(res, r, col[c]), w[c], left[c],
+                                   c + 1 == n);
         return 0;
 }
 
@@ -192,6 +231,10 @@ static const struct mw_cli_opt opts[] = {
      "evaluator may ask for)"},
     {'f', "format", "FMT", "table (default), csv or json"},
     {'p', "project", "ID", "only this project, by id or slug (and no total)"},
+    {'Q', "quality", NULL,
+     "the data quality of the registrations instead:\nintakes missing, "
+     "contacts before intake, registration\nlag, dead letters "
+     "(docs/status.md)"},
     {0, NULL, NULL, NULL}};
 
 static const struct mw_cli cli = {
@@ -209,6 +252,7 @@ static const struct mw_cli cli = {
 struct args {
         int32_t days;
         enum format fmt;
+        const struct view *view;
         const char *project; /* NULL: all */
         char project_id[16];
 };
@@ -224,6 +268,9 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
         switch (key) {
         case 'a':
                 return mw_date_parse(value, &a->days, errstr, errstr_size);
+        case 'Q':
+                a->view = &quality_view;
+                return MW_OK;
         case 'f':
                 if (strcmp(value, "table") == 0)
                         a->fmt = FMT_TABLE;
@@ -253,7 +300,8 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 int
 main(int argc, char **argv)
 {
-        struct args args = {mw_date_cutoff(), FMT_TABLE, NULL, ""};
+        struct args args = {mw_date_cutoff(), FMT_TABLE, &status_view, NULL,
+                            ""};
         struct mw_conf conf;
         char errstr[512], as_of[11];
         const char *vals[2];
@@ -276,10 +324,7 @@ main(int argc, char **argv)
         }
         vals[0] = as_of;
         vals[1] = args.project;
-        res = PQexecParams(pg,
-                           "SELECT * FROM status.project_status($1::date) "
-                           "WHERE $2::int IS NULL OR project_id = $2::int",
-                           2, NULL, vals, NULL, NULL, 0);
+        res = PQexecParams(pg, args.view->sql, 2, NULL, vals, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
                 const char *msg =
@@ -302,7 +347,7 @@ main(int argc, char **argv)
         if (args.fmt == FMT_CSV)
                 print_csv(res);
         else if (args.fmt == FMT_JSON ? print_json(res, as_of) != 0
-                                      : print_table(res, as_of) != 0)
+                                      : print_table(res, as_of, args.view) != 0)
                 goto out;
         rc = fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;
 out:

@@ -53,7 +53,9 @@ pa AS (
     WHERE p.valid_from <= as_of AND p.problem_areas IS NOT NULL
     ORDER BY p.project_id, p.citizen_ref, p.valid_from DESC, p.registered_at DESC, p.event_id DESC
 ),
--- contacts of visited citizens up to the cut-off, counted per project and
+-- contacts of visited citizens from their intake up to the cut-off (a
+-- contact dated before the intake is no contact of the project: it is
+-- counted in midway_data_quality() instead), counted per project and
 -- channel (a few hundred groups, by hash), then per project; the end of
 -- each citizen's first month is computed once per citizen
 k0 AS (
@@ -63,11 +65,11 @@ k0 AS (
            count(*) FILTER (WHERE k.contact_on >= c.m1
                               AND (c.exit_on IS NULL OR k.contact_on <= c.exit_on)) AS n_later
     FROM citizen_contact k
-    JOIN (SELECT project_id, citizen_ref, exit_on,
+    JOIN (SELECT project_id, citizen_ref, visited_on, exit_on,
                  (visited_on + interval '1 month')::date AS m1
           FROM citizen WHERE visited_on <= as_of) c
       ON c.project_id = k.project_id AND c.citizen_ref = k.citizen_ref
-    WHERE k.contact_on <= as_of
+    WHERE k.contact_on <= as_of AND k.contact_on >= c.visited_on
     GROUP BY k.project_id, k.channel
 ),
 k AS (

@@ -19,6 +19,14 @@ BEGIN
     RETURN QUERY SELECT * FROM midway_status_series(dates);
 END $$;
 
+CREATE OR REPLACE FUNCTION status.data_quality(as_of date)
+RETURNS SETOF midway_data_quality_row
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM midway_status_gate('status.data_quality', ARRAY[as_of], false);
+    RETURN QUERY SELECT * FROM midway_data_quality(as_of);
+END $$;
+
 -- The status at the latest publication cut-off on or before today (it was
 -- today's, which an evaluator may no longer ask for); the date is the new
 -- last column.
@@ -29,9 +37,11 @@ WITH c AS (
 )
 SELECT s.*, c.as_of FROM c CROSS JOIN LATERAL status.project_status(c.as_of) s;
 
-REVOKE ALL ON FUNCTION status.project_status(date), status.project_series(date[])
+REVOKE ALL ON FUNCTION status.project_status(date), status.project_series(date[]),
+                        status.data_quality(date)
     FROM PUBLIC, midway_evaluator, midway_auditor, midway_municipality, midway_pipeline;
-GRANT EXECUTE ON FUNCTION status.project_status(date), status.project_series(date[])
+GRANT EXECUTE ON FUNCTION status.project_status(date), status.project_series(date[]),
+                          status.data_quality(date)
     TO midway_evaluator, midway_auditor;
 REVOKE ALL ON status.current_status
     FROM PUBLIC, midway_evaluator, midway_auditor, midway_municipality, midway_pipeline;

@@ -46,3 +46,16 @@ $$;
 REVOKE ALL ON FUNCTION municipal.project_status(date)
     FROM PUBLIC, midway_evaluator, midway_municipality, midway_pipeline;
 GRANT EXECUTE ON FUNCTION municipal.project_status(date) TO midway_municipality;
+
+-- The data quality of the calling municipality's project. SECURITY
+-- DEFINER, because it counts dead letters, which a municipality cannot
+-- read; the caller is session_user (current_user is the owner here).
+CREATE OR REPLACE FUNCTION municipal.data_quality(as_of date) RETURNS SETOF midway_data_quality_row
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT q.* FROM midway_data_quality(as_of) q
+    WHERE q.project_id IN (SELECT m.project_id FROM municipal_role m
+                            WHERE m.role_name = session_user)
+$$;
+REVOKE ALL ON FUNCTION municipal.data_quality(date)
+    FROM PUBLIC, midway_evaluator, midway_municipality, midway_pipeline;
+GRANT EXECUTE ON FUNCTION municipal.data_quality(date) TO midway_municipality;

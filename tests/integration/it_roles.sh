@@ -64,7 +64,14 @@ for t in event citizen citizen_profile citizen_contact kafka_offset dead_letter 
         effective_event citizen_computed verify_difference municipal.citizen municipal.registration; do
         denied "$EVAL" "SELECT * FROM $t LIMIT 1"
 done
+assert_eq "evaluator: data quality rows (30 projects + total)" "31" \
+        "$(as "$EVAL" "SELECT count(*) FROM status.data_quality('2015-07-01')")"
+assert_eq "evaluator: Frederikshavn's contacts in the data quality, exact" \
+        "$(q "SELECT contacts FROM midway_data_quality('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$EVAL" "SELECT contacts FROM status.data_quality('2015-07-01') WHERE project_id = 5")"
 denied "$EVAL" "SELECT * FROM midway_status('2015-07-01')"
+denied "$EVAL" "SELECT * FROM midway_data_quality('2015-07-01')"
+denied "$EVAL" "SELECT * FROM municipal.data_quality('2015-07-01')"
 denied "$EVAL" "SELECT * FROM midway_status_series('{2015-07-01}')"
 denied "$EVAL" "SELECT * FROM municipal.project_status('2015-07-01')"
 denied "$EVAL" "INSERT INTO event (event_id) VALUES (gen_random_uuid())"
@@ -83,6 +90,15 @@ assert_eq "municipality: its status rows (own project + total)" "5,Total" \
 assert_eq "municipality: its total is its own project" \
         "$(q "SELECT visited FROM midway_status('2015-07-01') WHERE project_id = 5")" \
         "$(as "$MUNI" "SELECT visited FROM municipal.project_status('2015-07-01') WHERE project_id IS NULL")"
+assert_eq "municipality: its data quality row only" "5" \
+        "$(as "$MUNI" "SELECT string_agg(coalesce(project_id::text, project_name), ',') FROM municipal.data_quality('2015-07-01')")"
+assert_eq "municipality: its own contacts in the data quality" \
+        "$(q "SELECT contacts FROM midway_data_quality('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$MUNI" "SELECT contacts FROM municipal.data_quality('2015-07-01')")"
+assert_eq "the other municipality: its data quality row only" "20" \
+        "$(as "$ODDER" "SELECT string_agg(coalesce(project_id::text, project_name), ',') FROM municipal.data_quality('2015-07-01')")"
+denied "$MUNI" "SELECT * FROM status.data_quality('2015-07-01')"
+denied "$MUNI" "SELECT * FROM midway_data_quality('2015-07-01')"
 denied "$MUNI" "SET row_security = off; SELECT count(*) FROM event"
 denied "$MUNI" "SELECT * FROM status.project_status('2015-07-01')"
 denied "$MUNI" "SELECT * FROM status.project_series('{2015-07-01}')"
