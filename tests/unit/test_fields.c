@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "midway/buf.h"
 #include "midway/codec.h"
 
 #include "codec_internal.h"
@@ -224,6 +225,61 @@ t_codec_has_plan(void **state)
         mw_codec_destroy(codec);
 }
 
+/* The JSON forms, written from the table, keep their exact text. */
+static void
+t_json(void **state)
+{
+        struct mw_event ev;
+        struct mw_buf b = {0};
+
+        (void)state;
+        mw_event_init(&ev, MW_KIND_PROFILE);
+        strcpy(ev.event_id, "0b5e6f3c-6a55-5d2c-9d3e-1f0c8a7b6e21");
+        ev.project_id = 7;
+        ev.municipality_code = 101;
+        strcpy(ev.citizen_ref, "ab");
+        strcpy(ev.key_id, "cd");
+        ev.event_date = 16500;
+        ev.registered_at = 1425686400000LL;
+        strcpy(ev.producer_id, "p1");
+        ev.action = MW_ACTION_CORRECTION;
+        strcpy(ev.supersedes, "x");
+        strcpy(ev.u.profile.benefit_type, "other");
+        assert_int_equal(mw_event_json(&ev, &b), MW_OK);
+        assert_string_equal(
+            b.data, "{\"event_id\":\"0b5e6f3c-6a55-5d2c-9d3e-1f0c8a7b6e21\","
+                    "\"project_id\":7,\"municipality_code\":101,"
+                    "\"citizen_ref\":\"ab\",\"key_id\":\"cd\","
+                    "\"event_date\":\"2015-03-06\","
+                    "\"registered_at\":1425686400000,\"producer_id\":\"p1\","
+                    "\"action\":\"correction\",\"supersedes\":\"x\","
+                    "\"kind\":\"profile_change\",\"payload\":{"
+                    "\"benefit_type\":\"other\",\"problem_areas\":null}}");
+        mw_buf_reset(&b);
+        mw_event_init(&ev, MW_KIND_INTERVENTION);
+        strcpy(ev.u.intervention.intervention_ref, "R1");
+        strcpy(ev.u.intervention.category, "mentor");
+        strcpy(ev.u.intervention.status, "started");
+        ev.u.intervention.start_date = 16500;
+        assert_int_equal(mw_event_payload_json(&ev, &b), MW_OK);
+        assert_string_equal(
+            b.data, "{\"intervention_ref\":\"R1\",\"category\":\"mentor\","
+                    "\"status\":\"started\",\"start_date\":\"2015-03-06\","
+                    "\"end_date\":null}");
+        mw_buf_reset(&b);
+        mw_event_init(&ev, MW_KIND_VISITATION);
+        strcpy(ev.u.visitation.target_group, "adult");
+        ev.u.visitation.n_areas = 2;
+        strcpy(ev.u.visitation.areas[0], "social");
+        strcpy(ev.u.visitation.areas[1], "physical");
+        assert_int_equal(mw_event_payload_json(&ev, &b), MW_OK);
+        assert_string_equal(b.data,
+                            "{\"target_group\":\"adult\",\"benefit_type\":\"\","
+                            "\"gender\":\"\",\"age_band\":\"\","
+                            "\"problem_areas\":[\"social\",\"physical\"]}");
+        mw_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -231,6 +287,7 @@ main(void)
             cmocka_unit_test(t_table_equals_schema),
             cmocka_unit_test(t_table_is_sound),
             cmocka_unit_test(t_codec_has_plan),
+            cmocka_unit_test(t_json),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
