@@ -80,6 +80,9 @@ static const struct mw_field fields[] = {
      M(u.intervention.start_date), 0, 0, 0, 0, -1, NULL, "startdato", 0},
     {MW_KIND_INTERVENTION, "end_date", MW_FT_OPT_DATE,
      M(u.intervention.end_date), 0, 0, 0, 0, -1, NULL, "slutdato", 0},
+    {MW_KIND_INTERVENTION, "mentor_type", MW_FT_OPT_STRING,
+     M(u.intervention.mentor_type), Z(u.intervention.mentor_type), 0, 0, 0,
+     MW_CL_MENTOR_TYPE, NULL, "mentortype", MW_FF_ID_IF_SET},
 
     /* Exit */
     CODE(MW_KIND_EXIT, "reason", u.exit.reason, MW_CL_EXIT_REASON,

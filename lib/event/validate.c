@@ -201,6 +201,12 @@ check_kind_rules(const struct mw_event *ev, char *errstr, size_t errstr_size)
                     iv->end_date < iv->start_date)
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "intervention ends before it starts");
+                if (iv->mentor_type[0] != '\0' &&
+                    strcmp(iv->category, "mentor") != 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "mentor_type given for a %s "
+                                       "intervention, not mentor support",
+                                       iv->category); /* a known code */
                 return MW_OK;
         case MW_KIND_PROFILE:
                 if (pc->benefit_type[0] == '\0' && !pc->has_areas)

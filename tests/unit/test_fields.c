@@ -265,7 +265,7 @@ t_json(void **state)
         assert_string_equal(
             b.data, "{\"intervention_ref\":\"R1\",\"category\":\"mentor\","
                     "\"status\":\"started\",\"start_date\":\"2015-03-06\","
-                    "\"end_date\":null}");
+                    "\"end_date\":null,\"mentor_type\":null}");
         mw_buf_reset(&b);
         mw_event_init(&ev, MW_KIND_VISITATION);
         strcpy(ev.u.visitation.target_group, "adult");
