@@ -68,6 +68,18 @@ struct mw_field {
         unsigned flags;       /* MW_FF_* */
 };
 
+/* A kind: its name (mw_kind_name(), the event.kind column), the name of
+ * its payload record in the schema, and the haendelse word of the
+ * municipalities' export (the reader also takes the name). */
+struct mw_kind_info {
+        const char *name;
+        const char *record;
+        const char *word_da;
+};
+
+/* The kind's row; NULL for an unknown kind. */
+const struct mw_kind_info *mw_kind_info(enum mw_kind kind);
+
 /* All fields, header first, then each kind's record. *n is set. */
 const struct mw_field *mw_fields(size_t *n);
 

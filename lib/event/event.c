@@ -5,10 +5,6 @@
 #include "midway/event.h"
 #include "midway/fields.h"
 
-static const char *const kind_names[MW_KIND_COUNT] = {
-    "visitation", "contact", "intervention", "exit", "profile_change"};
-static const char *const kind_records[MW_KIND_COUNT] = {
-    "Visitation", "Contact", "Intervention", "Exit", "ProfileChange"};
 static const char *const action_names[] = {"new", "correction", "retraction"};
 
 void
@@ -29,17 +25,17 @@ mw_event_init(struct mw_event *ev, enum mw_kind kind)
 const char *
 mw_kind_name(enum mw_kind kind)
 {
-        if ((unsigned)kind >= MW_KIND_COUNT)
-                return NULL;
-        return kind_names[kind];
+        const struct mw_kind_info *k = mw_kind_info(kind);
+
+        return k ? k->name : NULL;
 }
 
 const char *
 mw_kind_record(enum mw_kind kind)
 {
-        if ((unsigned)kind >= MW_KIND_COUNT)
-                return NULL;
-        return kind_records[kind];
+        const struct mw_kind_info *k = mw_kind_info(kind);
+
+        return k ? k->record : NULL;
 }
 
 int
@@ -52,7 +48,8 @@ mw_kind_from_record(const char *record_name, enum mw_kind *kind)
         if (dot)
                 record_name = dot + 1;
         for (i = 0; i < MW_KIND_COUNT; i++) {
-                if (strcmp(record_name, kind_records[i]) == 0) {
+                if (strcmp(record_name,
+                           mw_kind_info((enum mw_kind)i)->record) == 0) {
                         *kind = (enum mw_kind)i;
                         return 1;
                 }

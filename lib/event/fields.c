@@ -98,6 +98,22 @@ static const struct mw_field fields[] = {
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
+static const struct mw_kind_info kinds[MW_KIND_COUNT] = {
+    [MW_KIND_VISITATION] = {"visitation", "Visitation", "visitation"},
+    [MW_KIND_CONTACT] = {"contact", "Contact", "kontakt"},
+    [MW_KIND_INTERVENTION] = {"intervention", "Intervention", "indsats"},
+    [MW_KIND_EXIT] = {"exit", "Exit", "afgang"},
+    [MW_KIND_PROFILE] = {"profile_change", "ProfileChange", "profilaendring"},
+};
+
+const struct mw_kind_info *
+mw_kind_info(enum mw_kind kind)
+{
+        if ((unsigned)kind >= MW_KIND_COUNT)
+                return NULL;
+        return &kinds[kind];
+}
+
 const struct mw_field *
 mw_fields(size_t *n)
 {

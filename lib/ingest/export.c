@@ -81,9 +81,6 @@ struct cols {
         int n;
 };
 
-/* The haendelse word of each kind, for reasons. */
-static const char *const kind_words[MW_KIND_COUNT] = {
-    "visitation", "kontakt", "indsats", "afgang", "profilaendring"};
 
 struct row_ctx {
         int map[MAX_COLS]; /* column index in the fields, -1 if absent */
@@ -484,36 +481,25 @@ codes(const struct mw_field *f, const char *text, struct mw_event *ev,
         return 0;
 }
 
+/* The kind of a haendelse word: the Danish word or the kind's name
+ * (fields.h), as written or normalised. */
 static int
 kind_of(const char *s, enum mw_kind *kind)
 {
-        static const struct {
-                const char *name;
-                enum mw_kind kind;
-        } kinds[] = {{"visitation", MW_KIND_VISITATION},
-                     {"kontakt", MW_KIND_CONTACT},
-                     {"contact", MW_KIND_CONTACT},
-                     {"indsats", MW_KIND_INTERVENTION},
-                     {"intervention", MW_KIND_INTERVENTION},
-                     {"afgang", MW_KIND_EXIT},
-                     {"exit", MW_KIND_EXIT},
-                     {"profilaendring", MW_KIND_PROFILE},
-                     {"profile_change", MW_KIND_PROFILE}};
+        const struct mw_kind_info *k;
         char word[32];
-        size_t i;
+        int i, pass;
 
-        /* the spelling as written: normalising would not change it */
-        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-                if (strcmp(s, kinds[i].name) == 0) {
-                        *kind = kinds[i].kind;
-                        return 1;
-                }
-        }
         normalise_word(s, word, sizeof(word));
-        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-                if (strcmp(word, kinds[i].name) == 0) {
-                        *kind = kinds[i].kind;
-                        return 1;
+        /* the spelling as written first: normalising would not change it */
+        for (pass = 0; pass < 2; pass++) {
+                for (i = 0; i < MW_KIND_COUNT; i++) {
+                        k = mw_kind_info((enum mw_kind)i);
+                        if (strcmp(pass ? word : s, k->word_da) == 0 ||
+                            strcmp(pass ? word : s, k->name) == 0) {
+                                *kind = (enum mw_kind)i;
+                                return 1;
+                        }
                 }
         }
         return 0;
@@ -797,19 +783,25 @@ build_frame(const struct mw_export *x, const struct row_ctx *rc, char **f,
             char *errstr, size_t errstr_size)
 {
         const struct mw_project *project = x->opts.project;
-        char why[160], q[QUOTE_MAX + 8];
+        char why[160], q[QUOTE_MAX + 8], words[128];
         enum mw_kind kind;
+        size_t o;
+        int i;
         const char *s;
         char *endp;
         long muni;
 
         s = field(rc, f, n, C_KIND);
-        if (!kind_of(s, &kind))
+        if (!kind_of(s, &kind)) {
+                for (i = 0, o = 0; i < MW_KIND_COUNT && o < sizeof(words); i++)
+                        o += (size_t)snprintf(
+                            words + o, sizeof(words) - o, "%s%s", i ? ", " : "",
+                            mw_kind_info((enum mw_kind)i)->word_da);
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "unknown haendelse '%s' (visitation, kontakt, "
-                               "indsats, afgang, profilaendring)",
-                               quote(s, q)),
+                               "unknown haendelse '%s' (%s)", quote(s, q),
+                               words),
                        -1;
+        }
         mw_event_init(ev, kind);
         if (mw_cpr_normalise(field(rc, f, n, C_CPR), cpr, why, sizeof(why)))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%s", why),
@@ -1861,7 +1853,8 @@ mw_export_next(struct mw_export *x, struct mw_event *ev, char *errstr,
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "%s dated %s is before the citizen's intake "
                                "on %s (line %ld)",
-                               kind_words[r->kind], day, intake, r->other_line);
+                               mw_kind_info((enum mw_kind)r->kind)->word_da,
+                               day, intake, r->other_line);
         case ROW_OK:
         case ROW_REJECTED: /* cannot pass now: the checks are the same */
                 break;
