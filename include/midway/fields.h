@@ -53,9 +53,9 @@ enum mw_ftype {
               the ids of older exports do not change */
 
 struct mw_field {
-        int record;       /* MW_REC_HEADER or enum mw_kind */
-        const char *name; /* the Avro field name */
+        int record; /* MW_REC_HEADER or enum mw_kind */
         enum mw_ftype type;
+        const char *name;     /* the Avro field name */
         size_t offset;        /* of the member in struct mw_event */
         size_t size;          /* strings: the buffer; code arrays: one item */
         size_t count_off;     /* code arrays: the int item count */

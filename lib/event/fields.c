@@ -13,53 +13,53 @@
 /* A required string of a code list. */
 #define CODE(rec, name, member, list, col)                                     \
         {                                                                      \
-                rec, name, MW_FT_STRING, M(member), Z(member), 0, 0, 0, list,  \
+                rec, MW_FT_STRING, name, M(member), Z(member), 0, 0, 0, list,  \
                     NULL, col, 0                                               \
         }
 /* An optional one: null is "". */
 #define OPT_CODE(rec, name, member, list, col)                                 \
         {                                                                      \
-                rec, name, MW_FT_OPT_STRING, M(member), Z(member), 0, 0, 0,    \
+                rec, MW_FT_OPT_STRING, name, M(member), Z(member), 0, 0, 0,    \
                     list, NULL, col, 0                                         \
         }
 
 static const struct mw_field fields[] = {
     /* Registration: the header */
-    {MW_REC_HEADER, "event_id", MW_FT_UUID, M(event_id), Z(event_id), 0, 0, 0,
+    {MW_REC_HEADER, MW_FT_UUID, "event_id", M(event_id), Z(event_id), 0, 0, 0,
      -1, NULL, NULL, 0},
-    {MW_REC_HEADER, "project_id", MW_FT_INT, M(project_id), 0, 0, 0, 0, -1,
+    {MW_REC_HEADER, MW_FT_INT, "project_id", M(project_id), 0, 0, 0, 0, -1,
      NULL, NULL, 0},
-    {MW_REC_HEADER, "municipality_code", MW_FT_INT, M(municipality_code), 0, 0,
+    {MW_REC_HEADER, MW_FT_INT, "municipality_code", M(municipality_code), 0, 0,
      0, 0, -1, NULL, NULL, 0},
-    {MW_REC_HEADER, "citizen_ref", MW_FT_STRING, M(citizen_ref), Z(citizen_ref),
+    {MW_REC_HEADER, MW_FT_STRING, "citizen_ref", M(citizen_ref), Z(citizen_ref),
      0, 0, 0, -1, NULL, NULL, 0},
-    {MW_REC_HEADER, "key_id", MW_FT_STRING, M(key_id), Z(key_id), 0, 0, 0, -1,
+    {MW_REC_HEADER, MW_FT_STRING, "key_id", M(key_id), Z(key_id), 0, 0, 0, -1,
      NULL, NULL, 0},
-    {MW_REC_HEADER, "event_date", MW_FT_DATE, M(event_date), 0, 0, 0, 0, -1,
+    {MW_REC_HEADER, MW_FT_DATE, "event_date", M(event_date), 0, 0, 0, 0, -1,
      NULL, NULL, 0},
-    {MW_REC_HEADER, "registered_at", MW_FT_TIMESTAMP, M(registered_at), 0, 0, 0,
+    {MW_REC_HEADER, MW_FT_TIMESTAMP, "registered_at", M(registered_at), 0, 0, 0,
      0, -1, NULL, NULL, 0},
-    {MW_REC_HEADER, "producer_id", MW_FT_STRING, M(producer_id), Z(producer_id),
+    {MW_REC_HEADER, MW_FT_STRING, "producer_id", M(producer_id), Z(producer_id),
      0, 0, 0, -1, MW_PRODUCER_CHARS, NULL, 0},
-    {MW_REC_HEADER, "action", MW_FT_ACTION, M(action), 0, 0, 0, 0, -1, NULL,
+    {MW_REC_HEADER, MW_FT_ACTION, "action", M(action), 0, 0, 0, 0, -1, NULL,
      NULL, 0},
-    {MW_REC_HEADER, "supersedes", MW_FT_OPT_STRING, M(supersedes),
+    {MW_REC_HEADER, MW_FT_OPT_STRING, "supersedes", M(supersedes),
      Z(supersedes), 0, 0, 0, -1, NULL, NULL, 0},
-    {MW_REC_HEADER, "payload", MW_FT_PAYLOAD, 0, 0, 0, 0, 0, -1, NULL, NULL, 0},
+    {MW_REC_HEADER, MW_FT_PAYLOAD, "payload", 0, 0, 0, 0, 0, -1, NULL, NULL, 0},
 
     /* Visitation */
-    {MW_KIND_VISITATION, "target_group", MW_FT_STRING,
+    {MW_KIND_VISITATION, MW_FT_STRING, "target_group",
      M(u.visitation.target_group), Z(u.visitation.target_group), 0, 0, 0,
      MW_CL_TARGET_GROUP, NULL, "maalgruppe", MW_FF_DERIVED},
     CODE(MW_KIND_VISITATION, "benefit_type", u.visitation.benefit_type,
          MW_CL_BENEFIT, "ydelse"),
-    {MW_KIND_VISITATION, "gender", MW_FT_STRING, M(u.visitation.gender),
+    {MW_KIND_VISITATION, MW_FT_STRING, "gender", M(u.visitation.gender),
      Z(u.visitation.gender), 0, 0, 0, MW_CL_GENDER, NULL, "koen",
      MW_FF_DERIVED},
-    {MW_KIND_VISITATION, "age_band", MW_FT_STRING, M(u.visitation.age_band),
+    {MW_KIND_VISITATION, MW_FT_STRING, "age_band", M(u.visitation.age_band),
      Z(u.visitation.age_band), 0, 0, 0, MW_CL_AGE_BAND, NULL, "aldersgruppe",
      MW_FF_DERIVED},
-    {MW_KIND_VISITATION, "problem_areas", MW_FT_CODES, M(u.visitation.areas),
+    {MW_KIND_VISITATION, MW_FT_CODES, "problem_areas", M(u.visitation.areas),
      Z(u.visitation.areas[0]), M(u.visitation.n_areas), 0, MW_MAX_AREAS,
      MW_CL_PROBLEM_AREA, NULL, "problemomraader", 0},
 
@@ -69,18 +69,18 @@ static const struct mw_field fields[] = {
     OPT_CODE(MW_KIND_CONTACT, "place", u.contact.place, MW_CL_PLACE, "sted"),
 
     /* Intervention */
-    {MW_KIND_INTERVENTION, "intervention_ref", MW_FT_STRING,
+    {MW_KIND_INTERVENTION, MW_FT_STRING, "intervention_ref",
      M(u.intervention.intervention_ref), Z(u.intervention.intervention_ref), 0,
      0, 0, -1, MW_INTREF_CHARS, "indsats_id", 0},
     CODE(MW_KIND_INTERVENTION, "category", u.intervention.category,
          MW_CL_INTERVENTION_CATEGORY, "indsatstype"),
     CODE(MW_KIND_INTERVENTION, "status", u.intervention.status,
          MW_CL_INTERVENTION_STATUS, "status"),
-    {MW_KIND_INTERVENTION, "start_date", MW_FT_OPT_DATE,
+    {MW_KIND_INTERVENTION, MW_FT_OPT_DATE, "start_date",
      M(u.intervention.start_date), 0, 0, 0, 0, -1, NULL, "startdato", 0},
-    {MW_KIND_INTERVENTION, "end_date", MW_FT_OPT_DATE,
+    {MW_KIND_INTERVENTION, MW_FT_OPT_DATE, "end_date",
      M(u.intervention.end_date), 0, 0, 0, 0, -1, NULL, "slutdato", 0},
-    {MW_KIND_INTERVENTION, "mentor_type", MW_FT_OPT_STRING,
+    {MW_KIND_INTERVENTION, MW_FT_OPT_STRING, "mentor_type",
      M(u.intervention.mentor_type), Z(u.intervention.mentor_type), 0, 0, 0,
      MW_CL_MENTOR_TYPE, NULL, "mentortype", MW_FF_ID_IF_SET},
 
@@ -91,7 +91,7 @@ static const struct mw_field fields[] = {
     /* ProfileChange */
     OPT_CODE(MW_KIND_PROFILE, "benefit_type", u.profile.benefit_type,
              MW_CL_BENEFIT, "ydelse"),
-    {MW_KIND_PROFILE, "problem_areas", MW_FT_OPT_CODES, M(u.profile.areas),
+    {MW_KIND_PROFILE, MW_FT_OPT_CODES, "problem_areas", M(u.profile.areas),
      Z(u.profile.areas[0]), M(u.profile.n_areas), M(u.profile.has_areas),
      MW_MAX_AREAS, MW_CL_PROBLEM_AREA, NULL, "problemomraader", 0},
 };

@@ -53,9 +53,10 @@
 /* The columns of the export. The reader's own come first; from C_PAYLOAD
  * on, the columns of the payload fields, in the field table's order
  * (midway/fields.h: each column once, however many kinds use it). The
- * canonical order used for event ids is cpr, kommunekode, haendelse,
- * dato, registreret, the payload columns, handling, erstatter, kilde_id
- * (struct cols, canon). */
+ * canonical order used for event ids (struct cols, canon) is cpr,
+ * kommunekode, haendelse, dato, registreret, the payload columns, handling,
+ * erstatter, kilde_id, and last the payload columns added after exports
+ * existed (MW_FF_ID_IF_SET, in the table's order). */
 enum col {
         C_CPR,
         C_MUNI,
@@ -279,10 +280,15 @@ cols_build(struct cols *k)
         for (c = C_CPR; c <= C_REGISTERED; c++)
                 k->canon[o++] = c;
         for (c = C_PAYLOAD; c < k->n; c++)
-                k->canon[o++] = c;
+                if (!(k->flags[c] & MW_FF_ID_IF_SET))
+                        k->canon[o++] = c;
         k->canon[o++] = C_ACTION;
         k->canon[o++] = C_SUPERSEDES;
-        k->canon[o] = C_SOURCE_ID;
+        k->canon[o++] = C_SOURCE_ID;
+        /* the columns added later go last (docs/input-format.md) */
+        for (c = C_PAYLOAD; c < k->n; c++)
+                if (k->flags[c] & MW_FF_ID_IF_SET)
+                        k->canon[o++] = c;
         return 0;
 }
 
