@@ -12,7 +12,13 @@
  * Calibrated mode (--calibration reference/calibration.csv): every count
  * of the project's row is hit exactly at the cut-off 2015-07-01, and
  * events after it (to -u, default 2015-09-30) test that a status for the
- * cut-off filters by date (docs/calibration.md). */
+ * cut-off filters by date (docs/calibration.md).
+ *
+ * The export's columns come from the field table (midway/fields.h); this
+ * file decides only which values each kind gets. Why one file of more
+ * than 1,000 lines: the two modes share the random stream, the CPR
+ * numbers and the row writer, and a program is one file unless it is a
+ * folder of files with an internal header (docs/architecture.md). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

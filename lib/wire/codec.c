@@ -7,7 +7,13 @@
  * scope (avro_alloc.h), which caps what a hostile length can make avro-c
  * allocate and frees what avro-c leaks on a failed read. Error messages
  * name fields and sizes, never values: a message may carry personal
- * data. */
+ * data.
+ *
+ * Why one file of more than 1,000 lines: the avro-c encoder, the checks of
+ * a writer schema and the bounded decoder share struct mw_codec and the
+ * helpers around avro-c's global error text. The fields themselves are
+ * the field table's (midway/fields.h); the direct encoder is in
+ * codec_plan.c. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
