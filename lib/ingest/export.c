@@ -82,11 +82,14 @@ static const char *const frame_names[C_PAYLOAD] = {
     "cpr",         "kommunekode", "haendelse", "dato",
     "registreret", "handling",    "erstatter", "kilde_id"};
 
+#define MAX_FIELDS 64 /* rows of the field table */
+
 struct cols {
         const char *name[MAX_COLS]; /* static strings */
         unsigned flags[MAX_COLS];   /* MW_FF_* of the payload column */
         int canon[MAX_COLS];        /* the columns in canonical order */
         int n;
+        int of_field[MAX_FIELDS]; /* field table row -> column, or -1 */
 };
 
 
@@ -271,12 +274,16 @@ cols_build(struct cols *k)
                 k->flags[c] = 0;
         }
         f = mw_fields(&nf);
+        if (nf > MAX_FIELDS)
+                return -1;
         for (i = 0; i < nf; i++) {
+                k->of_field[i] = -1;
                 if (f[i].record == MW_REC_HEADER || !f[i].column)
                         continue;
                 for (c = C_PAYLOAD; c < k->n; c++)
                         if (strcmp(k->name[c], f[i].column) == 0)
                                 break;
+                k->of_field[i] = c;
                 if (c < k->n)
                         continue;
                 if (k->n == MAX_COLS)
@@ -503,9 +510,10 @@ kind_of(const char *s, enum mw_kind *kind)
         char word[32];
         int i, pass;
 
-        normalise_word(s, word, sizeof(word));
         /* the spelling as written first: normalising would not change it */
         for (pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        normalise_word(s, word, sizeof(word));
                 for (i = 0; i < MW_KIND_COUNT; i++) {
                         k = mw_kind_info((enum mw_kind)i);
                         if (strcmp(pass ? word : s, k->word_da) == 0 ||
@@ -770,14 +778,15 @@ build_payload(const struct mw_export *x, const struct row_ctx *rc, char **fv,
               size_t n, const char *cpr, struct mw_event *ev, char *errstr,
               size_t errstr_size)
 {
-        const struct mw_field *f;
+        const struct mw_field *all, *f;
         const char *s;
-        size_t i, nf;
+        size_t i, nf, n_all;
         int c;
 
+        all = mw_fields(&n_all);
         f = mw_fields_of((int)ev->kind, &nf);
         for (i = 0; i < nf; i++) {
-                c = column_of(&x->cols, f[i].column);
+                c = x->cols.of_field[&f[i] - all];
                 s = c >= 0 ? field(rc, fv, n, c) : "";
                 if ((f[i].flags & MW_FF_DERIVED) &&
                     derive(x, &f[i], cpr, ev, &s, errstr, errstr_size))
@@ -1723,8 +1732,9 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
         }
         if (cols_build(&x->cols) != 0) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "the field table has more than %d export columns",
-                        MAX_COLS);
+                        "the field table has more than %d rows or %d export "
+                        "columns",
+                        MAX_FIELDS, MAX_COLS);
                 free(x);
                 return NULL;
         }
