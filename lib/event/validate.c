@@ -238,7 +238,15 @@ check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
                         return err;
         }
         err = check_kind_rules(ev, errstr, errstr_size);
-        return err ? err : check_dates(ev, f, n, errstr, errstr_size);
+        if (err)
+                return err;
+        /* a required identifier a kind's rule did not already ask for */
+        for (i = 0; i < n; i++)
+                if (f[i].type == MW_FT_STRING && f[i].alphabet &&
+                    mw_field_cstr(ev, &f[i])[0] == '\0')
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s is empty", f[i].name);
+        return check_dates(ev, f, n, errstr, errstr_size);
 }
 
 /* The reason for a registration time out of range, with the time written
