@@ -54,7 +54,7 @@ set(MW_USES_publish event)
 
 # the public headers of each layer (include/midway/<name>.h)
 set(MW_HEADERS_core err buf log clock date conf csv cli)
-set(MW_HEADERS_event event codes projects uuid validate cpr)
+set(MW_HEADERS_event event codes projects uuid validate cpr fields)
 set(MW_HEADERS_wire codec frame registry)
 set(MW_HEADERS_kafka kafka)
 set(MW_HEADERS_ingest export journal pseudo)

@@ -12,7 +12,13 @@
  * Calibrated mode (--calibration reference/calibration.csv): every count
  * of the project's row is hit exactly at the cut-off 2015-07-01, and
  * events after it (to -u, default 2015-09-30) test that a status for the
- * cut-off filters by date (docs/calibration.md). */
+ * cut-off filters by date (docs/calibration.md).
+ *
+ * The export's columns come from the field table (midway/fields.h); this
+ * file decides only which values each kind gets. Why one file of more
+ * than 1,000 lines: the two modes share the random stream, the CPR
+ * numbers and the row writer, and a program is one file unless it is a
+ * folder of files with an internal header (docs/architecture.md). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include "midway/codes.h"
 #include "midway/date.h"
 #include "midway/event.h"
+#include "midway/fields.h"
 #include "midway/projects.h"
 
 #define PROG "midway-gen"
@@ -87,25 +94,140 @@ struct ctx {
         int muni;
 };
 
-static void
-row(struct ctx *c, const char *kind, int32_t date, const char *benefit,
-    const char *areas, const char *channel, const char *place,
-    const char *intref, const char *category, const char *status, int32_t start,
-    const char *reason)
+/* ---- the export's columns ------------------------------------------
+ *
+ * cpr, kommunekode, haendelse, dato and registreret, then the payload
+ * columns of the field table (midway/fields.h) in its order, each once,
+ * then kilde_id. A column the producer derives when it is empty
+ * (MW_FF_DERIVED: maalgruppe, koen, aldersgruppe) is left out. */
+
+#define MAX_COLS 32
+
+static const char *cols[MAX_COLS];
+static int n_cols;
+
+static int
+cols_init(void)
 {
-        char d[16], reg[16], s[16] = "";
-        int32_t regday = date + below(&c->r, 15);
+        const struct mw_field *f;
+        size_t n, i;
+        int c;
+
+        f = mw_fields(&n);
+        for (i = 0; i < n; i++) {
+                if (f[i].record == MW_REC_HEADER || !f[i].column ||
+                    (f[i].flags & MW_FF_DERIVED))
+                        continue;
+                for (c = 0; c < n_cols; c++)
+                        if (strcmp(cols[c], f[i].column) == 0)
+                                break;
+                if (c < n_cols)
+                        continue;
+                if (n_cols == MAX_COLS)
+                        return -1;
+                cols[n_cols++] = f[i].column;
+        }
+        return 0;
+}
+
+static void
+print_header(void)
+{
+        int c;
+
+        fputs("cpr;kommunekode;haendelse;dato;registreret", stdout);
+        for (c = 0; c < n_cols; c++) {
+                putchar(';');
+                fputs(cols[c], stdout);
+        }
+        fputs(";kilde_id\n", stdout);
+}
+
+/* One row: its haendelse word, its date and each column's value (NULL
+ * is empty). */
+struct crow {
+        const char *kind;
+        int32_t date;
+        const char *v[MAX_COLS];
+        char days[MAX_COLS][16]; /* the dates put_date() wrote */
+};
+
+static int
+col_of(const char *column)
+{
+        int c;
+
+        for (c = 0; c < n_cols; c++)
+                if (strcmp(cols[c], column) == 0)
+                        return c;
+        /* a column the field table does not have: a bug here */
+        fprintf(stderr, PROG ": no export column %s\n", column);
+        abort();
+}
+
+static void
+put(struct crow *w, const char *column, const char *value)
+{
+        w->v[col_of(column)] = value;
+}
+
+static void
+put_date(struct crow *w, const char *column, int32_t day)
+{
+        int c = col_of(column);
+
+        if (day == MW_DATE_NONE)
+                return;
+        dk_date(day, w->days[c]);
+        w->v[c] = w->days[c];
+}
+
+static void
+write_row(const char *cpr, int muni, const struct crow *w, int32_t regday,
+          const char *source)
+{
+        char d[16], reg[16];
+        int c;
+
+        dk_date(w->date, d);
+        dk_date(regday, reg);
+        printf("%s;%d;%s;%s;%s", cpr, muni, w->kind, d, reg);
+        for (c = 0; c < n_cols; c++) {
+                putchar(';');
+                if (w->v[c])
+                        fputs(w->v[c], stdout);
+        }
+        printf(";%s\n", source);
+}
+
+/* The mentor of a mentor support, the LAB mentor most often (DOMAIN.md
+ * 4.6): a function of the citizen and the intervention, not a draw, so
+ * every status row of one intervention names the same mentor and the
+ * random stream (and so every other column) is as it was before the
+ * column existed. */
+static const char *
+mentor_type(int citizen, int n)
+{
+        static const char *const types[10] = {
+            "lab",    "lab",     "lab",       "lab",         "lab",
+            "social", "company", "volunteer", "empowerment", "health"};
+
+        return types[(unsigned)(citizen * 7 + n) % 10];
+}
+
+/* ---- simple mode ---------------------------------------------------- */
+
+static void
+row(struct ctx *c, const struct crow *w)
+{
+        int32_t regday = w->date + below(&c->r, 15);
+        char source[24];
 
         if (regday > c->until)
                 regday = c->until;
-        dk_date(date, d);
-        dk_date(regday, reg);
-        if (start != MW_DATE_NONE)
-                dk_date(start, s);
         c->row++;
-        printf("%s;%d;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%ld\n", c->cpr,
-               c->muni, kind, d, reg, benefit, areas, channel, place, intref,
-               category, status, s, reason, c->row);
+        snprintf(source, sizeof(source), "%ld", c->row);
+        write_row(c->cpr, c->muni, w, regday, source);
 }
 
 static void
@@ -157,6 +279,7 @@ citizen(struct ctx *c, int idx)
         int y, m, d, i, months;
         char ref[24];
         const char *status;
+        struct crow w;
 
         visit = MW_PROGRAMME_START +
                 below(&c->r, c->until - MW_PROGRAMME_START + 1);
@@ -169,10 +292,12 @@ citizen(struct ctx *c, int idx)
                  m % 100, y % 100, below(&c->r, 4), idx % 100,
                  below(&c->r, 5) * 2 + (chance(&c->r, 44) ? 1 : 0));
         c->muni = c->p->muni[below(&c->r, c->p->n_muni)];
-        row(c, "visitation", visit,
-            pick(&c->r, benefits, youth ? youth_w : adult_w, 5),
-            pick(&c->r, areas, areas_w, 8), "", "", "", "", "", MW_DATE_NONE,
-            "");
+        w = (struct crow){.kind = "visitation", .date = visit};
+        /* (areas drawn first: the order the arguments of a call once
+         * happened to be evaluated in, kept so a seed gives what it gave) */
+        put(&w, "problemomraader", pick(&c->r, areas, areas_w, 8));
+        put(&w, "ydelse", pick(&c->r, benefits, youth ? youth_w : adult_w, 5));
+        row(c, &w);
         if (chance(&c->r, 9) && visit + 14 <= c->until)
                 exit_day = visit + 14 + below(&c->r, c->until - visit - 13);
         end = exit_day != MW_DATE_NONE ? exit_day : c->until;
@@ -184,10 +309,11 @@ citizen(struct ctx *c, int idx)
                         day = visit + i * 30 + below(&c->r, 30);
                         if (day > end)
                                 continue;
-                        row(c, "kontakt", day, "", "",
-                            pick(&c->r, channels, channel_w, 4),
-                            pick(&c->r, places, place_w, 5), "", "", "",
-                            MW_DATE_NONE, "");
+                        w = (struct crow){.kind = "kontakt", .date = day};
+                        put(&w, "sted", pick(&c->r, places, place_w, 5));
+                        put(&w, "kontaktform",
+                            pick(&c->r, channels, channel_w, 4));
+                        row(c, &w);
                 }
         }
         for (i = 0; i < (int)(sizeof(interventions) / sizeof(interventions[0]));
@@ -199,12 +325,20 @@ citizen(struct ctx *c, int idx)
                         continue;
                 snprintf(ref, sizeof(ref), "I%d-%d", idx, i);
                 status = chance(&c->r, 85) ? "started" : "offered";
-                row(c, "indsats", start, "", "", "", "", ref,
-                    interventions[i].category, status, start, "");
+                w = (struct crow){.kind = "indsats", .date = start};
+                put(&w, "indsats_id", ref);
+                put(&w, "indsatstype", interventions[i].category);
+                put(&w, "status", status);
+                put_date(&w, "startdato", start);
+                if (strcmp(interventions[i].category, "mentor") == 0)
+                        put(&w, "mentortype", mentor_type(idx, i));
+                row(c, &w);
         }
-        if (exit_day != MW_DATE_NONE)
-                row(c, "afgang", exit_day, "", "", "", "", "", "", "",
-                    MW_DATE_NONE, pick(&c->r, reasons, reason_w, 12));
+        if (exit_day != MW_DATE_NONE) {
+                w = (struct crow){.kind = "afgang", .date = exit_day};
+                put(&w, "afgangsaarsag", pick(&c->r, reasons, reason_w, 12));
+                row(c, &w);
+        }
 }
 
 /* ---- calibrated mode ----------------------------------------------------
@@ -284,14 +418,6 @@ struct citizen {
         int over4, interv, mentor, company; /* at the cut-off */
         int active;                         /* active at the cut-off */
         int idx;                            /* position in the export */
-};
-
-struct crow {
-        const char *kind;
-        int32_t date;
-        const char *benefit, *areas, *channel, *place;
-        const char *intref, *category, *status, *reason;
-        int32_t start, end;
 };
 
 struct gen {
@@ -422,21 +548,12 @@ issue_cpr(struct gen *g, struct citizen *z)
 static void
 emit(struct gen *g, const struct citizen *z, const struct crow *w)
 {
-        char d[16], reg[16], s[16] = "", e[16] = "";
+        int32_t regday = w->date + below(&g->c->r, 15);
+        char source[32];
 
-        dk_date(w->date, d);
-        dk_date(w->date + below(&g->c->r, 15), reg);
-        if (w->start != MW_DATE_NONE)
-                dk_date(w->start, s);
-        if (w->end != MW_DATE_NONE)
-                dk_date(w->end, e);
         g->c->row++;
-        printf("%s;%d;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%d-%ld\n", z->cpr,
-               z->muni, w->kind, d, reg, w->benefit ? w->benefit : "",
-               w->areas ? w->areas : "", w->channel ? w->channel : "",
-               w->place ? w->place : "", w->intref ? w->intref : "",
-               w->category ? w->category : "", w->status ? w->status : "", s, e,
-               w->reason ? w->reason : "", g->c->p->id, g->c->row);
+        snprintf(source, sizeof(source), "%d-%ld", g->c->p->id, g->c->row);
+        write_row(z->cpr, z->muni, w, regday, source);
 }
 
 /* 17% of all contacts by sms or e-mail (DOMAIN.md 5): exact over the
@@ -451,10 +568,8 @@ contact(struct gen *g, const struct citizen *z, int32_t day)
                                              "provider", "elsewhere"};
         static const int place_w[] = {60, 15, 8, 12, 5};
         struct rng *r = &g->c->r;
-        struct crow w = {.kind = "kontakt",
-                         .date = day,
-                         .start = MW_DATE_NONE,
-                         .end = MW_DATE_NONE};
+        struct crow w = {.kind = "kontakt", .date = day};
+        const char *channel;
         int digital;
 
         if (day <= g->cutoff) {
@@ -465,11 +580,13 @@ contact(struct gen *g, const struct citizen *z, int32_t day)
                 digital = chance(r, 17);
         }
         if (digital) {
-                w.channel = g->k->sms && chance(r, 60) ? "sms" : "email";
+                put(&w, "kontaktform",
+                    g->k->sms && chance(r, 60) ? "sms" : "email");
         } else {
-                w.channel = talk[wpick(r, talk_w, 3)];
-                if (strcmp(w.channel, "personal") == 0)
-                        w.place = places[wpick(r, place_w, 5)];
+                channel = talk[wpick(r, talk_w, 3)];
+                put(&w, "kontaktform", channel);
+                if (strcmp(channel, "personal") == 0)
+                        put(&w, "sted", places[wpick(r, place_w, 5)]);
         }
         emit(g, z, &w);
 }
@@ -501,15 +618,16 @@ intervention(struct gen *g, const struct citizen *z, int n, const char *cat,
              const char *status, int32_t day, int32_t start, int32_t end)
 {
         char ref[32];
-        struct crow w = {.kind = "indsats",
-                         .date = day,
-                         .category = cat,
-                         .status = status,
-                         .start = start,
-                         .end = end};
+        struct crow w = {.kind = "indsats", .date = day};
 
         snprintf(ref, sizeof(ref), "C%d-%d", z->idx + 1, n);
-        w.intref = ref;
+        put(&w, "indsats_id", ref);
+        put(&w, "indsatstype", cat);
+        put(&w, "status", status);
+        put_date(&w, "startdato", start);
+        put_date(&w, "slutdato", end);
+        if (strcmp(cat, "mentor") == 0)
+                put(&w, "mentortype", mentor_type(z->idx, n));
         emit(g, z, &w);
 }
 
@@ -613,25 +731,19 @@ write_citizen(struct gen *g, const struct citizen *z)
         static const char *const any_benefit[] = {
             "kontanthjaelp", "ressourceforloeb", "uddannelseshjaelp", "other"};
         struct rng *r = &g->c->r;
-        struct crow w = {.kind = "visitation",
-                         .date = z->visit,
-                         .start = MW_DATE_NONE,
-                         .end = MW_DATE_NONE};
+        struct crow w = {.kind = "visitation", .date = z->visit};
         const char *later;
         int32_t day;
 
-        w.benefit = benefit_codes[z->benefit_visit];
-        w.areas = area_values[z->area];
+        put(&w, "ydelse", benefit_codes[z->benefit_visit]);
+        put(&w, "problemomraader", area_values[z->area]);
         emit(g, z, &w);
         contacts(g, z);
         interventions(g, z);
         if (z->change != MW_DATE_NONE) {
-                struct crow pc = {.kind = "profilaendring",
-                                  .date = z->change,
-                                  .benefit = benefit_codes[z->benefit],
-                                  .start = MW_DATE_NONE,
-                                  .end = MW_DATE_NONE};
+                struct crow pc = {.kind = "profilaendring", .date = z->change};
 
+                put(&pc, "ydelse", benefit_codes[z->benefit]);
                 emit(g, z, &pc);
         }
         if (z->active && g->last > g->cutoff &&
@@ -640,23 +752,18 @@ write_citizen(struct gen *g, const struct citizen *z)
                 /* a change after the cut-off must not count */
                 later = any_benefit[below(r, 4)];
                 if (strcmp(later, benefit_codes[z->benefit]) != 0) {
-                        struct crow pc = {.kind = "profilaendring",
-                                          .benefit = later,
-                                          .start = MW_DATE_NONE,
-                                          .end = MW_DATE_NONE};
+                        struct crow pc = {.kind = "profilaendring"};
 
+                        put(&pc, "ydelse", later);
                         day = z->exit != MW_DATE_NONE ? z->exit : g->last;
                         pc.date = between(r, g->cutoff + 1, day);
                         emit(g, z, &pc);
                 }
         }
         if (z->exit != MW_DATE_NONE) {
-                struct crow x = {.kind = "afgang",
-                                 .date = z->exit,
-                                 .reason = z->reason,
-                                 .start = MW_DATE_NONE,
-                                 .end = MW_DATE_NONE};
+                struct crow x = {.kind = "afgang", .date = z->exit};
 
+                put(&x, "afgangsaarsag", z->reason);
                 emit(g, z, &x);
         }
 }
@@ -694,16 +801,103 @@ by_visit(const void *a, const void *b)
         return strcmp(x->cpr, y->cpr);
 }
 
-static int
-generate(struct ctx *c, const struct calib *k, int32_t last)
+/* Benefits among the citizens active at the cut-off: uddannelseshjaelp
+ * (under 30) to the under-30s first, then ressourceforloeb; the 30+ get
+ * the rest. order and tmp: room for k->active ints. */
+static void
+deal_benefits(struct gen *g, struct citizen *z, int *order, int *tmp)
+{
+        const struct calib *k = g->k;
+        struct rng *r = &g->c->r;
+        int a = k->active, i, j, o;
+
+        for (i = 0; i < a; i++)
+                order[i] = i;
+        shuffle(r, order, a);
+        for (i = 0, o = 0; i < a; i++)
+                if (z[order[i]].band <= 1)
+                        tmp[o++] = order[i];
+        for (i = 0; i < a; i++)
+                if (z[order[i]].band > 1)
+                        tmp[o++] = order[i];
+        for (i = 0, o = 0; i < N_BENEFIT; i++) {
+                static const int seq[N_BENEFIT] = {B_UDD, B_RES, B_KON, B_OTHER,
+                                                   B_NONE};
+
+                for (j = 0; j < k->benefit[seq[i]] && o < a; j++)
+                        z[tmp[o++]].benefit = seq[i];
+        }
+}
+
+/* Exits: some of the active after the cut-off (they still count), the
+ * calibrated ones by the cut-off per reason (citizens z[k->active] on),
+ * and the n_late citizens visited after the cut-off after those. */
+static void
+place_exits(struct gen *g, struct citizen *z, int n_exit_late, int n_late,
+            int *order)
 {
         static const int late_reason_w[] = {41, 32, 24, 22, 21, 18, 11,
                                             5,  3,  2,  1,  1,  0};
+        const struct calib *k = g->k;
+        struct rng *r = &g->c->r;
+        int32_t last = g->last;
+        int a = k->active, i, j, o;
+
+        /* exits after the cut-off: active at it, so they still count */
+        for (i = 0; i < a; i++)
+                order[i] = i;
+        shuffle(r, order, a);
+        for (i = 0, j = 0; i < a && j < n_exit_late; i++) {
+                struct citizen *y = &z[order[i]];
+                int32_t from = y->visit + 31 > g->cutoff + 1 ? y->visit + 31
+                                                             : g->cutoff + 1;
+
+                if (from > last)
+                        continue;
+                y->exit = between(r, from, last);
+                y->reason =
+                    k->reasons[wpick(r, late_reason_w,
+                                     k->n_reasons < 13 ? k->n_reasons : 13)]
+                        .code;
+                j++;
+        }
+        /* the citizens who left by the cut-off, per reason */
+        o = a;
+        for (i = 0; i < k->n_reasons; i++) {
+                for (j = 0; j < k->reason[i]; j++, o++) {
+                        struct citizen *y = &z[o];
+
+                        free_citizen(g, y);
+                        y->visit = between(r, k->first_visit, g->cutoff - 31);
+                        y->exit = between(r, y->visit + 31, g->cutoff);
+                        y->reason = k->reasons[i].code;
+                        if (strcmp(y->reason, "retirement") == 0) {
+                                y->band = 4;
+                                y->age = 62 + below(r, 3);
+                                y->benefit = y->benefit_visit = B_KON;
+                        } else if (strcmp(y->reason, "parental_leave") == 0) {
+                                y->female = 1;
+                                if (y->band > 2)
+                                        y->band = 2;
+                        }
+                }
+        }
+        /* visited after the cut-off */
+        for (i = 0; i < n_late; i++, o++) {
+                free_citizen(g, &z[o]);
+                z[o].visit = between(r, g->cutoff + 1, last);
+                z[o].exit = MW_DATE_NONE;
+        }
+}
+
+static int
+generate(struct ctx *c, const struct calib *k, int32_t last)
+{
         struct gen g;
         struct rng *r = &c->r;
         struct citizen *z = NULL;
         int *band = NULL, *ben = NULL, *order = NULL, *tmp = NULL;
-        int a = k->active, n_late, n_exit_late, n, i, j, o, rcode = -1;
+        int a = k->active, n_late, n_exit_late, n, i, o, rcode = -1;
         int counts[2];
 
         memset(&g, 0, sizeof(g));
@@ -737,24 +931,7 @@ generate(struct ctx *c, const struct calib *k, int32_t last)
                 z[i].exit = MW_DATE_NONE;
                 z[i].change = MW_DATE_NONE;
         }
-        /* benefits: uddannelseshjaelp (under 30) goes to the under-30s
-         * first, then ressourceforloeb; the 30+ get the rest */
-        for (i = 0; i < a; i++)
-                order[i] = i;
-        shuffle(r, order, a);
-        for (i = 0, o = 0; i < a; i++)
-                if (z[order[i]].band <= 1)
-                        tmp[o++] = order[i];
-        for (i = 0; i < a; i++)
-                if (z[order[i]].band > 1)
-                        tmp[o++] = order[i];
-        for (i = 0, o = 0; i < N_BENEFIT; i++) {
-                static const int seq[N_BENEFIT] = {B_UDD, B_RES, B_KON, B_OTHER,
-                                                   B_NONE};
-
-                for (j = 0; j < k->benefit[seq[i]] && o < a; j++)
-                        z[tmp[o++]].benefit = seq[i];
-        }
+        deal_benefits(&g, z, order, tmp);
         counts[0] = k->female;
         counts[1] = k->male;
         deal(r, ben, counts, 2, a);
@@ -799,51 +976,7 @@ generate(struct ctx *c, const struct calib *k, int32_t last)
                         y->change = between(r, y->visit + 30, g.cutoff);
                 }
         }
-        /* exits after the cut-off: active at it, so they still count */
-        for (i = 0; i < a; i++)
-                order[i] = i;
-        shuffle(r, order, a);
-        for (i = 0, j = 0; i < a && j < n_exit_late; i++) {
-                struct citizen *y = &z[order[i]];
-                int32_t from =
-                    y->visit + 31 > g.cutoff + 1 ? y->visit + 31 : g.cutoff + 1;
-
-                if (from > last)
-                        continue;
-                y->exit = between(r, from, last);
-                y->reason =
-                    k->reasons[wpick(r, late_reason_w,
-                                     k->n_reasons < 13 ? k->n_reasons : 13)]
-                        .code;
-                j++;
-        }
-        /* the citizens who left by the cut-off, per reason */
-        o = a;
-        for (i = 0; i < k->n_reasons; i++) {
-                for (j = 0; j < k->reason[i]; j++, o++) {
-                        struct citizen *y = &z[o];
-
-                        free_citizen(&g, y);
-                        y->visit = between(r, k->first_visit, g.cutoff - 31);
-                        y->exit = between(r, y->visit + 31, g.cutoff);
-                        y->reason = k->reasons[i].code;
-                        if (strcmp(y->reason, "retirement") == 0) {
-                                y->band = 4;
-                                y->age = 62 + below(r, 3);
-                                y->benefit = y->benefit_visit = B_KON;
-                        } else if (strcmp(y->reason, "parental_leave") == 0) {
-                                y->female = 1;
-                                if (y->band > 2)
-                                        y->band = 2;
-                        }
-                }
-        }
-        /* visited after the cut-off */
-        for (i = 0; i < n_late; i++, o++) {
-                free_citizen(&g, &z[o]);
-                z[o].visit = between(r, g.cutoff + 1, last);
-                z[o].exit = MW_DATE_NONE;
-        }
+        place_exits(&g, z, n_exit_late, n_late, order);
         for (i = 0; i < n; i++) {
                 z[i].muni = c->p->muni[below(r, c->p->n_muni)];
                 if (issue_cpr(&g, &z[i]) != 0) {
@@ -851,9 +984,7 @@ generate(struct ctx *c, const struct calib *k, int32_t last)
                         goto out;
                 }
         }
-        printf("cpr;kommunekode;haendelse;dato;registreret;ydelse;"
-               "problemomraader;kontaktform;sted;indsats_id;indsatstype;"
-               "status;startdato;slutdato;afgangsaarsag;kilde_id\n");
+        print_header();
         /* in visitation order, as a case system would list them */
         qsort(z, (size_t)n, sizeof(*z), by_visit);
         for (i = 0; i < n; i++) {
@@ -1131,6 +1262,11 @@ main(int argc, char **argv)
 
         memset(&c, 0, sizeof(c));
         c.until = mw_date_from_ymd(2015, 7, 1);
+        if (cols_init() != 0) {
+                fprintf(stderr, PROG ": more than %d export columns\n",
+                        MAX_COLS);
+                return MW_EXIT_FAILURE;
+        }
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
                 fprintf(stderr, PROG ": %s\n", errstr);
                 return MW_EXIT_FAILURE;
@@ -1160,9 +1296,7 @@ main(int argc, char **argv)
                         return MW_EXIT_FAILURE;
                 return fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;
         }
-        printf("cpr;kommunekode;haendelse;dato;registreret;ydelse;"
-               "problemomraader;kontaktform;sted;indsats_id;indsatstype;"
-               "status;startdato;afgangsaarsag;kilde_id\n");
+        print_header();
         for (i = 0; i < a.citizens; i++)
                 citizen(&c, i);
         return fflush(stdout) == 0 ? MW_EXIT_OK : MW_EXIT_FAILURE;

@@ -20,6 +20,7 @@ enum mw_codelist {
         MW_CL_INTERVENTION_CATEGORY,
         MW_CL_INTERVENTION_STATUS,
         MW_CL_EXIT_REASON,
+        MW_CL_MENTOR_TYPE,
         MW_CL_COUNT
 };
 

@@ -59,8 +59,9 @@ struct mw_intervention {
         char intervention_ref[MW_INTREF_MAX + 1];
         char category[MW_CODE_MAX + 1];
         char status[MW_CODE_MAX + 1];
-        int32_t start_date; /* MW_DATE_NONE if null */
-        int32_t end_date;   /* MW_DATE_NONE if null */
+        int32_t start_date;                /* MW_DATE_NONE if null */
+        int32_t end_date;                  /* MW_DATE_NONE if null */
+        char mentor_type[MW_CODE_MAX + 1]; /* "" = not stated (null) */
 };
 
 struct mw_exit {

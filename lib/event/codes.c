@@ -106,6 +106,19 @@ static const struct mw_code exit_reasons[] = {
     {"illness", "Sygdom", "Illness", "other"},
 };
 
+/* Who the mentor of a mentor support is (DOMAIN.md 4.6): the LAB mentor
+ * most often. */
+static const struct mw_code mentor_types[] = {
+    {"lab", "LAB-mentor", "LAB mentor", NULL},
+    {"volunteer", "Frivillig mentor", "Volunteer mentor", NULL},
+    {"health", "Sundhedsmentor", "Health mentor", NULL},
+    {"company", "Virksomhedsmentor", "Company mentor", NULL},
+    {"social", "Social mentor", "Social mentor", NULL},
+    {"caseworker", "Sagsbehandler som mentor", "Caseworker as mentor", NULL},
+    {"empowerment", "Empowermentmentor", "Empowerment mentor", NULL},
+    {"other", "Anden mentor", "Other mentor", NULL},
+};
+
 struct list {
         const char *name;
         const struct mw_code *codes;
@@ -125,6 +138,7 @@ static const struct list lists[MW_CL_COUNT] = {
     [MW_CL_INTERVENTION_STATUS] = {"intervention_status", statuses,
                                    N(statuses)},
     [MW_CL_EXIT_REASON] = {"exit_reason", exit_reasons, N(exit_reasons)},
+    [MW_CL_MENTOR_TYPE] = {"mentor_type", mentor_types, N(mentor_types)},
 };
 
 /* Danish aliases seen in exports and in the Frederikshavn minute. */

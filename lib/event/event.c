@@ -3,39 +3,39 @@
 
 #include "midway/date.h"
 #include "midway/event.h"
+#include "midway/fields.h"
 
-static const char *const kind_names[MW_KIND_COUNT] = {
-    "visitation", "contact", "intervention", "exit", "profile_change"};
-static const char *const kind_records[MW_KIND_COUNT] = {
-    "Visitation", "Contact", "Intervention", "Exit", "ProfileChange"};
 static const char *const action_names[] = {"new", "correction", "retraction"};
 
 void
 mw_event_init(struct mw_event *ev, enum mw_kind kind)
 {
+        const struct mw_field *f;
+        size_t i, n;
+
         memset(ev, 0, sizeof(*ev));
         ev->kind = kind;
         ev->action = MW_ACTION_NEW;
-        if (kind == MW_KIND_INTERVENTION) {
-                ev->u.intervention.start_date = MW_DATE_NONE;
-                ev->u.intervention.end_date = MW_DATE_NONE;
-        }
+        f = mw_fields_of((int)kind, &n);
+        for (i = 0; i < n; i++)
+                if (f[i].type == MW_FT_OPT_DATE)
+                        *mw_field_i32(ev, &f[i]) = MW_DATE_NONE;
 }
 
 const char *
 mw_kind_name(enum mw_kind kind)
 {
-        if ((unsigned)kind >= MW_KIND_COUNT)
-                return NULL;
-        return kind_names[kind];
+        const struct mw_kind_info *k = mw_kind_info(kind);
+
+        return k ? k->name : NULL;
 }
 
 const char *
 mw_kind_record(enum mw_kind kind)
 {
-        if ((unsigned)kind >= MW_KIND_COUNT)
-                return NULL;
-        return kind_records[kind];
+        const struct mw_kind_info *k = mw_kind_info(kind);
+
+        return k ? k->record : NULL;
 }
 
 int
@@ -48,7 +48,8 @@ mw_kind_from_record(const char *record_name, enum mw_kind *kind)
         if (dot)
                 record_name = dot + 1;
         for (i = 0; i < MW_KIND_COUNT; i++) {
-                if (strcmp(record_name, kind_records[i]) == 0) {
+                if (strcmp(record_name,
+                           mw_kind_info((enum mw_kind)i)->record) == 0) {
                         *kind = (enum mw_kind)i;
                         return 1;
                 }
@@ -105,17 +106,19 @@ json_opt_str(struct mw_buf *out, const char *name, const char *s)
 }
 
 static mw_err_t
-json_areas(struct mw_buf *out, int n, const char areas[][MW_CODE_MAX + 1])
+json_codes(struct mw_buf *out, const struct mw_event *ev,
+           const struct mw_field *f)
 {
+        int i, n = mw_field_ccount(ev, f);
         mw_err_t err;
-        int i;
 
-        err = mw_buf_append(out, ",\"problem_areas\":[", 18);
+        err = mw_buf_appendf(out, ",\"%s\":[", f->name);
         for (i = 0; !err && i < n; i++) {
                 if (i > 0)
                         err = mw_buf_append(out, ",", 1);
                 if (!err)
-                        err = mw_buf_append_json_str(out, areas[i]);
+                        err = mw_buf_append_json_str(out,
+                                                     mw_field_citem(ev, f, i));
         }
         if (!err)
                 err = mw_buf_append(out, "]", 1);
@@ -132,88 +135,81 @@ json_str(struct mw_buf *out, const char *name, const char *s)
         return err ? err : mw_buf_append_json_str(out, s);
 }
 
-mw_err_t
-mw_event_payload_json(const struct mw_event *ev, struct mw_buf *out)
+static mw_err_t json_record(const struct mw_event *ev, int record,
+                            struct mw_buf *out);
+
+/* Appends ",\"name\":<value>" of one field, as its table row says. */
+static mw_err_t
+json_field(const struct mw_event *ev, const struct mw_field *f,
+           struct mw_buf *out)
 {
-        const struct mw_visitation *v = &ev->u.visitation;
-        const struct mw_intervention *iv = &ev->u.intervention;
-        const struct mw_profile *pc = &ev->u.profile;
-        size_t start = out->len;
+        const char *s;
         mw_err_t err;
 
-        /* Each member is written with a leading comma; the first comma is
-         * replaced by the opening brace below. */
-        switch (ev->kind) {
-        case MW_KIND_VISITATION:
-                if ((err = json_str(out, "target_group", v->target_group)) ||
-                    (err = json_str(out, "benefit_type", v->benefit_type)) ||
-                    (err = json_str(out, "gender", v->gender)) ||
-                    (err = json_str(out, "age_band", v->age_band)) ||
-                    (err = json_areas(out, v->n_areas, v->areas)))
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_UUID:
+                return json_str(out, f->name, mw_field_cstr(ev, f));
+        case MW_FT_ACTION:
+                s = mw_action_name(ev->action);
+                return json_str(out, f->name, s ? s : "?");
+        case MW_FT_INT:
+                return mw_buf_appendf(out, ",\"%s\":%d", f->name,
+                                      (int)mw_field_ci32(ev, f));
+        case MW_FT_DATE:
+        case MW_FT_OPT_DATE:
+                return json_date(out, f->name, mw_field_ci32(ev, f));
+        case MW_FT_TIMESTAMP:
+                return mw_buf_appendf(out, ",\"%s\":%lld", f->name,
+                                      (long long)mw_field_ci64(ev, f));
+        case MW_FT_OPT_STRING:
+                return json_opt_str(out, f->name, mw_field_cstr(ev, f));
+        case MW_FT_CODES:
+                return json_codes(out, ev, f);
+        case MW_FT_OPT_CODES:
+                if (mw_field_chas(ev, f))
+                        return json_codes(out, ev, f);
+                return mw_buf_appendf(out, ",\"%s\":null", f->name);
+        case MW_FT_PAYLOAD:
+                s = mw_kind_name(ev->kind);
+                if ((err = json_str(out, "kind", s ? s : "?")) ||
+                    (err = mw_buf_appendf(out, ",\"%s\":", f->name)))
                         return err;
-                break;
-        case MW_KIND_CONTACT:
-                if ((err = json_str(out, "channel", ev->u.contact.channel)) ||
-                    (err = json_opt_str(out, "place", ev->u.contact.place)))
-                        return err;
-                break;
-        case MW_KIND_INTERVENTION:
-                if ((err = json_str(out, "intervention_ref",
-                                    iv->intervention_ref)) ||
-                    (err = json_str(out, "category", iv->category)) ||
-                    (err = json_str(out, "status", iv->status)) ||
-                    (err = json_date(out, "start_date", iv->start_date)) ||
-                    (err = json_date(out, "end_date", iv->end_date)))
-                        return err;
-                break;
-        case MW_KIND_EXIT:
-                if ((err = json_str(out, "reason", ev->u.exit.reason)))
-                        return err;
-                break;
-        case MW_KIND_PROFILE:
-                if ((err = json_opt_str(out, "benefit_type", pc->benefit_type)))
-                        return err;
-                if (pc->has_areas)
-                        err = json_areas(out, pc->n_areas, pc->areas);
-                else
-                        err = mw_buf_append(out, ",\"problem_areas\":null", 21);
-                if (err)
-                        return err;
-                break;
-        default:
-                return MW_ERR_INVALID;
+                return mw_event_payload_json(ev, out);
         }
+        return MW_ERR_INVALID;
+}
+
+/* The fields of record as one JSON object. Each member is written with a
+ * leading comma; the first comma is replaced by the opening brace. */
+static mw_err_t
+json_record(const struct mw_event *ev, int record, struct mw_buf *out)
+{
+        const struct mw_field *f;
+        size_t start = out->len, i, n;
+        mw_err_t err = MW_OK;
+
+        f = mw_fields_of(record, &n);
+        if (!f)
+                return MW_ERR_INVALID;
+        for (i = 0; i < n && !err; i++)
+                err = json_field(ev, &f[i], out);
+        if (err)
+                return err;
         out->data[start] = '{';
         return mw_buf_append(out, "}", 1);
 }
 
 mw_err_t
+mw_event_payload_json(const struct mw_event *ev, struct mw_buf *out)
+{
+        if ((unsigned)ev->kind >= MW_KIND_COUNT)
+                return MW_ERR_INVALID;
+        return json_record(ev, (int)ev->kind, out);
+}
+
+mw_err_t
 mw_event_json(const struct mw_event *ev, struct mw_buf *out)
 {
-        size_t start = out->len;
-        mw_err_t err;
-
-        if ((err = json_str(out, "event_id", ev->event_id)) ||
-            (err = mw_buf_appendf(out, ",\"project_id\":%d", ev->project_id)) ||
-            (err = mw_buf_appendf(out, ",\"municipality_code\":%d",
-                                  ev->municipality_code)) ||
-            (err = json_str(out, "citizen_ref", ev->citizen_ref)) ||
-            (err = json_str(out, "key_id", ev->key_id)) ||
-            (err = json_date(out, "event_date", ev->event_date)) ||
-            (err = mw_buf_appendf(out, ",\"registered_at\":%lld",
-                                  (long long)ev->registered_at)) ||
-            (err = json_str(out, "producer_id", ev->producer_id)) ||
-            (err = json_str(out, "action",
-                            mw_action_name(ev->action)
-                                ? mw_action_name(ev->action)
-                                : "?")) ||
-            (err = json_opt_str(out, "supersedes", ev->supersedes)) ||
-            (err = json_str(out, "kind",
-                            mw_kind_name(ev->kind) ? mw_kind_name(ev->kind)
-                                                   : "?")) ||
-            (err = mw_buf_append(out, ",\"payload\":", 11)) ||
-            (err = mw_event_payload_json(ev, out)))
-                return err;
-        out->data[start] = '{';
-        return mw_buf_append(out, "}", 1);
+        return json_record(ev, MW_REC_HEADER, out);
 }

@@ -7,6 +7,7 @@
 #include "midway/codes.h"
 #include "midway/cpr.h"
 #include "midway/date.h"
+#include "midway/fields.h"
 #include "midway/projects.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
@@ -79,27 +80,143 @@ check_code(enum mw_codelist list, const char *code, int optional, char *errstr,
                        "unknown %s code '%s'", mw_codes_list_name(list), q);
 }
 
+/* The name of code list f->codelist in words: "problem area". */
+static void
+list_words(const struct mw_field *f, char out[MW_CODE_MAX + 1])
+{
+        size_t i;
+
+        snprintf(out, MW_CODE_MAX + 1, "%s",
+                 mw_codes_list_name((enum mw_codelist)f->codelist));
+        for (i = 0; out[i]; i++)
+                if (out[i] == '_')
+                        out[i] = ' ';
+}
+
+/* A code array: at most max_items known codes, none twice. */
 static mw_err_t
-check_areas(int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
+check_codes(const struct mw_event *ev, const struct mw_field *f, char *errstr,
             size_t errstr_size)
 {
-        int i, j;
+        int n = mw_field_ccount(ev, f), i, j;
+        char words[MW_CODE_MAX + 1];
         mw_err_t err;
 
-        if (n < 0 || n > MW_MAX_AREAS)
+        list_words(f, words);
+        if (n < 0 || n > f->max_items)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "%d problem areas, at most %d", n, MW_MAX_AREAS);
+                               "%d %ss, at most %d", n, words, f->max_items);
         for (i = 0; i < n; i++) {
-                err = check_code(MW_CL_PROBLEM_AREA, areas[i], 0, errstr,
+                err = check_code((enum mw_codelist)f->codelist,
+                                 mw_field_citem(ev, f, i), 0, errstr,
                                  errstr_size);
                 if (err)
                         return err;
                 for (j = 0; j < i; j++)
-                        if (strcmp(areas[i], areas[j]) == 0)
+                        if (strcmp(mw_field_citem(ev, f, i),
+                                   mw_field_citem(ev, f, j)) == 0)
                                 return mw_errf(errstr, errstr_size,
                                                MW_ERR_INVALID,
-                                               "problem area '%s' given twice",
-                                               areas[i]); /* a known code */
+                                               "%s '%s' given twice", words,
+                                               mw_field_citem(ev, f, i));
+                /* (a known code, so no personal data) */
+        }
+        return MW_OK;
+}
+
+/* One payload field, as its table row says: a code against its list, an
+ * identifier against its alphabet (an empty one is the kind's rule), a
+ * code array. Dates: check_dates(). */
+static mw_err_t
+check_field(const struct mw_event *ev, const struct mw_field *f, char *errstr,
+            size_t errstr_size)
+{
+        const char *s;
+
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_OPT_STRING:
+                s = mw_field_cstr(ev, f);
+                if (f->codelist >= 0)
+                        return check_code((enum mw_codelist)f->codelist, s,
+                                          f->type == MW_FT_OPT_STRING, errstr,
+                                          errstr_size);
+                if (f->alphabet && s[0] != '\0' &&
+                    !is_ident(s, f->size - 1, f->alphabet))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s has a character other than "
+                                       "A-Z a-z 0-9 %s",
+                                       f->name, f->alphabet);
+                return MW_OK;
+        case MW_FT_CODES:
+                return check_codes(ev, f, errstr, errstr_size);
+        case MW_FT_OPT_CODES:
+                return mw_field_chas(ev, f)
+                           ? check_codes(ev, f, errstr, errstr_size)
+                           : MW_OK;
+        default:
+                return MW_OK;
+        }
+}
+
+/* The payload's optional dates: within the programme's years. */
+static mw_err_t
+check_dates(const struct mw_event *ev, const struct mw_field *f, size_t n,
+            char *errstr, size_t errstr_size)
+{
+        int32_t d;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                if (f[i].type != MW_FT_OPT_DATE)
+                        continue;
+                d = mw_field_ci32(ev, &f[i]);
+                if (d != MW_DATE_NONE && d < MW_PROGRAMME_START)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s dated before the programme "
+                                       "started (2014-10-01)",
+                                       mw_kind_name(ev->kind));
+                if (d != MW_DATE_NONE && d > MW_DATE_LAST)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s dated after 2099-12-31",
+                                       mw_kind_name(ev->kind));
+        }
+        return MW_OK;
+}
+
+/* The rules of a kind that no single field states. */
+static mw_err_t
+check_kind_rules(const struct mw_event *ev, char *errstr, size_t errstr_size)
+{
+        const struct mw_intervention *iv = &ev->u.intervention;
+        const struct mw_profile *pc = &ev->u.profile;
+
+        switch (ev->kind) {
+        case MW_KIND_INTERVENTION:
+                if (iv->intervention_ref[0] == '\0')
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "intervention without a reference");
+                if (iv->start_date != MW_DATE_NONE &&
+                    iv->end_date != MW_DATE_NONE &&
+                    iv->end_date < iv->start_date)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "intervention ends before it starts");
+                if (iv->mentor_type[0] != '\0' &&
+                    strcmp(iv->category, "mentor") != 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "mentor_type given for a %s "
+                                       "intervention, not mentor support",
+                                       iv->category); /* a known code */
+                return MW_OK;
+        case MW_KIND_PROFILE:
+                if (pc->benefit_type[0] == '\0' && !pc->has_areas)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "profile change changes nothing");
+                return MW_OK;
+        case MW_KIND_VISITATION:
+        case MW_KIND_CONTACT:
+        case MW_KIND_EXIT:
+                return MW_OK;
         }
         return MW_OK;
 }
@@ -107,81 +224,29 @@ check_areas(int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
 static mw_err_t
 check_payload(const struct mw_event *ev, char *errstr, size_t errstr_size)
 {
-        const struct mw_visitation *v = &ev->u.visitation;
-        const struct mw_intervention *iv = &ev->u.intervention;
-        const struct mw_profile *pc = &ev->u.profile;
-        mw_err_t err = MW_OK;
+        const struct mw_field *f;
+        size_t i, n;
+        mw_err_t err;
 
-        switch (ev->kind) {
-        case MW_KIND_VISITATION:
-                if ((err = check_code(MW_CL_TARGET_GROUP, v->target_group, 0,
-                                      errstr, errstr_size)) ||
-                    (err = check_code(MW_CL_BENEFIT, v->benefit_type, 0, errstr,
-                                      errstr_size)) ||
-                    (err = check_code(MW_CL_GENDER, v->gender, 0, errstr,
-                                      errstr_size)) ||
-                    (err = check_code(MW_CL_AGE_BAND, v->age_band, 0, errstr,
-                                      errstr_size)))
+        f = mw_fields_of((int)ev->kind, &n);
+        if (!f)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "unknown event kind %d", (int)ev->kind);
+        for (i = 0; i < n; i++) {
+                err = check_field(ev, &f[i], errstr, errstr_size);
+                if (err)
                         return err;
-                return check_areas(v->n_areas, v->areas, errstr, errstr_size);
-        case MW_KIND_CONTACT:
-                if ((err = check_code(MW_CL_CHANNEL, ev->u.contact.channel, 0,
-                                      errstr, errstr_size)))
-                        return err;
-                return check_code(MW_CL_PLACE, ev->u.contact.place, 1, errstr,
-                                  errstr_size);
-        case MW_KIND_INTERVENTION:
-                if (iv->intervention_ref[0] == '\0')
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention without a reference");
-                if (!is_ident(iv->intervention_ref, MW_INTREF_MAX,
-                              MW_INTREF_CHARS))
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention_ref has a character "
-                                       "other than A-Z a-z 0-9 %s",
-                                       MW_INTREF_CHARS);
-                if ((err = check_code(MW_CL_INTERVENTION_CATEGORY, iv->category,
-                                      0, errstr, errstr_size)) ||
-                    (err = check_code(MW_CL_INTERVENTION_STATUS, iv->status, 0,
-                                      errstr, errstr_size)))
-                        return err;
-                if (iv->start_date != MW_DATE_NONE &&
-                    iv->end_date != MW_DATE_NONE &&
-                    iv->end_date < iv->start_date)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention ends before it starts");
-                if ((iv->start_date != MW_DATE_NONE &&
-                     iv->start_date < MW_PROGRAMME_START) ||
-                    (iv->end_date != MW_DATE_NONE &&
-                     iv->end_date < MW_PROGRAMME_START))
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention dated before the "
-                                       "programme started (2014-10-01)");
-                if ((iv->start_date != MW_DATE_NONE &&
-                     iv->start_date > MW_DATE_LAST) ||
-                    (iv->end_date != MW_DATE_NONE &&
-                     iv->end_date > MW_DATE_LAST))
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "intervention dated after "
-                                       "2099-12-31");
-                return MW_OK;
-        case MW_KIND_EXIT:
-                return check_code(MW_CL_EXIT_REASON, ev->u.exit.reason, 0,
-                                  errstr, errstr_size);
-        case MW_KIND_PROFILE:
-                if (pc->benefit_type[0] == '\0' && !pc->has_areas)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "profile change changes nothing");
-                if ((err = check_code(MW_CL_BENEFIT, pc->benefit_type, 1,
-                                      errstr, errstr_size)))
-                        return err;
-                if (pc->has_areas)
-                        return check_areas(pc->n_areas, pc->areas, errstr,
-                                           errstr_size);
-                return MW_OK;
         }
-        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                       "unknown event kind %d", (int)ev->kind);
+        err = check_kind_rules(ev, errstr, errstr_size);
+        if (err)
+                return err;
+        /* a required identifier a kind's rule did not already ask for */
+        for (i = 0; i < n; i++)
+                if (f[i].type == MW_FT_STRING && f[i].alphabet &&
+                    mw_field_cstr(ev, &f[i])[0] == '\0')
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s is empty", f[i].name);
+        return check_dates(ev, f, n, errstr, errstr_size);
 }
 
 /* The reason for a registration time out of range, with the time written
@@ -276,6 +341,9 @@ mw_event_validate(const struct mw_event *ev, char *errstr, size_t errstr_size)
 const char *
 mw_event_cpr_field(const struct mw_event *ev)
 {
+        const struct mw_field *f;
+        size_t i, n;
+
         /* Every string an event carries that is not a code or a hex id.
          * Codes are checked against their lists. A hex id (citizen_ref,
          * event_id, a key_id of its 16-digit form) is checked for its form
@@ -288,9 +356,12 @@ mw_event_cpr_field(const struct mw_event *ev)
         if (!is_hex(ev->key_id, MW_KEYID_STRLEN) &&
             mw_cpr_find(ev->key_id, strlen(ev->key_id)))
                 return "key_id";
-        if (ev->kind == MW_KIND_INTERVENTION &&
-            mw_cpr_find(ev->u.intervention.intervention_ref,
-                        strlen(ev->u.intervention.intervention_ref)))
-                return "intervention_ref";
+        /* the payload's free identifiers (intervention_ref) */
+        f = mw_fields_of((int)ev->kind, &n);
+        for (i = 0; f && i < n; i++)
+                if (f[i].alphabet &&
+                    mw_cpr_find(mw_field_cstr(ev, &f[i]),
+                                strlen(mw_field_cstr(ev, &f[i]))))
+                        return f[i].name;
         return NULL;
 }

@@ -19,7 +19,14 @@
  * byte that is invalid in the detected encoding rejects its own row only.
  *
  * Text from the input reaches a reason only through quote(), which masks
- * CPR-like digit runs, and the masked row only through mw_cpr_mask(). */
+ * CPR-like digit runs, and the masked row only through mw_cpr_mask().
+ *
+ * Why one file of more than 1,000 lines: the encodings, the two formats,
+ * the two passes and the checks between rows all work on the reader's
+ * private state (struct mw_export, struct row), which splitting would
+ * have to publish in an internal header for one reader. What a field is
+ * and which column carries it is not here but in the field table
+ * (midway/fields.h). */
 #include <errno.h>
 #include <iconv.h>
 #include <stddef.h>
@@ -37,6 +44,7 @@
 #include "midway/csv.h"
 #include "midway/date.h"
 #include "midway/export.h"
+#include "midway/fields.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
 
@@ -49,46 +57,44 @@
  * line may double when quoted, plus quotes and separators. */
 #define REBUILT_MAX (2 * CONV_MAX + 2 * (size_t)MW_CSV_MAX_FIELDS + 1)
 
-/* The columns of the export, in the canonical order used for event ids. */
+/* The columns of the export. The reader's own come first; from C_PAYLOAD
+ * on, the columns of the payload fields, in the field table's order
+ * (midway/fields.h: each column once, however many kinds use it). The
+ * canonical order used for event ids (struct cols, canon) is cpr,
+ * kommunekode, haendelse, dato, registreret, the payload columns, handling,
+ * erstatter, kilde_id, and last the payload columns added after exports
+ * existed (MW_FF_ID_IF_SET, in the table's order). */
 enum col {
         C_CPR,
         C_MUNI,
         C_KIND,
-        C_DATE,
+        C_DATE, /* the columns up to here are required */
         C_REGISTERED,
-        C_TARGET,
-        C_BENEFIT,
-        C_GENDER,
-        C_AGE,
-        C_AREAS,
-        C_CHANNEL,
-        C_PLACE,
-        C_INTREF,
-        C_CATEGORY,
-        C_STATUS,
-        C_START,
-        C_END,
-        C_REASON,
         C_ACTION,
         C_SUPERSEDES,
         C_SOURCE_ID,
-        C_COUNT
+        C_PAYLOAD
 };
 
-static const char *const col_names[C_COUNT] = {
-    "cpr",          "kommunekode",     "haendelse",   "dato",
-    "registreret",  "maalgruppe",      "ydelse",      "koen",
-    "aldersgruppe", "problemomraader", "kontaktform", "sted",
-    "indsats_id",   "indsatstype",     "status",      "startdato",
-    "slutdato",     "afgangsaarsag",   "handling",    "erstatter",
-    "kilde_id"};
+#define MAX_COLS 40 /* at most MW_CSV_MAX_FIELDS */
 
-/* The haendelse word of each kind, for reasons. */
-static const char *const kind_words[MW_KIND_COUNT] = {
-    "visitation", "kontakt", "indsats", "afgang", "profilaendring"};
+static const char *const frame_names[C_PAYLOAD] = {
+    "cpr",         "kommunekode", "haendelse", "dato",
+    "registreret", "handling",    "erstatter", "kilde_id"};
+
+#define MAX_FIELDS 64 /* rows of the field table */
+
+struct cols {
+        const char *name[MAX_COLS]; /* static strings */
+        unsigned flags[MAX_COLS];   /* MW_FF_* of the payload column */
+        int canon[MAX_COLS];        /* the columns in canonical order */
+        int n;
+        int of_field[MAX_FIELDS]; /* field table row -> column, or -1 */
+};
+
 
 struct row_ctx {
-        int map[C_COUNT]; /* column index in the fields, -1 if absent */
+        int map[MAX_COLS]; /* column index in the fields, -1 if absent */
 };
 
 /* The verdict of pass 1 on a row. */
@@ -127,9 +133,11 @@ struct mw_export {
         iconv_t cd; /* Windows-1252 to UTF-8, if cd_open */
         int cd_open;
         int32_t today;
-        struct row_ctx rc; /* CSV: from the header */
-        size_t n_header;   /* CSV: columns in the header */
-        char *raw;         /* owned: the whole input, as read */
+        struct cols cols;       /* the columns this reader knows */
+        struct row_ctx rc;      /* CSV: from the header */
+        struct row_ctx json_rc; /* JSON Lines: f[c] is column c */
+        size_t n_header;        /* CSV: columns in the header */
+        char *raw;              /* owned: the whole input, as read */
         size_t raw_len;
         struct row *rows; /* owned */
         size_t n_rows, cap_rows, next;
@@ -251,33 +259,80 @@ normalise_word(const char *in, char *out, size_t size)
         out[o] = '\0';
 }
 
-/* The column of a header name or JSON key; C_COUNT if unknown. */
-static enum col
-column_of(const char *name)
+/* The columns: the reader's own and the payload fields' export columns
+ * (fields.h), each once. -1 if the table has more than MAX_COLS. */
+static int
+cols_build(struct cols *k)
+{
+        const struct mw_field *f;
+        size_t nf, i;
+        int c, o = 0;
+
+        k->n = C_PAYLOAD;
+        for (c = 0; c < C_PAYLOAD; c++) {
+                k->name[c] = frame_names[c];
+                k->flags[c] = 0;
+        }
+        f = mw_fields(&nf);
+        if (nf > MAX_FIELDS)
+                return -1;
+        for (i = 0; i < nf; i++) {
+                k->of_field[i] = -1;
+                if (f[i].record == MW_REC_HEADER || !f[i].column)
+                        continue;
+                for (c = C_PAYLOAD; c < k->n; c++)
+                        if (strcmp(k->name[c], f[i].column) == 0)
+                                break;
+                k->of_field[i] = c;
+                if (c < k->n)
+                        continue;
+                if (k->n == MAX_COLS)
+                        return -1;
+                k->name[k->n] = f[i].column;
+                k->flags[k->n++] = f[i].flags;
+        }
+        for (c = C_CPR; c <= C_REGISTERED; c++)
+                k->canon[o++] = c;
+        for (c = C_PAYLOAD; c < k->n; c++)
+                if (!(k->flags[c] & MW_FF_ID_IF_SET))
+                        k->canon[o++] = c;
+        k->canon[o++] = C_ACTION;
+        k->canon[o++] = C_SUPERSEDES;
+        k->canon[o++] = C_SOURCE_ID;
+        /* the columns added later go last (docs/input-format.md) */
+        for (c = C_PAYLOAD; c < k->n; c++)
+                if (k->flags[c] & MW_FF_ID_IF_SET)
+                        k->canon[o++] = c;
+        return 0;
+}
+
+/* The column of a header name or JSON key; -1 if unknown. */
+static int
+column_of(const struct cols *k, const char *name)
 {
         char norm[64];
         int c;
 
         normalise_word(name, norm, sizeof(norm));
-        for (c = 0; c < C_COUNT; c++)
-                if (strcmp(norm, col_names[c]) == 0)
-                        break;
-        return (enum col)c;
+        for (c = 0; c < k->n; c++)
+                if (strcmp(norm, k->name[c]) == 0)
+                        return c;
+        return -1;
 }
 
 static int
-map_header(struct row_ctx *rc, char **f, size_t n, char *errstr,
-           size_t errstr_size)
+map_header(const struct cols *k, struct row_ctx *rc, char **f, size_t n,
+           char *errstr, size_t errstr_size)
 {
         char q[QUOTE_MAX + 8];
         size_t i;
         int c;
 
-        for (c = 0; c < C_COUNT; c++)
+        for (c = 0; c < MAX_COLS; c++)
                 rc->map[c] = -1;
         for (i = 0; i < n; i++) {
-                c = (int)column_of(f[i]);
-                if (c == C_COUNT) {
+                c = column_of(k, f[i]);
+                if (c < 0) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "unknown column '%s' in the header%s",
                                 quote(f[i], q),
@@ -286,7 +341,7 @@ map_header(struct row_ctx *rc, char **f, size_t n, char *errstr,
                 }
                 if (rc->map[c] >= 0) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "column '%s' appears twice", col_names[c]);
+                                "column '%s' appears twice", k->name[c]);
                         return -1;
                 }
                 rc->map[c] = (int)i;
@@ -294,8 +349,7 @@ map_header(struct row_ctx *rc, char **f, size_t n, char *errstr,
         for (c = 0; c <= C_DATE; c++) {
                 if (rc->map[c] < 0) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "required column '%s' is missing",
-                                col_names[c]);
+                                "required column '%s' is missing", k->name[c]);
                         return -1;
                 }
         }
@@ -303,7 +357,7 @@ map_header(struct row_ctx *rc, char **f, size_t n, char *errstr,
 }
 
 static const char *
-field(const struct row_ctx *rc, char **f, size_t n, enum col c)
+field(const struct row_ctx *rc, char **f, size_t n, int c)
 {
         const char *s;
 
@@ -397,23 +451,31 @@ code(enum mw_codelist list, const char *text, char *dst, const char *what,
         return 0;
 }
 
+/* The codes of a comma-separated list into code array f of ev. */
 static int
-areas(const char *text, int *n, char out[][MW_CODE_MAX + 1], char *errstr,
-      size_t errstr_size)
+codes(const struct mw_field *f, const char *text, struct mw_event *ev,
+      char *errstr, size_t errstr_size)
 {
         static const struct {
                 const char *word, *code;
         } shorts[] = {{"psykisk", "psychological"},
                       {"fysisk", "physical"},
                       {"socialt", "social"}};
-        char copy[256], *tok, *save = NULL;
+        char copy[256], *tok, *save = NULL, words[MW_CODE_MAX + 1];
+        int *n = mw_field_count(ev, f);
         const char *codetext;
         size_t k;
 
+        /* "problem area" for problem_area */
+        copy_cut(words, sizeof(words),
+                 mw_codes_list_name((enum mw_codelist)f->codelist));
+        for (k = 0; words[k]; k++)
+                if (words[k] == '_')
+                        words[k] = ' ';
         *n = 0;
         if (set_str(copy, sizeof(copy), text))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "problem areas too long"),
+                               "%ss too long", words),
                        -1;
         for (tok = strtok_r(copy, ",", &save); tok;
              tok = strtok_r(NULL, ",", &save)) {
@@ -423,51 +485,42 @@ areas(const char *text, int *n, char out[][MW_CODE_MAX + 1], char *errstr,
                         continue;
                 codetext = tok;
                 for (k = 0; k < sizeof(shorts) / sizeof(shorts[0]); k++)
-                        if (strcmp(tok, shorts[k].word) == 0)
+                        if (f->codelist == MW_CL_PROBLEM_AREA &&
+                            strcmp(tok, shorts[k].word) == 0)
                                 codetext = shorts[k].code;
-                if (*n >= MW_MAX_AREAS) {
+                if (*n >= f->max_items) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "more than %d problem areas", MW_MAX_AREAS);
+                                "more than %d %ss", f->max_items, words);
                         return -1;
                 }
-                if (code(MW_CL_PROBLEM_AREA, codetext, out[*n], "problem area",
-                         errstr, errstr_size))
+                if (code((enum mw_codelist)f->codelist, codetext,
+                         mw_field_item(ev, f, *n), words, errstr, errstr_size))
                         return -1;
                 (*n)++;
         }
         return 0;
 }
 
+/* The kind of a haendelse word: the Danish word or the kind's name
+ * (fields.h), as written or normalised. */
 static int
 kind_of(const char *s, enum mw_kind *kind)
 {
-        static const struct {
-                const char *name;
-                enum mw_kind kind;
-        } kinds[] = {{"visitation", MW_KIND_VISITATION},
-                     {"kontakt", MW_KIND_CONTACT},
-                     {"contact", MW_KIND_CONTACT},
-                     {"indsats", MW_KIND_INTERVENTION},
-                     {"intervention", MW_KIND_INTERVENTION},
-                     {"afgang", MW_KIND_EXIT},
-                     {"exit", MW_KIND_EXIT},
-                     {"profilaendring", MW_KIND_PROFILE},
-                     {"profile_change", MW_KIND_PROFILE}};
+        const struct mw_kind_info *k;
         char word[32];
-        size_t i;
+        int i, pass;
 
-        /* the spelling as written: normalising would not change it */
-        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-                if (strcmp(s, kinds[i].name) == 0) {
-                        *kind = kinds[i].kind;
-                        return 1;
-                }
-        }
-        normalise_word(s, word, sizeof(word));
-        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-                if (strcmp(word, kinds[i].name) == 0) {
-                        *kind = kinds[i].kind;
-                        return 1;
+        /* the spelling as written first: normalising would not change it */
+        for (pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        normalise_word(s, word, sizeof(word));
+                for (i = 0; i < MW_KIND_COUNT; i++) {
+                        k = mw_kind_info((enum mw_kind)i);
+                        if (strcmp(pass ? word : s, k->word_da) == 0 ||
+                            strcmp(pass ? word : s, k->name) == 0) {
+                                *kind = (enum mw_kind)i;
+                                return 1;
+                        }
                 }
         }
         return 0;
@@ -637,63 +690,169 @@ check_dates(const struct mw_export *x, const struct mw_event *ev, char *errstr,
         return 0;
 }
 
-/* Builds the event of one row. The CPR is copied only into a local
- * buffer and wiped before returning. */
+/* What the reader derives for an empty column of a MW_FF_DERIVED field
+ * (the target group from the project, the gender from the CPR number,
+ * the age band from the age at the event), in *s. The age is checked
+ * whatever the column says: the programme is for adults. */
 static int
-build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
-            size_t n, const struct row *known, struct mw_event *ev,
+derive(const struct mw_export *x, const struct mw_field *f, const char *cpr,
+       const struct mw_event *ev, const char **s, char *errstr,
+       size_t errstr_size)
+{
+        int age;
+
+        if (strcmp(f->name, "target_group") == 0 && !(*s)[0])
+                *s = x->opts.project->target_group;
+        if (strcmp(f->name, "gender") == 0 && !(*s)[0])
+                *s = mw_cpr_gender(cpr) == 'f' ? "female" : "male";
+        if (strcmp(f->name, "age_band") == 0) {
+                age = age_at(cpr, ev->event_date);
+                if (age < 18) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "citizen is %d years old at visitation, the "
+                                "programme is for adults (18+)",
+                                age);
+                        return -1;
+                }
+                if (!(*s)[0])
+                        *s = age_band(age);
+        }
+        return 0;
+}
+
+/* One payload field from its export column s, as its table row says. */
+static int
+payload_field(const struct mw_field *f, const char *s, struct mw_event *ev,
+              char *errstr, size_t errstr_size)
+{
+        char word[16];
+
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_OPT_STRING:
+                if (f->codelist >= 0)
+                        return f->type == MW_FT_OPT_STRING && !s[0]
+                                   ? 0
+                                   : code((enum mw_codelist)f->codelist, s,
+                                          mw_field_str(ev, f), f->column,
+                                          errstr, errstr_size);
+                if (set_str(mw_field_str(ev, f), f->size, s))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s is longer than %zu characters",
+                                       f->column, f->size - 1),
+                               -1;
+                /* A free identifier travels to Kafka as it is: no CPR
+                 * number in any spelling (the mask hides those and every
+                 * run of 6 digits). */
+                if (looks_like_cpr(mw_field_str(ev, f)))
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "%s looks like a CPR number (6 or "
+                                       "more digits in a row, or a birth "
+                                       "date and 4 digits however written)",
+                                       f->column),
+                               -1;
+                return 0;
+        case MW_FT_OPT_DATE:
+                return opt_date(s, mw_field_i32(ev, f), f->column, errstr,
+                                errstr_size);
+        case MW_FT_CODES:
+                return codes(f, s, ev, errstr, errstr_size);
+        case MW_FT_OPT_CODES:
+                if (!s[0])
+                        return 0;
+                *mw_field_has(ev, f) = 1;
+                normalise_word(s, word, sizeof(word));
+                if (strcmp(word, "ingen") == 0) /* none: an empty list */
+                        return 0;
+                return codes(f, s, ev, errstr, errstr_size);
+        default:
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "%s: no export form for this field", f->name),
+                       -1;
+        }
+}
+
+/* The payload of the kind of ev, column by column from the field table. */
+static int
+build_payload(const struct mw_export *x, const struct row_ctx *rc, char **fv,
+              size_t n, const char *cpr, struct mw_event *ev, char *errstr,
+              size_t errstr_size)
+{
+        const struct mw_field *all, *f;
+        const char *s;
+        size_t i, nf, n_all;
+        int c;
+
+        all = mw_fields(&n_all);
+        f = mw_fields_of((int)ev->kind, &nf);
+        for (i = 0; i < nf; i++) {
+                c = x->cols.of_field[&f[i] - all];
+                s = c >= 0 ? field(rc, fv, n, c) : "";
+                if ((f[i].flags & MW_FF_DERIVED) &&
+                    derive(x, &f[i], cpr, ev, &s, errstr, errstr_size))
+                        return -1;
+                if (payload_field(&f[i], s, ev, errstr, errstr_size))
+                        return -1;
+        }
+        return 0;
+}
+
+/* The reader's own columns of the row: kind, CPR number (into cpr),
+ * municipality, dates, action, the event it replaces. */
+static int
+build_frame(const struct mw_export *x, const struct row_ctx *rc, char **f,
+            size_t n, char cpr[MW_CPR_LEN + 1], struct mw_event *ev,
             char *errstr, size_t errstr_size)
 {
-        char cpr[MW_CPR_LEN + 1], why[160], idname[4096], q[QUOTE_MAX + 8];
         const struct mw_project *project = x->opts.project;
+        char why[160], q[QUOTE_MAX + 8], words[128];
+        enum mw_kind kind;
+        size_t o;
+        int i;
         const char *s;
         char *endp;
-        enum mw_kind kind;
         long muni;
-        int c, rcode = -1, age;
-        size_t o, used = 0;
 
-        memset(cpr, 0, sizeof(cpr));
         s = field(rc, f, n, C_KIND);
         if (!kind_of(s, &kind)) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "unknown haendelse '%s' (visitation, kontakt, "
-                        "indsats, afgang, profilaendring)",
-                        quote(s, q));
-                goto out;
+                for (i = 0, o = 0; i < MW_KIND_COUNT && o < sizeof(words); i++)
+                        o += (size_t)snprintf(
+                            words + o, sizeof(words) - o, "%s%s", i ? ", " : "",
+                            mw_kind_info((enum mw_kind)i)->word_da);
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "unknown haendelse '%s' (%s)", quote(s, q),
+                               words),
+                       -1;
         }
         mw_event_init(ev, kind);
-        if (mw_cpr_normalise(field(rc, f, n, C_CPR), cpr, why, sizeof(why))) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%s", why);
-                goto out;
-        }
+        if (mw_cpr_normalise(field(rc, f, n, C_CPR), cpr, why, sizeof(why)))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%s", why),
+                       -1;
         s = field(rc, f, n, C_MUNI);
         errno = 0;
         muni = strtol(s, &endp, 10);
         if (errno || endp == s || *endp != '\0' || muni < 0 || muni > 9999 ||
-            !mw_project_has_muni(project, (int)muni)) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "kommunekode '%s' is not a municipality of "
-                        "project %d (%s)",
-                        quote(s, q), project->id, project->slug);
-                goto out;
-        }
+            !mw_project_has_muni(project, (int)muni))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "kommunekode '%s' is not a municipality of "
+                               "project %d (%s)",
+                               quote(s, q), project->id, project->slug),
+                       -1;
         ev->project_id = project->id;
         ev->municipality_code = (int32_t)muni;
         if (mw_date_parse(field(rc, f, n, C_DATE), &ev->event_date, why,
-                          sizeof(why))) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID, "dato: %s", why);
-                goto out;
-        }
+                          sizeof(why)))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID, "dato: %s",
+                               why),
+                       -1;
         if (registered(field(rc, f, n, C_REGISTERED), x->opts.now_ms,
                        &ev->registered_at, errstr, errstr_size) ||
             check_dates(x, ev, errstr, errstr_size))
-                goto out;
-        if (!action_of(field(rc, f, n, C_ACTION), &ev->action)) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "unknown handling (ny, rettelse, annullering)");
-                goto out;
-        }
+                return -1;
+        if (!action_of(field(rc, f, n, C_ACTION), &ev->action))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "unknown handling (ny, rettelse, annullering)"),
+                       -1;
         /* erstatter travels to Kafka: only a UUID may (a UUID's hex digits
          * often hold 6 decimal digits in a row, so the CPR digit-run rule
          * cannot apply), and not one made of a CPR number's digits
@@ -702,133 +861,52 @@ build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
         if (s[0] != '\0' &&
             (set_str(ev->supersedes, sizeof(ev->supersedes), s) != 0 ||
              !mw_uuid_valid(ev->supersedes) ||
-             mw_cpr_find(ev->supersedes, strlen(ev->supersedes)))) {
-                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                        "erstatter is not an event id (a UUID)");
+             mw_cpr_find(ev->supersedes, strlen(ev->supersedes))))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "erstatter is not an event id (a UUID)"),
+                       -1;
+        return 0;
+}
+
+/* Builds the event of one row. The CPR is copied only into a local
+ * buffer and wiped before returning. */
+static int
+build_event(const struct mw_export *x, const struct row_ctx *rc, char **f,
+            size_t n, const struct row *known, struct mw_event *ev,
+            char *errstr, size_t errstr_size)
+{
+        char cpr[MW_CPR_LEN + 1], idname[4096];
+        const char *s;
+        int i, c, rcode = -1;
+        size_t o, used = 0;
+
+        memset(cpr, 0, sizeof(cpr));
+        if (build_frame(x, rc, f, n, cpr, ev, errstr, errstr_size) ||
+            build_payload(x, rc, f, n, cpr, ev, errstr, errstr_size))
                 goto out;
-        }
-        switch (kind) {
-        case MW_KIND_VISITATION: {
-                struct mw_visitation *v = &ev->u.visitation;
-
-                s = field(rc, f, n, C_TARGET);
-                if (code(MW_CL_TARGET_GROUP, s[0] ? s : project->target_group,
-                         v->target_group, "maalgruppe", errstr, errstr_size) ||
-                    code(MW_CL_BENEFIT, field(rc, f, n, C_BENEFIT),
-                         v->benefit_type, "ydelse", errstr, errstr_size))
-                        goto out;
-                s = field(rc, f, n, C_GENDER);
-                if (code(MW_CL_GENDER,
-                         s[0] ? s
-                              : (mw_cpr_gender(cpr) == 'f' ? "female" : "male"),
-                         v->gender, "koen", errstr, errstr_size))
-                        goto out;
-                age = age_at(cpr, ev->event_date);
-                if (age < 18) {
-                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "citizen is %d years old at visitation, the "
-                                "programme is for adults (18+)",
-                                age);
-                        goto out;
-                }
-                s = field(rc, f, n, C_AGE);
-                if (code(MW_CL_AGE_BAND, s[0] ? s : age_band(age), v->age_band,
-                         "aldersgruppe", errstr, errstr_size) ||
-                    areas(field(rc, f, n, C_AREAS), &v->n_areas, v->areas,
-                          errstr, errstr_size))
-                        goto out;
-                break;
-        }
-        case MW_KIND_CONTACT:
-                if (code(MW_CL_CHANNEL, field(rc, f, n, C_CHANNEL),
-                         ev->u.contact.channel, "kontaktform", errstr,
-                         errstr_size))
-                        goto out;
-                s = field(rc, f, n, C_PLACE);
-                if (s[0] && code(MW_CL_PLACE, s, ev->u.contact.place, "sted",
-                                 errstr, errstr_size))
-                        goto out;
-                break;
-        case MW_KIND_INTERVENTION: {
-                struct mw_intervention *iv = &ev->u.intervention;
-
-                if (set_str(iv->intervention_ref, sizeof(iv->intervention_ref),
-                            field(rc, f, n, C_INTREF))) {
-                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "indsats_id is longer than %d characters",
-                                MW_INTREF_MAX);
-                        goto out;
-                }
-                /* The reference travels to Kafka as it is: no CPR number
-                 * in any spelling (the mask hides those and every run of
-                 * 6 digits). */
-                if (looks_like_cpr(iv->intervention_ref)) {
-                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "indsats_id looks like a CPR number (6 or "
-                                "more digits in a row, or a birth date and 4 "
-                                "digits however written)");
-                        goto out;
-                }
-                if (code(MW_CL_INTERVENTION_CATEGORY,
-                         field(rc, f, n, C_CATEGORY), iv->category,
-                         "indsatstype", errstr, errstr_size) ||
-                    code(MW_CL_INTERVENTION_STATUS, field(rc, f, n, C_STATUS),
-                         iv->status, "status", errstr, errstr_size) ||
-                    opt_date(field(rc, f, n, C_START), &iv->start_date,
-                             "startdato", errstr, errstr_size) ||
-                    opt_date(field(rc, f, n, C_END), &iv->end_date, "slutdato",
-                             errstr, errstr_size))
-                        goto out;
-                break;
-        }
-        case MW_KIND_EXIT:
-                if (code(MW_CL_EXIT_REASON, field(rc, f, n, C_REASON),
-                         ev->u.exit.reason, "afgangsaarsag", errstr,
-                         errstr_size))
-                        goto out;
-                break;
-        case MW_KIND_PROFILE: {
-                struct mw_profile *pc = &ev->u.profile;
-                char word[16];
-
-                s = field(rc, f, n, C_BENEFIT);
-                if (s[0] && code(MW_CL_BENEFIT, s, pc->benefit_type, "ydelse",
-                                 errstr, errstr_size))
-                        goto out;
-                s = field(rc, f, n, C_AREAS);
-                if (s[0]) {
-                        pc->has_areas = 1;
-                        normalise_word(s, word, sizeof(word));
-                        if (strcmp(word, "ingen") != 0 &&
-                            areas(s, &pc->n_areas, pc->areas, errstr,
-                                  errstr_size))
-                                goto out;
-                }
-                break;
-        }
-        }
+        copy_cut(ev->key_id, sizeof(ev->key_id), mw_pseudo_key_id(x->opts.ps));
+        copy_cut(ev->producer_id, sizeof(ev->producer_id), x->opts.producer_id);
         if (known) {
                 /* accepted in pass 1: the same reference and id */
                 bin_to_hex(known->ref, sizeof(known->ref), ev->citizen_ref);
-                copy_cut(ev->key_id, sizeof(ev->key_id),
-                         mw_pseudo_key_id(x->opts.ps));
-                copy_cut(ev->producer_id, sizeof(ev->producer_id),
-                         x->opts.producer_id);
                 uuid_unparse_lower(known->id,
                                    ev->event_id); /* as mw_uuid_v5() */
                 rcode = 0;
                 goto out;
         }
         mw_pseudo_ref(x->opts.ps, cpr, ev->citizen_ref);
-        copy_cut(ev->key_id, sizeof(ev->key_id), mw_pseudo_key_id(x->opts.ps));
-        copy_cut(ev->producer_id, sizeof(ev->producer_id), x->opts.producer_id);
         /* The id names the pseudonymised row: project, citizen reference
-         * and every other column in canonical order. */
+         * and every other column in canonical order; a column added later
+         * (MW_FF_ID_IF_SET) only when it holds something, so that the ids
+         * of the rows of older exports stay what they were. */
         o = (size_t)snprintf(idname, sizeof(idname), "%d", ev->project_id);
         name_append(idname, sizeof(idname), &o, ev->citizen_ref);
-        for (c = C_MUNI; c < C_COUNT && o < sizeof(idname); c++)
-                name_append(idname, sizeof(idname), &o,
-                            field(rc, f, n, (enum col)c));
+        for (i = 1; i < x->cols.n && o < sizeof(idname); i++) {
+                c = x->cols.canon[i];
+                s = field(rc, f, n, c);
+                if (!(x->cols.flags[c] & MW_FF_ID_IF_SET) || s[0])
+                        name_append(idname, sizeof(idname), &o, s);
+        }
         used = o < sizeof(idname) ? o : sizeof(idname);
         if (o >= sizeof(idname)) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID, "row too long");
@@ -949,7 +1027,7 @@ out:
 
 /* ---- JSON Lines ----------------------------------------------------- */
 
-/* Parses one JSON object into f[C_COUNT] (values in x->vals; an absent
+/* Parses one JSON object into f[column] (values in x->vals; an absent
  * key or null is ""). */
 static int
 json_fields(struct mw_export *x, const char *text, size_t len, char **f,
@@ -959,10 +1037,9 @@ json_fields(struct mw_export *x, const char *text, size_t len, char **f,
         json_error_t jerr;
         const char *key, *s;
         char q[QUOTE_MAX + 8], num[32];
-        int seen[C_COUNT] = {0};
+        int seen[MAX_COLS] = {0};
         size_t o = 0, vlen;
-        enum col c;
-        int rcode = -1, i;
+        int rcode = -1, i, c;
 
         root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
@@ -976,19 +1053,19 @@ json_fields(struct mw_export *x, const char *text, size_t len, char **f,
                         "the line is not a JSON object");
                 goto out;
         }
-        for (i = 0; i < C_COUNT; i++)
+        for (i = 0; i < x->cols.n; i++)
                 f[i] = "";
         json_object_foreach(root, key, val)
         {
-                c = column_of(key);
-                if (c == C_COUNT) {
+                c = column_of(&x->cols, key);
+                if (c < 0) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "unknown key '%s'", quote(key, q));
                         goto out;
                 }
                 if (seen[c]) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "key '%s' appears twice", col_names[c]);
+                                "key '%s' appears twice", x->cols.name[c]);
                         goto out;
                 }
                 seen[c] = 1;
@@ -1006,7 +1083,7 @@ json_fields(struct mw_export *x, const char *text, size_t len, char **f,
                 } else {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "the value of '%s' is not a string%s",
-                                col_names[c],
+                                x->cols.name[c],
                                 c == C_MUNI ? " or an integer" : "");
                         goto out;
                 }
@@ -1022,7 +1099,8 @@ json_fields(struct mw_export *x, const char *text, size_t len, char **f,
         for (i = 0; i <= C_DATE; i++) {
                 if (!seen[i]) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                "required key '%s' is missing", col_names[i]);
+                                "required key '%s' is missing",
+                                x->cols.name[i]);
                         goto out;
                 }
         }
@@ -1129,20 +1207,19 @@ rebuild_json(struct mw_export *x, size_t len)
         const char *key;
         char *text = NULL;
         size_t o = 0;
-        enum col c;
-        int rcode = -1;
+        int rcode = -1, c;
 
         root = json_loadb(x->conv, len, 0, &jerr);
         if (!root || !json_is_object(root) || !(out = json_object()))
                 goto out;
         json_object_foreach(root, key, val)
         {
-                c = column_of(key);
-                if (c == C_COUNT)
+                c = column_of(&x->cols, key);
+                if (c < 0)
                         continue;
                 if (json_is_object(val) || json_is_array(val))
                         val = json_null();
-                if (json_object_set(out, col_names[c], val) != 0)
+                if (json_object_set(out, x->cols.name[c], val) != 0)
                         goto out;
         }
         text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1184,15 +1261,12 @@ static int
 check_row(struct mw_export *x, const struct row *r, int again,
           struct mw_event *ev, char *errstr, size_t errstr_size)
 {
-        static const struct row_ctx json_rc = {{0,  1,  2,  3,  4,  5,  6,
-                                                7,  8,  9,  10, 11, 12, 13,
-                                                14, 15, 16, 17, 18, 19, 20}};
         const struct row_ctx *rc = &x->rc;
         char *f[MW_CSV_MAX_FIELDS];
         size_t n, len, col, i;
         unsigned char bad = 0;
         const unsigned char *p;
-        int c;
+        int i_c, c;
 
         x->masked[0] = '\0';
         if (r->len >= MW_EXPORT_MAX_LINE) {
@@ -1217,8 +1291,8 @@ check_row(struct mw_export *x, const struct row *r, int again,
         if (x->format == MW_EXPORT_FORMAT_JSONL) {
                 if (json_fields(x, x->conv, len, f, errstr, errstr_size))
                         return -1;
-                n = C_COUNT;
-                rc = &json_rc;
+                n = (size_t)x->cols.n;
+                rc = &x->json_rc;
         } else {
                 if (mw_csv_split(x->conv, len, ';', f, MW_CSV_MAX_FIELDS, &n,
                                  errstr, errstr_size) != MW_OK)
@@ -1239,13 +1313,13 @@ check_row(struct mw_export *x, const struct row *r, int again,
          * can make one, so JSON Lines are always looked at.) */
         if (x->format == MW_EXPORT_FORMAT_CSV && !has_control(x->conv, len))
                 goto build;
-        for (c = 0; c < C_COUNT; c++) {
-                for (p = (const unsigned char *)field(rc, f, n, (enum col)c);
-                     *p; p++) {
+        for (i_c = 0; i_c < x->cols.n; i_c++) {
+                c = x->cols.canon[i_c];
+                for (p = (const unsigned char *)field(rc, f, n, c); *p; p++) {
                         if ((*p < 0x20 && *p != '\t') || *p == 0x7F) {
                                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                         "%s holds a control character",
-                                        col_names[c]);
+                                        x->cols.name[c]);
                                 return -1;
                         }
                 }
@@ -1552,7 +1626,8 @@ header(struct mw_export *x, struct row *r, char *errstr, size_t errstr_size)
                                mw_export_encoding_name(x), bad);
         if (mw_csv_split(x->conv, len, ';', f, MW_CSV_MAX_FIELDS, &x->n_header,
                          errstr, errstr_size) != MW_OK ||
-            map_header(&x->rc, f, x->n_header, errstr, errstr_size) != 0)
+            map_header(&x->cols, &x->rc, f, x->n_header, errstr, errstr_size) !=
+                0)
                 return MW_ERR_INVALID;
         return MW_OK;
 }
@@ -1648,12 +1723,23 @@ mw_export_open(FILE *fp, const char *name, const struct mw_export_opts *opts,
                char *errstr, size_t errstr_size)
 {
         struct mw_export *x;
+        int c;
 
         x = calloc(1, sizeof(*x));
         if (!x) {
                 mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 return NULL;
         }
+        if (cols_build(&x->cols) != 0) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                        "the field table has more than %d rows or %d export "
+                        "columns",
+                        MAX_FIELDS, MAX_COLS);
+                free(x);
+                return NULL;
+        }
+        for (c = 0; c < MAX_COLS; c++)
+                x->json_rc.map[c] = c < x->cols.n ? c : -1;
         if (!(x->name = strdup(name)) || !(x->conv = malloc(CONV_MAX)) ||
             !(x->vals = malloc(CONV_MAX + 64)) ||
             !(x->masked = malloc(CONV_MAX)) ||
@@ -1790,7 +1876,8 @@ mw_export_next(struct mw_export *x, struct mw_event *ev, char *errstr,
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "%s dated %s is before the citizen's intake "
                                "on %s (line %ld)",
-                               kind_words[r->kind], day, intake, r->other_line);
+                               mw_kind_info((enum mw_kind)r->kind)->word_da,
+                               day, intake, r->other_line);
         case ROW_OK:
         case ROW_REJECTED: /* cannot pass now: the checks are the same */
                 break;

@@ -7,7 +7,13 @@
  * scope (avro_alloc.h), which caps what a hostile length can make avro-c
  * allocate and frees what avro-c leaks on a failed read. Error messages
  * name fields and sizes, never values: a message may carry personal
- * data. */
+ * data.
+ *
+ * Why one file of more than 1,000 lines: the avro-c encoder, the checks of
+ * a writer schema and the bounded decoder share struct mw_codec and the
+ * helpers around avro-c's global error text. The fields themselves are
+ * the field table's (midway/fields.h); the direct encoder is in
+ * codec_plan.c. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include <avro.h>
 
 #include "midway/codec.h"
+#include "midway/fields.h"
 #include "midway/frame.h"
 
 #include "avro_alloc.h"
@@ -270,42 +277,61 @@ schema_accepts(avro_schema_t s, avro_type_t want)
         return avro_typeof(s) == want || avro_typeof(s) == alt;
 }
 
-static const struct {
-        const char *name;
-        avro_type_t type;
-        int required;
-} header_fields[] = {
-    {"event_id", AVRO_STRING, 1},         {"project_id", AVRO_INT32, 1},
-    {"municipality_code", AVRO_INT32, 1}, {"citizen_ref", AVRO_STRING, 1},
-    {"key_id", AVRO_STRING, 1},           {"event_date", AVRO_INT32, 1},
-    {"registered_at", AVRO_INT64, 1},     {"producer_id", AVRO_STRING, 1},
-    {"action", AVRO_STRING, 1},           {"supersedes", AVRO_STRING, 0},
-};
+/* The Avro type a field of table type t carries. */
+static avro_type_t
+ftype_avro(enum mw_ftype t)
+{
+        switch (t) {
+        case MW_FT_INT:
+        case MW_FT_DATE:
+        case MW_FT_OPT_DATE:
+                return AVRO_INT32;
+        case MW_FT_TIMESTAMP:
+                return AVRO_INT64;
+        case MW_FT_CODES:
+        case MW_FT_OPT_CODES:
+                return AVRO_ARRAY;
+        case MW_FT_PAYLOAD:
+                return AVRO_UNION;
+        default:
+                return AVRO_STRING;
+        }
+}
+
+static int
+ftype_optional(enum mw_ftype t)
+{
+        return t == MW_FT_OPT_STRING || t == MW_FT_OPT_DATE ||
+               t == MW_FT_OPT_CODES;
+}
 
 /* A writer schema must be a record with the registration's header fields
  * and a payload union, and decoding it must be bounded. */
 static mw_err_t
 schema_check_writer(avro_schema_t s, char *errstr, size_t errstr_size)
 {
+        const struct mw_field *hf;
         struct bound_check bc;
         avro_schema_t f;
-        size_t i;
+        size_t i, n;
 
+        hf = mw_fields_of(MW_REC_HEADER, &n);
         if (!is_avro_record(s))
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "schema is not a record");
-        for (i = 0; i < sizeof(header_fields) / sizeof(header_fields[0]); i++) {
-                f = record_field(s, header_fields[i].name);
-                if (!f && !header_fields[i].required)
+        for (i = 0; i < n; i++) {
+                if (hf[i].type == MW_FT_PAYLOAD)
+                        continue; /* below */
+                f = record_field(s, hf[i].name);
+                if (!f && ftype_optional(hf[i].type))
                         continue;
                 if (!f)
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "schema lacks field %s",
-                                       header_fields[i].name);
-                if (!schema_accepts(f, header_fields[i].type))
+                                       "schema lacks field %s", hf[i].name);
+                if (!schema_accepts(f, ftype_avro(hf[i].type)))
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "schema field %s has the wrong type",
-                                       header_fields[i].name);
+                                       hf[i].name);
         }
         f = record_field(s, "payload");
         if (!f || !is_avro_union(mw_codec_schema_deref(f)))
@@ -627,155 +653,92 @@ enc_opt_date(avro_value_t *rec, const char *name, int32_t v, char *errstr,
 }
 
 static mw_err_t
-enc_areas(avro_value_t *arr, int n, const char areas[][MW_CODE_MAX + 1],
-          char *errstr, size_t errstr_size)
+enc_codes(avro_value_t *arr, const struct mw_field *f,
+          const struct mw_event *ev, char *errstr, size_t errstr_size)
 {
+        int n = mw_field_ccount(ev, f), i;
         avro_value_t el;
-        int i;
         mw_err_t err;
 
-        if (n < 0 || n > MW_MAX_AREAS)
+        if (n < 0 || n > f->max_items)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "encode: %d problem areas (0-%d allowed)", n,
-                               MW_MAX_AREAS);
+                               f->max_items);
         for (i = 0; i < n; i++) {
-                err = enc_check_str(areas[i], MW_CODE_MAX + 1, "problem_areas",
+                err = enc_check_str(mw_field_citem(ev, f, i), f->size, f->name,
                                     errstr, errstr_size);
                 if (err)
                         return err;
                 if (avro_value_append(arr, &el, NULL) ||
-                    avro_value_set_string(&el, areas[i]))
+                    avro_value_set_string(&el, mw_field_citem(ev, f, i)))
                         return mw_errf(errstr, errstr_size, MW_ERR_ENCODE,
-                                       "encode: cannot append to "
-                                       "problem_areas");
+                                       "encode: cannot append to %s", f->name);
         }
         return MW_OK;
 }
 
+static mw_err_t enc_payload(avro_value_t *val, const struct mw_event *ev,
+                            char *errstr, size_t errstr_size);
+
+/* One field of record rec, as its table row says. */
 static mw_err_t
-enc_header(avro_value_t *val, const struct mw_event *ev, char *errstr,
-           size_t errstr_size)
+enc_field(avro_value_t *rec, const struct mw_field *f,
+          const struct mw_event *ev, char *errstr, size_t errstr_size)
 {
-        const char *action = mw_action_name(ev->action);
+        const char *action;
+        avro_value_t arr;
         mw_err_t err;
 
-        if (!action)
-                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "encode: unknown action %d", (int)ev->action);
-        err = enc_string(val, "event_id", ev->event_id, sizeof(ev->event_id),
-                         errstr, errstr_size);
-        if (!err)
-                err = enc_int(val, "project_id", ev->project_id, errstr,
-                              errstr_size);
-        if (!err)
-                err = enc_int(val, "municipality_code", ev->municipality_code,
-                              errstr, errstr_size);
-        if (!err)
-                err = enc_string(val, "citizen_ref", ev->citizen_ref,
-                                 sizeof(ev->citizen_ref), errstr, errstr_size);
-        if (!err)
-                err = enc_string(val, "key_id", ev->key_id, sizeof(ev->key_id),
-                                 errstr, errstr_size);
-        if (!err)
-                err = enc_int(val, "event_date", ev->event_date, errstr,
-                              errstr_size);
-        if (!err)
-                err = enc_long(val, "registered_at", ev->registered_at, errstr,
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_UUID:
+                return enc_string(rec, f->name, mw_field_cstr(ev, f), f->size,
+                                  errstr, errstr_size);
+        case MW_FT_ACTION:
+                action = mw_action_name(ev->action); /* checked before */
+                return enc_string(rec, f->name, action, strlen(action) + 1,
+                                  errstr, errstr_size);
+        case MW_FT_INT:
+        case MW_FT_DATE:
+                return enc_int(rec, f->name, mw_field_ci32(ev, f), errstr,
                                errstr_size);
-        if (!err)
-                err = enc_string(val, "producer_id", ev->producer_id,
-                                 sizeof(ev->producer_id), errstr, errstr_size);
-        if (!err)
-                err = enc_string(val, "action", action, strlen(action) + 1,
-                                 errstr, errstr_size);
-        if (!err)
-                err =
-                    enc_opt_string(val, "supersedes", ev->supersedes,
-                                   sizeof(ev->supersedes), errstr, errstr_size);
-        return err;
-}
-
-static mw_err_t
-enc_visitation(avro_value_t *p, const struct mw_visitation *v, char *errstr,
-               size_t errstr_size)
-{
-        avro_value_t arr;
-        mw_err_t err;
-
-        err = enc_string(p, "target_group", v->target_group,
-                         sizeof(v->target_group), errstr, errstr_size);
-        if (!err)
-                err = enc_string(p, "benefit_type", v->benefit_type,
-                                 sizeof(v->benefit_type), errstr, errstr_size);
-        if (!err)
-                err = enc_string(p, "gender", v->gender, sizeof(v->gender),
-                                 errstr, errstr_size);
-        if (!err)
-                err = enc_string(p, "age_band", v->age_band,
-                                 sizeof(v->age_band), errstr, errstr_size);
-        if (!err)
-                err = enc_get(p, "problem_areas", &arr, errstr, errstr_size);
-        if (!err)
-                err =
-                    enc_areas(&arr, v->n_areas, v->areas, errstr, errstr_size);
-        return err;
-}
-
-static mw_err_t
-enc_contact(avro_value_t *p, const struct mw_contact *c, char *errstr,
-            size_t errstr_size)
-{
-        mw_err_t err;
-
-        err = enc_string(p, "channel", c->channel, sizeof(c->channel), errstr,
-                         errstr_size);
-        if (!err)
-                err = enc_opt_string(p, "place", c->place, sizeof(c->place),
-                                     errstr, errstr_size);
-        return err;
-}
-
-static mw_err_t
-enc_intervention(avro_value_t *p, const struct mw_intervention *iv,
-                 char *errstr, size_t errstr_size)
-{
-        mw_err_t err;
-
-        err = enc_string(p, "intervention_ref", iv->intervention_ref,
-                         sizeof(iv->intervention_ref), errstr, errstr_size);
-        if (!err)
-                err = enc_string(p, "category", iv->category,
-                                 sizeof(iv->category), errstr, errstr_size);
-        if (!err)
-                err = enc_string(p, "status", iv->status, sizeof(iv->status),
-                                 errstr, errstr_size);
-        if (!err)
-                err = enc_opt_date(p, "start_date", iv->start_date, errstr,
-                                   errstr_size);
-        if (!err)
-                err = enc_opt_date(p, "end_date", iv->end_date, errstr,
-                                   errstr_size);
-        return err;
-}
-
-static mw_err_t
-enc_profile(avro_value_t *p, const struct mw_profile *pc, char *errstr,
-            size_t errstr_size)
-{
-        avro_value_t arr;
-        mw_err_t err;
-
-        err = enc_opt_string(p, "benefit_type", pc->benefit_type,
-                             sizeof(pc->benefit_type), errstr, errstr_size);
-        if (err)
-                return err;
-        if (!pc->has_areas)
-                return enc_null(p, "problem_areas", errstr, errstr_size);
-        err = enc_branch(p, "problem_areas", AVRO_ARRAY, NULL, &arr, errstr,
-                         errstr_size);
-        if (!err)
-                err = enc_areas(&arr, pc->n_areas, pc->areas, errstr,
+        case MW_FT_TIMESTAMP:
+                return enc_long(rec, f->name, mw_field_ci64(ev, f), errstr,
                                 errstr_size);
+        case MW_FT_OPT_STRING:
+                return enc_opt_string(rec, f->name, mw_field_cstr(ev, f),
+                                      f->size, errstr, errstr_size);
+        case MW_FT_OPT_DATE:
+                return enc_opt_date(rec, f->name, mw_field_ci32(ev, f), errstr,
+                                    errstr_size);
+        case MW_FT_CODES:
+                err = enc_get(rec, f->name, &arr, errstr, errstr_size);
+                return err ? err : enc_codes(&arr, f, ev, errstr, errstr_size);
+        case MW_FT_OPT_CODES:
+                if (!mw_field_chas(ev, f))
+                        return enc_null(rec, f->name, errstr, errstr_size);
+                err = enc_branch(rec, f->name, AVRO_ARRAY, NULL, &arr, errstr,
+                                 errstr_size);
+                return err ? err : enc_codes(&arr, f, ev, errstr, errstr_size);
+        case MW_FT_PAYLOAD:
+                return enc_payload(rec, ev, errstr, errstr_size);
+        }
+        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                       "encode: field %s has no known type", f->name);
+}
+
+/* Every field of record (MW_REC_HEADER or a kind), in the table's order. */
+static mw_err_t
+enc_record(avro_value_t *rec, int record, const struct mw_event *ev,
+           char *errstr, size_t errstr_size)
+{
+        const struct mw_field *f;
+        size_t i, n;
+        mw_err_t err = MW_OK;
+
+        f = mw_fields_of(record, &n);
+        for (i = 0; i < n && !err; i++)
+                err = enc_field(rec, &f[i], ev, errstr, errstr_size);
         return err;
 }
 
@@ -794,24 +757,7 @@ enc_payload(avro_value_t *val, const struct mw_event *ev, char *errstr,
                          errstr_size);
         if (err)
                 return err;
-        switch (ev->kind) {
-        case MW_KIND_VISITATION:
-                return enc_visitation(&p, &ev->u.visitation, errstr,
-                                      errstr_size);
-        case MW_KIND_CONTACT:
-                return enc_contact(&p, &ev->u.contact, errstr, errstr_size);
-        case MW_KIND_INTERVENTION:
-                return enc_intervention(&p, &ev->u.intervention, errstr,
-                                        errstr_size);
-        case MW_KIND_EXIT:
-                return enc_string(&p, "reason", ev->u.exit.reason,
-                                  sizeof(ev->u.exit.reason), errstr,
-                                  errstr_size);
-        case MW_KIND_PROFILE:
-                return enc_profile(&p, &ev->u.profile, errstr, errstr_size);
-        }
-        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                       "encode: unknown kind %d", (int)ev->kind);
+        return enc_record(&p, (int)ev->kind, ev, errstr, errstr_size);
 }
 
 mw_err_t
@@ -858,9 +804,12 @@ mw_codec_encode_generic(struct mw_codec *codec, const struct mw_event *ev,
                 goto out;
         }
         have_val = 1;
-        err = enc_header(&val, ev, errstr, errstr_size);
-        if (!err)
-                err = enc_payload(&val, ev, errstr, errstr_size);
+        if (!mw_action_name(ev->action)) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                              "encode: unknown action %d", (int)ev->action);
+                goto out;
+        }
+        err = enc_record(&val, MW_REC_HEADER, ev, errstr, errstr_size);
         if (err)
                 goto out;
         if (avro_value_sizeof(&val, &size) || size > INT64_MAX) {
@@ -1102,139 +1051,50 @@ dec_opt_date(struct dec *d, avro_value_t *rec, const char *name, int32_t *out)
 }
 
 static mw_err_t
-dec_areas(struct dec *d, const char *name, avro_value_t *arr, int *n_areas,
-          char areas[][MW_CODE_MAX + 1])
+dec_codes(struct dec *d, const struct mw_field *f, avro_value_t *arr,
+          struct mw_event *ev)
 {
         avro_value_t el;
         size_t i, n = 0;
         mw_err_t err;
 
         if (avro_value_get_type(arr) != AVRO_ARRAY)
-                return dec_type_error(d, name, arr, "array");
+                return dec_type_error(d, f->name, arr, "array");
         if (avro_value_get_size(arr, &n))
                 return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
                                "decode: %s.%s: cannot get the array size",
-                               d->rec, name);
-        if (n > MW_MAX_AREAS)
+                               d->rec, f->name);
+        if (n > (size_t)f->max_items)
                 return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
                                "decode: %s.%s: %zu items, more than %d", d->rec,
-                               name, n, MW_MAX_AREAS);
+                               f->name, n, f->max_items);
         for (i = 0; i < n; i++) {
                 if (avro_value_get_by_index(arr, i, &el, NULL))
                         return mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
                                        "decode: %s.%s: cannot get item %zu",
-                                       d->rec, name, i);
-                err = dec_str_value(d, name, &el, areas[i], MW_CODE_MAX);
+                                       d->rec, f->name, i);
+                err = dec_str_value(d, f->name, &el,
+                                    mw_field_item(ev, f, (int)i), f->size - 1);
                 if (err)
                         return err;
         }
-        *n_areas = (int)n;
+        *mw_field_count(ev, f) = (int)n;
         return MW_OK;
 }
 
+/* An optional array: absent or null leaves the "has" flag 0. */
 static mw_err_t
-dec_header(struct dec *d, avro_value_t *val, struct mw_event *ev)
-{
-        char action[MW_CODE_MAX + 1];
-        mw_err_t err;
-
-        err = dec_string(d, val, "event_id", ev->event_id, MW_UUID_STRLEN);
-        if (!err)
-                err = dec_int(d, val, "project_id", &ev->project_id);
-        if (!err)
-                err = dec_int(d, val, "municipality_code",
-                              &ev->municipality_code);
-        if (!err)
-                err = dec_string(d, val, "citizen_ref", ev->citizen_ref,
-                                 MW_REF_STRLEN);
-        if (!err)
-                err = dec_string(d, val, "key_id", ev->key_id, MW_KEYID_MAX);
-        if (!err)
-                err = dec_int(d, val, "event_date", &ev->event_date);
-        if (!err)
-                err = dec_long(d, val, "registered_at", &ev->registered_at);
-        if (!err)
-                err = dec_string(d, val, "producer_id", ev->producer_id,
-                                 MW_PRODUCER_MAX);
-        if (!err)
-                err = dec_string(d, val, "action", action, MW_CODE_MAX);
-        if (!err && !mw_action_parse(action, &ev->action))
-                err = mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
-                              "decode: %s.action: unknown action", d->rec);
-        if (!err)
-                err = dec_opt_string(d, val, "supersedes", ev->supersedes,
-                                     MW_UUID_STRLEN);
-        return err;
-}
-
-static mw_err_t
-dec_visitation(struct dec *d, avro_value_t *p, struct mw_visitation *v)
+dec_opt_codes(struct dec *d, avro_value_t *rec, const struct mw_field *f,
+              struct mw_event *ev)
 {
         avro_value_t arr;
-        mw_err_t err;
 
-        err = dec_string(d, p, "target_group", v->target_group, MW_CODE_MAX);
-        if (!err)
-                err = dec_string(d, p, "benefit_type", v->benefit_type,
-                                 MW_CODE_MAX);
-        if (!err)
-                err = dec_string(d, p, "gender", v->gender, MW_CODE_MAX);
-        if (!err)
-                err = dec_string(d, p, "age_band", v->age_band, MW_CODE_MAX);
-        if (!err)
-                err = dec_required(d, p, "problem_areas", &arr);
-        if (!err)
-                err =
-                    dec_areas(d, "problem_areas", &arr, &v->n_areas, v->areas);
-        return err;
-}
-
-static mw_err_t
-dec_contact(struct dec *d, avro_value_t *p, struct mw_contact *c)
-{
-        mw_err_t err;
-
-        err = dec_string(d, p, "channel", c->channel, MW_CODE_MAX);
-        if (!err)
-                err = dec_opt_string(d, p, "place", c->place, MW_CODE_MAX);
-        return err;
-}
-
-static mw_err_t
-dec_intervention(struct dec *d, avro_value_t *p, struct mw_intervention *iv)
-{
-        mw_err_t err;
-
-        err = dec_string(d, p, "intervention_ref", iv->intervention_ref,
-                         MW_INTREF_MAX);
-        if (!err)
-                err = dec_string(d, p, "category", iv->category, MW_CODE_MAX);
-        if (!err)
-                err = dec_string(d, p, "status", iv->status, MW_CODE_MAX);
-        if (!err)
-                err = dec_opt_date(d, p, "start_date", &iv->start_date);
-        if (!err)
-                err = dec_opt_date(d, p, "end_date", &iv->end_date);
-        return err;
-}
-
-static mw_err_t
-dec_profile(struct dec *d, avro_value_t *p, struct mw_profile *pc)
-{
-        avro_value_t arr;
-        mw_err_t err;
-
-        err =
-            dec_opt_string(d, p, "benefit_type", pc->benefit_type, MW_CODE_MAX);
-        if (err)
-                return err;
-        pc->has_areas = 0;
-        pc->n_areas = 0;
-        switch (dec_field(d, p, "problem_areas", &arr)) {
+        *mw_field_has(ev, f) = 0;
+        *mw_field_count(ev, f) = 0;
+        switch (dec_field(d, rec, f->name, &arr)) {
         case FIELD_VALUE:
-                pc->has_areas = 1;
-                return dec_areas(d, "problem_areas", &arr, &pc->n_areas,
-                                 pc->areas);
+                *mw_field_has(ev, f) = 1;
+                return dec_codes(d, f, &arr, ev);
         case FIELD_NULL:
         case FIELD_ABSENT:
                 return MW_OK;
@@ -1242,6 +1102,74 @@ dec_profile(struct dec *d, avro_value_t *p, struct mw_profile *pc)
                 break;
         }
         return MW_ERR_DECODE;
+}
+
+static mw_err_t
+dec_action(struct dec *d, avro_value_t *rec, const struct mw_field *f,
+           struct mw_event *ev)
+{
+        char action[MW_CODE_MAX + 1];
+        mw_err_t err;
+
+        err = dec_string(d, rec, f->name, action, MW_CODE_MAX);
+        if (!err && !mw_action_parse(action, &ev->action))
+                err = mw_errf(d->errstr, d->errstr_size, MW_ERR_DECODE,
+                              "decode: %s.action: unknown action", d->rec);
+        return err;
+}
+
+static mw_err_t dec_payload(struct dec *d, avro_value_t *val,
+                            struct mw_event *ev);
+
+/* One field of record rec into its member of ev, as its table row says. */
+static mw_err_t
+dec_one(struct dec *d, avro_value_t *rec, const struct mw_field *f,
+        struct mw_event *ev)
+{
+        avro_value_t arr;
+        mw_err_t err;
+
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_UUID:
+                return dec_string(d, rec, f->name, mw_field_str(ev, f),
+                                  f->size - 1);
+        case MW_FT_ACTION:
+                return dec_action(d, rec, f, ev);
+        case MW_FT_INT:
+        case MW_FT_DATE:
+                return dec_int(d, rec, f->name, mw_field_i32(ev, f));
+        case MW_FT_TIMESTAMP:
+                return dec_long(d, rec, f->name,
+                                (int64_t *)(void *)((char *)ev + f->offset));
+        case MW_FT_OPT_STRING:
+                return dec_opt_string(d, rec, f->name, mw_field_str(ev, f),
+                                      f->size - 1);
+        case MW_FT_OPT_DATE:
+                return dec_opt_date(d, rec, f->name, mw_field_i32(ev, f));
+        case MW_FT_CODES:
+                err = dec_required(d, rec, f->name, &arr);
+                return err ? err : dec_codes(d, f, &arr, ev);
+        case MW_FT_OPT_CODES:
+                return dec_opt_codes(d, rec, f, ev);
+        case MW_FT_PAYLOAD:
+                return dec_payload(d, rec, ev);
+        }
+        return MW_ERR_DECODE;
+}
+
+/* Every field of record (MW_REC_HEADER or a kind), in the table's order. */
+static mw_err_t
+dec_record(struct dec *d, avro_value_t *rec, int record, struct mw_event *ev)
+{
+        const struct mw_field *f;
+        size_t i, n;
+        mw_err_t err = MW_OK;
+
+        f = mw_fields_of(record, &n);
+        for (i = 0; i < n && !err; i++)
+                err = dec_one(d, rec, &f[i], ev);
+        return err;
 }
 
 static mw_err_t
@@ -1265,20 +1193,7 @@ dec_payload(struct dec *d, avro_value_t *val, struct mw_event *ev)
                                name ? name : "?");
         ev->kind = kind;
         d->rec = mw_kind_record(kind);
-        switch (kind) {
-        case MW_KIND_VISITATION:
-                return dec_visitation(d, &p, &ev->u.visitation);
-        case MW_KIND_CONTACT:
-                return dec_contact(d, &p, &ev->u.contact);
-        case MW_KIND_INTERVENTION:
-                return dec_intervention(d, &p, &ev->u.intervention);
-        case MW_KIND_EXIT:
-                return dec_string(d, &p, "reason", ev->u.exit.reason,
-                                  MW_CODE_MAX);
-        case MW_KIND_PROFILE:
-                return dec_profile(d, &p, &ev->u.profile);
-        }
-        return MW_ERR_DECODE;
+        return dec_record(d, &p, (int)kind, ev);
 }
 
 /* Reads body (writer schema se) into val and walks it into ev, inside an
@@ -1346,9 +1261,7 @@ dec_body(struct mw_codec *codec, struct schema_entry *se, const uint8_t *body,
                               (int)se->id);
                 goto out;
         }
-        err = dec_header(&d, &val, ev);
-        if (!err)
-                err = dec_payload(&d, &val, ev);
+        err = dec_record(&d, &val, MW_REC_HEADER, ev);
 out:
         if (have_val)
                 avro_value_decref(&val);

@@ -4,13 +4,14 @@
  * selection and allocations for every field of every event. The encoder
  * here walks the compiled-in schema (schemas/registration.avsc) once, when
  * the codec is made, and records for each field, in the schema's order,
- * which member of struct mw_event it is and how it is written (string,
- * int, long, union branch indexes, array). Encoding an event then writes
- * the Avro binary encoding straight into the output buffer.
+ * its row of the field table (midway/fields.h: the member of struct
+ * mw_event and how it is written) and its union branch indexes. Encoding
+ * an event then writes the Avro binary encoding straight into the output
+ * buffer.
  *
  * The schema stays the single source of truth: field order and union
- * branch indexes come from it, and a schema with a field this file does
- * not know, or without one it writes, gives no plan (mw_codec_encode()
+ * branch indexes come from it, and a schema with a field the table does
+ * not list, or without one it lists, gives no plan (mw_codec_encode()
  * then uses avro-c). tests/unit/test_codec.c checks that both encoders
  * give the same bytes for many random events. Error messages are those
  * of the avro-c path.
@@ -26,99 +27,18 @@
 #include <avro.h>
 
 #include "midway/event.h"
+#include "midway/fields.h"
 #include "midway/frame.h"
 
 #include "codec_plan.h"
 
-/* Which member of struct mw_event a field is. */
-enum src {
-        S_EVENT_ID,
-        S_PROJECT_ID,
-        S_MUNI,
-        S_CITIZEN_REF,
-        S_KEY_ID,
-        S_EVENT_DATE,
-        S_REGISTERED_AT,
-        S_PRODUCER_ID,
-        S_ACTION,
-        S_SUPERSEDES,
-        S_PAYLOAD,
-        S_V_TARGET,
-        S_V_BENEFIT,
-        S_V_GENDER,
-        S_V_AGE,
-        S_V_AREAS,
-        S_C_CHANNEL,
-        S_C_PLACE,
-        S_I_REF,
-        S_I_CATEGORY,
-        S_I_STATUS,
-        S_I_START,
-        S_I_END,
-        S_E_REASON,
-        S_P_BENEFIT,
-        S_P_AREAS,
-        S_COUNT
-};
-
-/* How it is written. */
-enum shape {
-        SH_STRING,     /* string */
-        SH_INT,        /* int */
-        SH_LONG,       /* long */
-        SH_OPT_STRING, /* ["null", "string"]: "" is null */
-        SH_OPT_DATE,   /* ["null", int]: MW_DATE_NONE is null */
-        SH_AREAS,      /* array of string */
-        SH_OPT_AREAS,  /* ["null", array of string]: !has_areas is null */
-        SH_PAYLOAD,    /* union of the kinds' records */
-};
-
-/* The fields this encoder knows: record (-1 the header, else the kind),
- * name, member, shape. */
-static const struct known {
-        int record;
-        const char *name;
-        enum src src;
-        enum shape shape;
-} known[] = {
-    {-1, "event_id", S_EVENT_ID, SH_STRING},
-    {-1, "project_id", S_PROJECT_ID, SH_INT},
-    {-1, "municipality_code", S_MUNI, SH_INT},
-    {-1, "citizen_ref", S_CITIZEN_REF, SH_STRING},
-    {-1, "key_id", S_KEY_ID, SH_STRING},
-    {-1, "event_date", S_EVENT_DATE, SH_INT},
-    {-1, "registered_at", S_REGISTERED_AT, SH_LONG},
-    {-1, "producer_id", S_PRODUCER_ID, SH_STRING},
-    {-1, "action", S_ACTION, SH_STRING},
-    {-1, "supersedes", S_SUPERSEDES, SH_OPT_STRING},
-    {-1, "payload", S_PAYLOAD, SH_PAYLOAD},
-    {MW_KIND_VISITATION, "target_group", S_V_TARGET, SH_STRING},
-    {MW_KIND_VISITATION, "benefit_type", S_V_BENEFIT, SH_STRING},
-    {MW_KIND_VISITATION, "gender", S_V_GENDER, SH_STRING},
-    {MW_KIND_VISITATION, "age_band", S_V_AGE, SH_STRING},
-    {MW_KIND_VISITATION, "problem_areas", S_V_AREAS, SH_AREAS},
-    {MW_KIND_CONTACT, "channel", S_C_CHANNEL, SH_STRING},
-    {MW_KIND_CONTACT, "place", S_C_PLACE, SH_OPT_STRING},
-    {MW_KIND_INTERVENTION, "intervention_ref", S_I_REF, SH_STRING},
-    {MW_KIND_INTERVENTION, "category", S_I_CATEGORY, SH_STRING},
-    {MW_KIND_INTERVENTION, "status", S_I_STATUS, SH_STRING},
-    {MW_KIND_INTERVENTION, "start_date", S_I_START, SH_OPT_DATE},
-    {MW_KIND_INTERVENTION, "end_date", S_I_END, SH_OPT_DATE},
-    {MW_KIND_EXIT, "reason", S_E_REASON, SH_STRING},
-    {MW_KIND_PROFILE, "benefit_type", S_P_BENEFIT, SH_OPT_STRING},
-    {MW_KIND_PROFILE, "problem_areas", S_P_AREAS, SH_OPT_AREAS},
-};
-
-#define N_KNOWN  (sizeof(known) / sizeof(known[0]))
 #define MAX_OPS  16
 #define N_RECORD (MW_KIND_COUNT + 1) /* the header and the kinds */
 
 struct op {
-        const char *name; /* the field's, for messages (static) */
-        unsigned char src;
-        unsigned char shape;
-        unsigned char null_idx; /* union branch of null */
-        unsigned char val_idx;  /* union branch of the value */
+        const struct mw_field *f; /* its row of the field table (static) */
+        unsigned char null_idx;   /* union branch of null */
+        unsigned char val_idx;    /* union branch of the value */
 };
 
 struct record_plan {
@@ -196,26 +116,30 @@ opt_branches(avro_schema_t s, avro_type_t type, struct op *op)
         return 0;
 }
 
-/* Does the field schema s have the shape? Fills the union indexes. */
+/* Does the field schema s have the table type's shape? Fills the union
+ * indexes. */
 static int
-shape_fits(avro_schema_t s, enum shape shape, struct op *op)
+shape_fits(avro_schema_t s, enum mw_ftype type, struct op *op)
 {
-        switch (shape) {
-        case SH_STRING:
+        switch (type) {
+        case MW_FT_STRING:
+        case MW_FT_UUID:
+        case MW_FT_ACTION:
                 return s && avro_typeof(s) == AVRO_STRING ? 0 : -1;
-        case SH_INT:
+        case MW_FT_INT:
+        case MW_FT_DATE:
                 return s && avro_typeof(s) == AVRO_INT32 ? 0 : -1;
-        case SH_LONG:
+        case MW_FT_TIMESTAMP:
                 return s && avro_typeof(s) == AVRO_INT64 ? 0 : -1;
-        case SH_OPT_STRING:
+        case MW_FT_OPT_STRING:
                 return opt_branches(s, AVRO_STRING, op);
-        case SH_OPT_DATE:
+        case MW_FT_OPT_DATE:
                 return opt_branches(s, AVRO_INT32, op);
-        case SH_AREAS:
+        case MW_FT_CODES:
                 return is_string_array(s) ? 0 : -1;
-        case SH_OPT_AREAS:
+        case MW_FT_OPT_CODES:
                 return opt_branches(s, AVRO_ARRAY, op);
-        case SH_PAYLOAD:
+        case MW_FT_PAYLOAD:
                 return s && avro_typeof(s) == AVRO_UNION ? 0 : -1;
         }
         return -1;
@@ -243,18 +167,20 @@ plan_payload(struct mw_enc_plan *plan, avro_schema_t u)
         return 0;
 }
 
-/* The fields of record schema rs, in its order; every known field of the
- * record exactly once, nothing else. */
+/* The fields of record schema rs, in its order; every field the table
+ * lists for the record exactly once, nothing else. */
 static int
 plan_record(struct mw_enc_plan *plan, int record, avro_schema_t rs)
 {
         struct record_plan *rp = &plan->rec[1 + record];
-        int seen[N_KNOWN] = {0};
+        const struct mw_field *known;
+        int seen[MAX_OPS] = {0};
         avro_schema_t fs;
         const char *name;
-        size_t i, k, n;
+        size_t i, k, n, n_known;
 
-        if (!rs || avro_typeof(rs) != AVRO_RECORD)
+        known = mw_fields_of(record, &n_known);
+        if (!rs || avro_typeof(rs) != AVRO_RECORD || n_known > MAX_OPS)
                 return -1;
         n = avro_schema_record_size(rs);
         if (n > MAX_OPS)
@@ -264,23 +190,21 @@ plan_record(struct mw_enc_plan *plan, int record, avro_schema_t rs)
                 name = avro_schema_record_field_name(rs, (int)i);
                 fs = mw_codec_schema_deref(
                     avro_schema_record_field_get_by_index(rs, (int)i));
-                for (k = 0; k < N_KNOWN; k++)
-                        if (known[k].record == record && name &&
-                            strcmp(known[k].name, name) == 0)
+                for (k = 0; k < n_known; k++)
+                        if (name && strcmp(known[k].name, name) == 0)
                                 break;
-                if (k == N_KNOWN || seen[k]++)
+                if (k == n_known || seen[k]++)
                         return -1;
-                rp->ops[rp->n].name = known[k].name;
-                rp->ops[rp->n].src = (unsigned char)known[k].src;
-                rp->ops[rp->n].shape = (unsigned char)known[k].shape;
-                if (shape_fits(fs, known[k].shape, &rp->ops[rp->n]) != 0)
+                rp->ops[rp->n].f = &known[k];
+                if (shape_fits(fs, known[k].type, &rp->ops[rp->n]) != 0)
                         return -1;
-                if (known[k].shape == SH_PAYLOAD && plan_payload(plan, fs) != 0)
+                if (known[k].type == MW_FT_PAYLOAD &&
+                    plan_payload(plan, fs) != 0)
                         return -1;
                 rp->n++;
         }
-        for (k = 0; k < N_KNOWN; k++)
-                if (known[k].record == record && !seen[k])
+        for (k = 0; k < n_known; k++)
+                if (!seen[k])
                         return -1;
         return 0;
 }
@@ -329,94 +253,6 @@ put_bytes(uint8_t *p, const char *s, size_t len)
         return p + len;
 }
 
-/* A string member: its buffer and size (for the terminator check). */
-static void
-member_str(const struct mw_event *ev, enum src src, const char **s,
-           size_t *size)
-{
-#define M(field)                                                               \
-        do {                                                                   \
-                *s = ev->field;                                                \
-                *size = sizeof(ev->field);                                     \
-        } while (0)
-        switch (src) {
-        case S_EVENT_ID:
-                M(event_id);
-                break;
-        case S_CITIZEN_REF:
-                M(citizen_ref);
-                break;
-        case S_KEY_ID:
-                M(key_id);
-                break;
-        case S_PRODUCER_ID:
-                M(producer_id);
-                break;
-        case S_SUPERSEDES:
-                M(supersedes);
-                break;
-        case S_V_TARGET:
-                M(u.visitation.target_group);
-                break;
-        case S_V_BENEFIT:
-                M(u.visitation.benefit_type);
-                break;
-        case S_V_GENDER:
-                M(u.visitation.gender);
-                break;
-        case S_V_AGE:
-                M(u.visitation.age_band);
-                break;
-        case S_C_CHANNEL:
-                M(u.contact.channel);
-                break;
-        case S_C_PLACE:
-                M(u.contact.place);
-                break;
-        case S_I_REF:
-                M(u.intervention.intervention_ref);
-                break;
-        case S_I_CATEGORY:
-                M(u.intervention.category);
-                break;
-        case S_I_STATUS:
-                M(u.intervention.status);
-                break;
-        case S_E_REASON:
-                M(u.exit.reason);
-                break;
-        case S_P_BENEFIT:
-                M(u.profile.benefit_type);
-                break;
-        default:
-                *s = "";
-                *size = 1;
-                break;
-        }
-#undef M
-}
-
-static int64_t
-member_num(const struct mw_event *ev, enum src src)
-{
-        switch (src) {
-        case S_PROJECT_ID:
-                return ev->project_id;
-        case S_MUNI:
-                return ev->municipality_code;
-        case S_EVENT_DATE:
-                return ev->event_date;
-        case S_REGISTERED_AT:
-                return ev->registered_at;
-        case S_I_START:
-                return ev->u.intervention.start_date;
-        case S_I_END:
-                return ev->u.intervention.end_date;
-        default:
-                return 0;
-        }
-}
-
 /* A checked string: its length, or -1 (errstr filled) if it fills its
  * buffer without a terminator. */
 static long
@@ -434,26 +270,27 @@ str_len(const char *s, size_t size, const char *name, char *errstr,
 }
 
 static uint8_t *
-put_areas(uint8_t *p, int n, const char areas[][MW_CODE_MAX + 1], char *errstr,
-          size_t errstr_size)
+put_codes(uint8_t *p, const struct mw_field *f, const struct mw_event *ev,
+          char *errstr, size_t errstr_size)
 {
+        int n = mw_field_ccount(ev, f), i;
+        const char *item;
         long len;
-        int i;
 
-        if (n < 0 || n > MW_MAX_AREAS) {
+        if (n < 0 || n > f->max_items) {
                 mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                         "encode: %d problem areas (0-%d allowed)", n,
-                        MW_MAX_AREAS);
+                        f->max_items);
                 return NULL;
         }
         if (n > 0)
                 p = put_long(p, n); /* one block of n items */
         for (i = 0; i < n; i++) {
-                len = str_len(areas[i], MW_CODE_MAX + 1, "problem_areas",
-                              errstr, errstr_size);
+                item = mw_field_citem(ev, f, i);
+                len = str_len(item, f->size, f->name, errstr, errstr_size);
                 if (len < 0)
                         return NULL;
-                p = put_bytes(p, areas[i], (size_t)len);
+                p = put_bytes(p, item, (size_t)len);
         }
         return put_long(p, 0); /* end of the array */
 }
@@ -467,50 +304,52 @@ put_field(const struct mw_enc_plan *plan, const struct op *op,
           const struct mw_event *ev, uint8_t *p, char *errstr,
           size_t errstr_size)
 {
-        const struct mw_profile *pc = &ev->u.profile;
-        const char *s, *rec_name;
+        const struct mw_field *f = op->f;
+        const char *s;
         size_t size;
         int64_t v;
         long len;
 
-        switch ((enum shape)op->shape) {
-        case SH_STRING:
-        case SH_OPT_STRING:
-                if (op->src == S_ACTION) {
+        switch (f->type) {
+        case MW_FT_STRING:
+        case MW_FT_UUID:
+        case MW_FT_ACTION:
+        case MW_FT_OPT_STRING:
+                if (f->type == MW_FT_ACTION) {
                         s = mw_action_name(ev->action); /* checked before */
                         size = strlen(s) + 1;
                 } else {
-                        member_str(ev, (enum src)op->src, &s, &size);
+                        s = mw_field_cstr(ev, f);
+                        size = f->size;
                 }
-                len = str_len(s, size, op->name, errstr, errstr_size);
+                len = str_len(s, size, f->name, errstr, errstr_size);
                 if (len < 0)
                         return NULL;
-                if (op->shape == SH_OPT_STRING)
+                if (f->type == MW_FT_OPT_STRING)
                         p = put_long(p, len == 0 ? op->null_idx : op->val_idx);
-                if (op->shape == SH_STRING || len > 0)
+                if (f->type != MW_FT_OPT_STRING || len > 0)
                         p = put_bytes(p, s, (size_t)len);
                 return p;
-        case SH_INT:
-        case SH_LONG:
-                return put_long(p, member_num(ev, (enum src)op->src));
-        case SH_OPT_DATE:
-                v = member_num(ev, (enum src)op->src);
+        case MW_FT_INT:
+        case MW_FT_DATE:
+                return put_long(p, mw_field_ci32(ev, f));
+        case MW_FT_TIMESTAMP:
+                return put_long(p, mw_field_ci64(ev, f));
+        case MW_FT_OPT_DATE:
+                v = mw_field_ci32(ev, f);
                 if (v == MW_DATE_NONE)
                         return put_long(p, op->null_idx);
                 p = put_long(p, op->val_idx);
                 return put_long(p, v);
-        case SH_AREAS:
-                return put_areas(p, ev->u.visitation.n_areas,
-                                 ev->u.visitation.areas, errstr, errstr_size);
-        case SH_OPT_AREAS:
-                if (!pc->has_areas)
+        case MW_FT_CODES:
+                return put_codes(p, f, ev, errstr, errstr_size);
+        case MW_FT_OPT_CODES:
+                if (!mw_field_chas(ev, f))
                         return put_long(p, op->null_idx);
                 p = put_long(p, op->val_idx);
-                return put_areas(p, pc->n_areas, pc->areas, errstr,
-                                 errstr_size);
-        case SH_PAYLOAD:
-                rec_name = mw_kind_record(ev->kind);
-                if (!rec_name) {
+                return put_codes(p, f, ev, errstr, errstr_size);
+        case MW_FT_PAYLOAD:
+                if (!mw_kind_record(ev->kind)) {
                         mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                 "encode: unknown kind %d", (int)ev->kind);
                         return NULL;

@@ -149,7 +149,8 @@ dump_events() {
                (SELECT coalesce(string_agg(a, ',' ORDER BY o), '') FROM jsonb_array_elements_text(payload->'problem_areas') WITH ORDINALITY AS x(a, o)))
           WHEN 'contact' THEN concat_ws('|', payload->>'channel', coalesce(payload->>'place', ''))
           WHEN 'intervention' THEN concat_ws('|', payload->>'intervention_ref', payload->>'category',
-               payload->>'status', coalesce(payload->>'start_date', ''))
+               payload->>'status', coalesce(payload->>'start_date', ''),
+               coalesce(payload->>'mentor_type', ''))
           WHEN 'exit' THEN payload->>'reason'
           END
    FROM event" | sed 's/|$//' | sort

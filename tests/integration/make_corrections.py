@@ -39,6 +39,8 @@ def main():
             row["handling"] = "annullering"
         elif kind == "indsats":
             row["indsatstype"] = "company"
+            if "mentortype" in row:  # mentor support only
+                row["mentortype"] = ""
         elif kind == "visitation":
             d, m, y = row["dato"].split("-")
             day = max(1, int(d) - 7)

@@ -22,6 +22,9 @@ ID_COLUMNS = ["kommunekode", "haendelse", "dato", "registreret", "maalgruppe",
               "ydelse", "koen", "aldersgruppe", "problemomraader", "kontaktform",
               "sted", "indsats_id", "indsatstype", "status", "startdato",
               "slutdato", "afgangsaarsag", "handling", "erstatter", "kilde_id"]
+# Columns added after exports existed: they join the id only when not empty,
+# after the others (docs/input-format.md).
+ADDED_ID_COLUMNS = ["mentortype"]
 KINDS = {"visitation": "visitation", "kontakt": "contact", "indsats": "intervention",
          "afgang": "exit", "profilaendring": "profile_change"}
 
@@ -69,7 +72,9 @@ def main():
                 cpr = row["cpr"].replace("-", "")
                 ref = hmac.new(key, cpr.encode(), hashlib.sha256).hexdigest()
                 name = f"{project}\x1f{ref}" + "".join(
-                    "\x1f" + row.get(c, "").lstrip(" ") for c in ID_COLUMNS)
+                    "\x1f" + row.get(c, "").lstrip(" ") for c in ID_COLUMNS) + "".join(
+                    "\x1f" + row[c].lstrip(" ") for c in ADDED_ID_COLUMNS
+                    if row.get(c, "").strip(" "))
                 event_id = uuid.uuid5(NS_EVENT, name)
                 kind = KINDS[row["haendelse"]]
                 date = dk(row["dato"])
@@ -84,7 +89,8 @@ def main():
                     detail = [row["kontaktform"], row["sted"]]
                 elif kind == "intervention":
                     detail = [row["indsats_id"], row["indsatstype"], row["status"],
-                              dk(row["startdato"]).isoformat() if row["startdato"] else ""]
+                              dk(row["startdato"]).isoformat() if row["startdato"] else "",
+                              row.get("mentortype", "")]
                 elif kind == "exit":
                     detail = [row["afgangsaarsag"]]
                 else:

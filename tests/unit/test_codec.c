@@ -160,6 +160,7 @@ make_event(struct mw_event *ev, enum mw_kind kind, int variant)
                         fill(ev->u.intervention.status, MW_CODE_MAX, 's');
                         ev->u.intervention.start_date = INT32_MIN + 1;
                         ev->u.intervention.end_date = INT32_MAX;
+                        fill(ev->u.intervention.mentor_type, MW_CODE_MAX, 'm');
                         break;
                 }
                 strcpy(ev->u.intervention.intervention_ref, "IV-2025-000123");
@@ -168,6 +169,7 @@ make_event(struct mw_event *ev, enum mw_kind kind, int variant)
                 if (variant == 0) {
                         ev->u.intervention.start_date = 20090;
                         ev->u.intervention.end_date = 20200;
+                        strcpy(ev->u.intervention.mentor_type, "lab");
                 }
                 break;
         case MW_KIND_EXIT:
@@ -823,6 +825,9 @@ rnd_event(struct mw_event *ev, int bad)
                     rnd(3) ? (int32_t)rnd_num() : MW_DATE_NONE;
                 ev->u.intervention.end_date =
                     rnd(3) ? (int32_t)rnd_num() : MW_DATE_NONE;
+                if (rnd(2))
+                        rnd_str(ev->u.intervention.mentor_type, MW_CODE_MAX + 1,
+                                bad);
                 break;
         case MW_KIND_EXIT:
                 rnd_str(ev->u.exit.reason, MW_CODE_MAX + 1, bad);
@@ -954,6 +959,8 @@ test_older_writer(void **state)
         assert_string_equal(out.u.intervention.status, "offered");
         assert_int_equal(out.u.intervention.start_date, 19999);
         assert_int_equal(out.u.intervention.end_date, MW_DATE_NONE);
+        /* a field the older writer did not have: not stated */
+        assert_string_equal(out.u.intervention.mentor_type, "");
         t_value_done(&tv);
 
         /* Visitation */
@@ -1201,6 +1208,7 @@ test_bad_payload_values(void **state)
         t_str(&p, "status", "s");
         t_null(&p, "start_date");
         t_null(&p, "end_date");
+        t_null(&p, "mentor_type");
         t_frame(&tv.val, ID_CURRENT, &buf);
         assert_int_equal(
             decode(fx, buf.data, buf.len, &out, errstr, sizeof(errstr)),

@@ -765,6 +765,22 @@ static const struct text_case text_cases[] = {
      "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
      ";813;indsats;01-02-2015;PRAKTIK/2015/17;Mentorstøtte;Tilbudt\n",
      "a.csv", "CSV", "UTF-8", 2, NULL},
+    {"mentortype: a Danish label",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status;"
+     "mentortype\n" P1
+     ";813;indsats;01-02-2015;INT-7;Mentorstøtte;Tilbudt;LAB-mentor\n",
+     "a.csv", "CSV", "UTF-8", 2, NULL},
+    {"mentortype: an unknown one",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status;"
+     "mentortype\n" P1
+     ";813;indsats;01-02-2015;INT-7;Mentorstøtte;Tilbudt;Coach\n",
+     "a.csv", "CSV", "UTF-8", 2, "unknown mentortype 'Coach'"},
+    {"mentortype: not mentor support",
+     "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status;"
+     "mentortype\n" P1
+     ";813;indsats;01-02-2015;INT-7;Sundhedsindsats;Tilbudt;frivillig mentor\n",
+     "a.csv", "CSV", "UTF-8", 2,
+     "mentor_type given for a health intervention, not mentor support"},
     {"CR-only line ends (old Mac)", H1 "\r" ROW1 "\r" ROW1 ";\r", "a.csv",
      "CSV", "UTF-8", 3,
      "duplicate of line 2 (the same registration twice, "
@@ -854,6 +870,41 @@ test_text_cases(void **state)
                 }
                 free(run);
         }
+}
+
+/* A column added after exports existed (mentortype): an empty one leaves
+ * the event id of the row what it was without the column. */
+static void
+test_added_column_keeps_ids(void **state)
+{
+        static const char without[] =
+            "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status\n" P1
+            ";813;indsats;01-02-2015;INT-7;Mentorstøtte;Tilbudt\n";
+        static const char empty[] =
+            "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status;"
+            "mentortype\n" P1 ";813;indsats;01-02-2015;INT-7;Mentorstøtte;"
+            "Tilbudt;\n";
+        static const char given[] =
+            "cpr;kommunekode;haendelse;dato;indsats_id;indsatstype;status;"
+            "mentortype\n" P1 ";813;indsats;01-02-2015;INT-7;Mentorstøtte;"
+            "Tilbudt;lab\n";
+        struct run *a, *b, *c;
+
+        (void)state;
+        a = read_text(without, "a.csv");
+        b = read_text(empty, "b.csv");
+        c = read_text(given, "c.csv");
+        assert_int_equal(row_at(a, 2)->err, MW_OK);
+        assert_int_equal(row_at(b, 2)->err, MW_OK);
+        assert_int_equal(row_at(c, 2)->err, MW_OK);
+        assert_string_equal(row_at(a, 2)->ev.event_id,
+                            row_at(b, 2)->ev.event_id);
+        assert_string_not_equal(row_at(a, 2)->ev.event_id,
+                                row_at(c, 2)->ev.event_id);
+        assert_string_equal(row_at(c, 2)->ev.u.intervention.mentor_type, "lab");
+        free(a);
+        free(b);
+        free(c);
 }
 
 static void
@@ -1016,6 +1067,7 @@ main(void)
             cmocka_unit_test(test_order),
             cmocka_unit_test(test_danish_today),
             cmocka_unit_test(test_text_cases),
+            cmocka_unit_test(test_added_column_keeps_ids),
             cmocka_unit_test(test_utf16),
             cmocka_unit_test(test_forced),
             cmocka_unit_test(test_long_line),

@@ -66,6 +66,10 @@ test_valid_events(void **state)
                 assert_int_equal(mw_event_validate(&ev, errstr, sizeof(errstr)),
                                  MW_OK);
         }
+        /* mentor support with its mentor's type */
+        good_event(&ev, MW_KIND_INTERVENTION);
+        strcpy(ev.u.intervention.mentor_type, "lab");
+        assert_int_equal(mw_event_validate(&ev, errstr, sizeof(errstr)), MW_OK);
 }
 
 struct bad_case {
@@ -198,6 +202,19 @@ m_intref_blank(struct mw_event *ev)
         strcpy(ev->u.intervention.intervention_ref, "R 4");
 }
 static void
+m_mentor_type_code(struct mw_event *ev)
+{
+        strcpy(ev->u.intervention.mentor_type, "coach");
+}
+
+static void
+m_mentor_type_not_mentor(struct mw_event *ev)
+{
+        strcpy(ev->u.intervention.category, "health");
+        strcpy(ev->u.intervention.mentor_type, "volunteer");
+}
+
+static void
 m_producer_ctrl(struct mw_event *ev)
 {
         strcpy(ev->producer_id, "host\nFAKE LOG LINE");
@@ -254,6 +271,10 @@ test_invalid_events(void **state)
              MW_KIND_INTERVENTION},
             {"intervention_ref has a character", m_intref_blank,
              MW_KIND_INTERVENTION},
+            {"unknown mentor_type code 'coach'", m_mentor_type_code,
+             MW_KIND_INTERVENTION},
+            {"mentor_type given for a health intervention",
+             m_mentor_type_not_mentor, MW_KIND_INTERVENTION},
             {"producer_id", m_producer_ctrl, MW_KIND_CONTACT},
             {"producer_id is empty", m_producer_empty, MW_KIND_CONTACT},
             {"key_id", m_keyid, MW_KIND_CONTACT},
