@@ -228,57 +228,50 @@ out:
         return err;
 }
 
-/* Reads, in one snapshot (REPEATABLE READ READ ONLY, pg_export_snapshot()
- * for the second connection), the full status of the cut-off and the
- * series of every date. With two jobs the two queries run side by side. */
 enum { Q_STATUS, Q_SERIES, N_QUERIES };
 
-mw_err_t
-mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
-                size_t errstr_size)
-{
-        static const char *const sql[N_QUERIES] = {
-            [Q_STATUS] = "SELECT * FROM status.project_status($1::date)",
-            [Q_SERIES] = "SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, "
-                         "project_id, visited, active, exits_total, "
-                         "active_over_4_months, n_at_least_one_intervention, "
-                         "n_mentor, n_company_oriented "
-                         "FROM status.project_series($1::date[])",
-        };
-        PGconn *pg[N_QUERIES] = {NULL};
-        PGresult *res[N_QUERIES] = {NULL}, *r;
-        /* "{d,d,...}": at most MAX_DATES + 2 dates of 10 characters and a
-         * separator each, the braces and the terminator */
-        char status_day[11], series_days[(MAX_DATES + 2) * 11 + 2], snap[128];
-        char set_snap[200];
-        const char *param[N_QUERIES] = {status_day, series_days};
-        int n = rep->opts->jobs < N_QUERIES ? rep->opts->jobs : N_QUERIES;
-        int k, q;
-        size_t d, len;
-        mw_err_t err = MW_OK;
+/* "{YYYY-MM-DD,...}": every date of rep, the array series() takes. At
+ * most MAX_DATES + 2 dates of 10 characters and a separator each, the
+ * braces and the terminator. */
+#define SERIES_DAYS_SIZE ((MAX_DATES + 2) * 11 + 2)
 
-        if (!rep->dates || rep->cutoff >= rep->n_dates)
-                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                               "no dates to read");
-        mw_date_format(rep->dates[rep->cutoff].date, status_day);
+static mw_err_t
+series_days(const struct report *rep, char out[SERIES_DAYS_SIZE], char *errstr,
+            size_t errstr_size)
+{
+        size_t d, len;
+
         if (rep->n_dates > MAX_DATES + 2)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID, "%zu dates",
                                rep->n_dates);
-        len = (size_t)snprintf(series_days, sizeof(series_days), "{");
+        len = (size_t)snprintf(out, SERIES_DAYS_SIZE, "{");
         for (d = 0; d < rep->n_dates; d++) {
                 if (d)
-                        series_days[len++] = ',';
-                mw_date_format(rep->dates[d].date, series_days + len);
+                        out[len++] = ',';
+                mw_date_format(rep->dates[d].date, out + len);
                 len += 10;
         }
-        snprintf(series_days + len, sizeof(series_days) - len, "}");
+        snprintf(out + len, SERIES_DAYS_SIZE - len, "}");
+        return MW_OK;
+}
+
+/* Opens n connections (owned by the caller: pg[], whatever this returns)
+ * in one snapshot: REPEATABLE READ READ ONLY, pg_export_snapshot() of the
+ * first set on the others. */
+static mw_err_t
+connect_in_snapshot(const struct mw_conf *conf, PGconn **pg, int n,
+                    char *errstr, size_t errstr_size)
+{
+        char snap[128], set_snap[200];
+        PGresult *r;
+        mw_err_t err = MW_OK;
+        int k;
+
         for (k = 0; k < n && !err; k++) {
                 pg[k] =
                     mw_pg_connect(conf->pg_conninfo, PROG, errstr, errstr_size);
-                if (!pg[k]) {
-                        err = MW_ERR_DB;
-                        break;
-                }
+                if (!pg[k])
+                        return MW_ERR_DB;
                 err = exec_ok(pg[k],
                               "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                               errstr, errstr_size);
@@ -302,6 +295,57 @@ mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                         err = exec_ok(pg[k], set_snap, errstr, errstr_size);
                 }
         }
+        return err;
+}
+
+/* The error of query q's result res on connection c. */
+static mw_err_t
+query_error(PGresult *res, PGconn *c, int q, char *errstr, size_t errstr_size)
+{
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+        const char *what = q == Q_STATUS ? "status" : "series";
+
+        /* a date the role may not ask for (migration 0007): the rule and
+         * what to do, on one line */
+        if (state && strcmp(state, "42501") == 0 && msg && hint)
+                return mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s; %s",
+                               what, msg, hint);
+        return mw_errf(errstr, errstr_size, MW_ERR_DB, "%s: %s", what,
+                       PQerrorMessage(c));
+}
+
+/* Reads, in one snapshot (connect_in_snapshot()), the full status of the
+ * cut-off and the series of every date. With two jobs the two queries run
+ * side by side. */
+mw_err_t
+mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
+                size_t errstr_size)
+{
+        static const char *const sql[N_QUERIES] = {
+            [Q_STATUS] = "SELECT * FROM status.project_status($1::date)",
+            [Q_SERIES] = "SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of, "
+                         "project_id, visited, active, exits_total, "
+                         "active_over_4_months, n_at_least_one_intervention, "
+                         "n_mentor, n_company_oriented "
+                         "FROM status.project_series($1::date[])",
+        };
+        PGconn *pg[N_QUERIES] = {NULL};
+        PGresult *res[N_QUERIES] = {NULL}, *r;
+        char status_day[11], days[SERIES_DAYS_SIZE];
+        const char *param[N_QUERIES] = {status_day, days};
+        int n = rep->opts->jobs < N_QUERIES ? rep->opts->jobs : N_QUERIES;
+        int q;
+        mw_err_t err;
+
+        if (!rep->dates || rep->cutoff >= rep->n_dates)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "no dates to read");
+        mw_date_format(rep->dates[rep->cutoff].date, status_day);
+        err = series_days(rep, days, errstr, errstr_size);
+        if (!err)
+                err = connect_in_snapshot(conf, pg, n, errstr, errstr_size);
         /* both queries go out before either result is awaited */
         for (q = 0; q < N_QUERIES && !err && n > 1; q++)
                 if (!PQsendQueryParams(pg[q], sql[q], 1, NULL, &param[q], NULL,
@@ -323,28 +367,8 @@ mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                         res[q] = PQexecParams(c, sql[q], 1, NULL, &param[q],
                                               NULL, NULL, 0);
                 }
-                if (PQresultStatus(res[q]) != PGRES_TUPLES_OK) {
-                        const char *state =
-                            PQresultErrorField(res[q], PG_DIAG_SQLSTATE);
-                        const char *msg =
-                            PQresultErrorField(res[q], PG_DIAG_MESSAGE_PRIMARY);
-                        const char *hint =
-                            PQresultErrorField(res[q], PG_DIAG_MESSAGE_HINT);
-
-                        /* a date the role may not ask for (migration
-                         * 0007): the rule and what to do, on one line */
-                        if (state && strcmp(state, "42501") == 0 && msg && hint)
-                                err =
-                                    mw_errf(errstr, errstr_size, MW_ERR_DB,
-                                            "%s: %s; %s",
-                                            q == Q_STATUS ? "status" : "series",
-                                            msg, hint);
-                        else
-                                err = mw_errf(
-                                    errstr, errstr_size, MW_ERR_DB, "%s: %s",
-                                    q == Q_STATUS ? "status" : "series",
-                                    PQerrorMessage(c));
-                }
+                if (PQresultStatus(res[q]) != PGRES_TUPLES_OK)
+                        err = query_error(res[q], c, q, errstr, errstr_size);
                 if (!err && mw_report_stop)
                         err = mw_errf(errstr, errstr_size, MW_ERR_IO,
                                       "interrupted");
