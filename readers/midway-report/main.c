@@ -23,8 +23,6 @@
 #include "midway/log.h"
 #include "report.h"
 
-volatile sig_atomic_t mw_report_stop;
-
 static void
 on_signal(int sig)
 {

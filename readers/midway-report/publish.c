@@ -16,6 +16,8 @@
 #include "midway/log.h"
 #include "report.h"
 
+volatile sig_atomic_t mw_report_stop;
+
 void
 mw_report_add_file(struct report *rep, const char *name, struct mw_buf *buf)
 {

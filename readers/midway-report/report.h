@@ -8,8 +8,9 @@
  *   pages.c    the HTML and Markdown pages (overview, one per project)
  *   csv.c      status.csv, status-previous.csv and series.csv
  *   publish.c  the files, their hashes and data id, atomic publishing
- * dates.c, cells.c, labels.c and csv.c use no PostgreSQL: the unit tests
- * (tests/unit/test_report_prog.c) compile them. */
+ * dates.c, cells.c, labels.c, csv.c and publish.c use no PostgreSQL: the
+ * unit test tests/unit/test_report_prog.c compiles them (tests/tests.cmake,
+ * MW_UNIT_SOURCES_report_prog). */
 #ifndef MIDWAY_REPORT_PROG_H
 #define MIDWAY_REPORT_PROG_H
 
@@ -29,7 +30,8 @@
 #define MARKER      "x"
 #define EXPECTED_ON 16617 /* 2015-07-01: the date of expected_target */
 
-/* Set by SIGINT and SIGTERM (main.c): reading and publishing stop. */
+/* Set by SIGINT and SIGTERM (main.c; defined in publish.c): reading and
+ * publishing stop. */
 extern volatile sig_atomic_t mw_report_stop;
 
 struct opts {
