@@ -107,6 +107,10 @@ set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+# The shared command line of midway-producer and midway-report.
+add_test(NAME cli.programs
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/programs.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(cli.programs PROPERTIES LABELS cli)
 # One definition of every function and view (migrations/functions/).
 add_test(NAME cli.sql_layout
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/sql_layout.sh ${CMAKE_SOURCE_DIR})
