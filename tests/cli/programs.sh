@@ -25,7 +25,7 @@ for prog in midway-producer midway-report; do
         grep -q "^Usage: $prog " "$work/out" || fail "$prog --help: no usage line"
         grep -q "^Exit status: 0 " "$work/out" || fail "$prog --help: no exit statuses"
         for opt in -c -o -v -q -V -h; do
-                grep -qE "^  $opt[ ,]" "$work/out" || fail "$prog --help does not list $opt"
+                grep -qE "^  ${opt}[ ,]" "$work/out" || fail "$prog --help does not list $opt"
         done
         expect 0 "" "$p" -h
         expect 0 "" "$p" --version
@@ -38,7 +38,7 @@ echo "ok: --help, --version, unknown options and -c FILE of both programs"
 
 p=$bin/midway-producer
 for opt in -p -k -R -n -s -w --poll-ms --force -b -r -X; do
-        grep -qE -- "^  +$opt[ ,]" <("$p" --help) || fail "midway-producer --help does not list $opt"
+        grep -qE -- "^  +${opt}[ ,]" <("$p" --help) || fail "midway-producer --help does not list $opt"
 done
 req="midway-producer: -p PROJECT, -k KEYFILE and either FILEs or --watch DIR are required (see --help)"
 expect 2 "$req" "$p" -p 3 -k "$work/key"
@@ -55,7 +55,7 @@ echo "ok: midway-producer's usage errors"
 
 p=$bin/midway-report
 for opt in -a -O -l -t -P -j -d; do
-        grep -qE -- "^  $opt[ ,]" <("$p" --help) || fail "midway-report --help does not list $opt"
+        grep -qE -- "^  ${opt}[ ,]" <("$p" --help) || fail "midway-report --help does not list $opt"
 done
 expect 2 "midway-report: --out DIR is required (see --help)" "$p" --as-of 2015-07-01
 expect 2 "midway-report: --lang: da or en (see --help)" "$p" -O "$work/r" -l fr
