@@ -12,7 +12,6 @@
  * The input format is documented in docs/input-format.md. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 
 #include "midway/buf.h"
 #include "midway/clock.h"
+#include "midway/cli.h"
 #include "midway/codec.h"
 #include "midway/codes.h"
 #include "midway/conf.h"
@@ -39,10 +39,7 @@
 #include "midway/uuid.h"
 #include "midway/validate.h"
 
-#define PROG          "midway-producer"
-#define EXIT_FAILURE_ 1
-#define EXIT_USAGE    2
-#define EXIT_REJECTED 3
+#define PROG "midway-producer"
 
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
@@ -79,44 +76,114 @@ on_signal(int sig)
         run = 0;
 }
 
-static void
-usage(FILE *fp)
+enum { OPT_POLL_MS = 256, OPT_FORCE };
+
+static const struct mw_cli_opt cli_opts[] = {
+    {'p', "project", "PROJECT",
+     "project id (1-30) or slug, e.g. frederikshavn"},
+    {'k', "key", "KEYFILE", "pseudonymisation key (mode 0600)"},
+    {'R', "rejects", "FILE", "write rejected rows to FILE (CPR masked)"},
+    {'n', "dry-run", NULL,
+     "validate and print events as JSON lines on stdout;\nno Kafka"},
+    {'s', "state-dir", "DIR",
+     "acknowledgement journal: resume a file after a\ncrash or outage, "
+     "never send a finished file twice"},
+    {'w', "watch", "DIR",
+     "send every export dropped into DIR, once, then\nmove it to DIR/done/ "
+     "(with NAME.rejects) or\nDIR/failed/ (NAME.error); state in "
+     "DIR/.state\nunless -s; until SIGTERM"},
+    {OPT_POLL_MS, "poll-ms", "N", "how often --watch looks (default 2000)"},
+    {OPT_FORCE, "force", NULL, "send files the journal says were sent"},
+    {0, NULL, NULL, NULL}};
+
+static const struct mw_cli cli = {
+    PROG,
+    "-p PROJECT -k KEYFILE [OPTION]... FILE...\n"
+    "-p PROJECT -k KEYFILE --watch DIR [OPTION]...",
+    "Validate, pseudonymise and publish a municipality's registrations (CSV "
+    "or JSON\nLines, UTF-8 or Windows-1252; see docs/input-format.md; '-' "
+    "reads standard\ninput).",
+    cli_opts,
+    MW_CLI_BROKERS | MW_CLI_REGISTRY | MW_CLI_FILE | MW_CLI_KAFKA |
+        MW_CLI_PROPS,
+    0,
+    NULL,
+    "0 all rows sent, 1 failure (delivery or set-up), 2 usage error,\n3 some "
+    "rows rejected (every accepted row was sent)"};
+
+/* What the command line asks beyond the producer's own settings. */
+struct args {
+        struct producer *p;
+        const char *keyfile, *rejects, *watch_dir;
+        long poll_ms;
+        char default_state[4096]; /* DIR/.state of --watch DIR */
+};
+
+static mw_err_t
+on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 {
-        fprintf(fp,
-                "Usage: " PROG " -p PROJECT -k KEYFILE [OPTION]... FILE...\n"
-                "       " PROG " -p PROJECT -k KEYFILE --watch DIR "
-                "[OPTION]...\n"
-                "Validate, pseudonymise and publish a municipality's "
-                "registrations (CSV or JSON\nLines, UTF-8 or Windows-1252; "
-                "see docs/input-format.md; '-' reads standard\ninput).\n\n"
-                "  -p PROJECT       project id (1-30) or slug, e.g. "
-                "frederikshavn\n"
-                "  -k KEYFILE       pseudonymisation key (mode 0600)\n"
-                "  -b BROKERS       Kafka bootstrap servers (brokers)\n"
-                "  -r URL           schema registry URL (registry.url)\n"
-                "  -c FILE          read key=value configuration from FILE\n"
-                "  -X KEY=VALUE     set a librdkafka property (repeatable)\n"
-                "  -o KEY=VALUE     set a midway property (repeatable)\n"
-                "  -R, --rejects F  write rejected rows to F (CPR masked)\n"
-                "  -n, --dry-run    validate and print events as JSON lines "
-                "on stdout; no Kafka\n"
-                "  -s, --state-dir D  acknowledgement journal: resume a "
-                "file after a crash or\n"
-                "                   outage, never send a finished file "
-                "twice\n"
-                "  -w, --watch DIR  send every export dropped into DIR, "
-                "once, then move it to\n"
-                "                   DIR/done/ (with NAME.rejects) or "
-                "DIR/failed/ (NAME.error);\n"
-                "                   state in DIR/.state unless -s; until "
-                "SIGTERM\n"
-                "      --poll-ms N  how often --watch looks (default 2000)\n"
-                "      --force      send files the journal says were sent\n"
-                "  -v, -q           more, less logging\n"
-                "  -h, --help       this help\n\n"
-                "Exit status: 0 all rows sent, 1 failure (delivery or "
-                "set-up), 2 usage error,\n3 some rows rejected (every "
-                "accepted row was sent).\n");
+        struct args *a = arg;
+        char *end;
+
+        switch (key) {
+        case 'p':
+                a->p->project = mw_project_parse(value);
+                if (!a->p->project)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "unknown project '%s' (an id 1-30 or "
+                                       "a slug)",
+                                       value);
+                return MW_OK;
+        case 'k':
+                a->keyfile = value;
+                return MW_OK;
+        case 'R':
+                a->rejects = value;
+                return MW_OK;
+        case 'n':
+                a->p->dry_run = 1;
+                return MW_OK;
+        case 's':
+                a->p->state_dir = value;
+                return MW_OK;
+        case 'w':
+                a->watch_dir = value;
+                return MW_OK;
+        case OPT_POLL_MS:
+                a->poll_ms = strtol(value, &end, 10);
+                if (*end || end == value || a->poll_ms < 10 ||
+                    a->poll_ms > 3600000)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "--poll-ms: 10 to 3600000");
+                return MW_OK;
+        default: /* OPT_FORCE */
+                a->p->force = 1;
+                return MW_OK;
+        }
+}
+
+/* The rules between the options; n_files: the operands. */
+static enum mw_cli_rc
+check_args(struct args *a, int n_files, char *errstr, size_t errstr_size)
+{
+        if (!a->p->project || !a->keyfile || (n_files == 0) == !a->watch_dir) {
+                snprintf(errstr, errstr_size,
+                         "-p PROJECT, -k KEYFILE and either FILEs or --watch "
+                         "DIR are required");
+                return MW_CLI_BAD;
+        }
+        if (a->watch_dir && (a->p->dry_run || a->rejects)) {
+                snprintf(errstr, errstr_size,
+                         "--watch writes its own reject files and cannot be "
+                         "a dry run");
+                return MW_CLI_BAD;
+        }
+        if (a->watch_dir && !a->p->state_dir) {
+                snprintf(a->default_state, sizeof(a->default_state),
+                         "%s/.state", a->watch_dir);
+                a->p->state_dir = a->default_state;
+        }
+        return MW_CLI_RUN;
 }
 
 /* ---- output -------------------------------------------------------- */
@@ -648,23 +715,12 @@ fail:
 }
 
 static int
-setup(struct producer *p, const char *project, const char *keyfile)
+setup(struct producer *p, const char *keyfile)
 {
-        char errstr[512], subject[300], *end;
+        char errstr[512], subject[300];
         struct mw_registry *reg;
-        long id;
         mw_err_t err;
 
-        if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr)))
-                goto fail;
-        id = strtol(project, &end, 10);
-        p->project = *end == '\0' ? mw_project_find((int)id)
-                                  : mw_project_by_slug(project);
-        if (!p->project) {
-                mw_log_error("unknown project '%s' (an id 1-30 or a slug)",
-                             project);
-                return -2;
-        }
         if (mw_conf_topic(&p->conf, p->project->slug, p->topic,
                           sizeof(p->topic)) != MW_OK) {
                 snprintf(errstr, sizeof(errstr), "topic.prefix is too long");
@@ -710,176 +766,113 @@ finish(struct producer *p)
         return p->acked == p->sent ? 0 : -1;
 }
 
-int
-main(int argc, char **argv)
+/* Sends every file of the command line; MW_EXIT_OK or MW_EXIT_FAILURE. */
+static int
+send_files(struct producer *p, char **files, int n)
 {
-        static const struct option longopts[] = {
-            {"rejects", required_argument, NULL, 'R'},
-            {"dry-run", no_argument, NULL, 'n'},
-            {"state-dir", required_argument, NULL, 's'},
-            {"watch", required_argument, NULL, 'w'},
-            {"poll-ms", required_argument, NULL, 'P'},
-            {"force", no_argument, NULL, 'F'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0}};
-        struct producer p;
-        char errstr[512];
-        const char *project = NULL, *keyfile = NULL, *rejects = NULL;
-        const char *watch_dir = NULL;
-        char default_state[4096], why[512], name[4096], *end;
-        long poll_ms = 2000;
-        int opt, i, rc = 0, level = MW_LOG_INFO;
+        char why[512], name[4096];
         enum outcome outcome;
-        mw_err_t err = MW_OK;
+        int i, rc = MW_EXIT_OK;
 
-        memset(&p, 0, sizeof(p));
-        mw_log_set_cb(mw_log_stderr_cb, PROG);
-        if (mw_conf_init(&p.conf) ||
-            mw_conf_load_env(&p.conf, errstr, sizeof(errstr)))
-                goto usage_error;
-        while ((opt = getopt_long(argc, argv, MW_CONF_FLAGS "p:k:R:ns:w:vqh",
-                                  longopts, NULL)) != -1) {
-                switch (opt) {
-                case 'p':
-                        project = optarg;
-                        break;
-                case 'k':
-                        keyfile = optarg;
-                        break;
-                case 'R':
-                        rejects = optarg;
-                        break;
-                case 'n':
-                        p.dry_run = 1;
-                        break;
-                case 's':
-                        p.state_dir = optarg;
-                        break;
-                case 'w':
-                        watch_dir = optarg;
-                        break;
-                case 'P':
-                        poll_ms = strtol(optarg, &end, 10);
-                        if (*end || poll_ms < 10 || poll_ms > 3600000)
-                                err = mw_errf(errstr, sizeof(errstr),
-                                              MW_ERR_INVALID,
-                                              "--poll-ms: 10 to 3600000");
-                        break;
-                case 'F':
-                        p.force = 1;
-                        break;
-                case 'v':
-                        level = MW_LOG_DEBUG;
-                        break;
-                case 'q':
-                        level = MW_LOG_WARN;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        mw_conf_release(&p.conf);
-                        return 0;
-                default:
-                        err = mw_conf_flag(&p.conf, opt, optarg, errstr,
-                                           sizeof(errstr));
-                        if (err == MW_ERR_NOTFOUND) {
-                                usage(stderr);
-                                mw_conf_release(&p.conf);
-                                return EXIT_USAGE;
-                        }
-                }
-                if (err)
-                        goto usage_error;
-        }
-        if (!project || !keyfile || (optind == argc) == !watch_dir) {
-                snprintf(errstr, sizeof(errstr),
-                         "-p PROJECT, -k KEYFILE and either FILEs or --watch "
-                         "DIR are required");
-                goto usage_error;
-        }
-        if (watch_dir && (p.dry_run || rejects)) {
-                snprintf(errstr, sizeof(errstr),
-                         "--watch writes its own reject files and cannot be "
-                         "a dry run");
-                goto usage_error;
-        }
-        if (watch_dir && !p.state_dir) {
-                snprintf(default_state, sizeof(default_state), "%s/.state",
-                         watch_dir);
-                p.state_dir = default_state;
-        }
-        mw_log_set_level((enum mw_log_level)level);
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        mw_kafka_on_fatal(on_fatal);
-        p.started = mw_clock_ms();
-        p.tty = isatty(STDERR_FILENO);
-        {
-                struct timeval tv;
-
-                gettimeofday(&tv, NULL);
-                p.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-        }
-        rc = setup(&p, project, keyfile);
-        if (rc == -2) {
-                rc = EXIT_USAGE;
-                goto out;
-        }
-        if (rc != 0) {
-                rc = EXIT_FAILURE_;
-                goto out;
-        }
-        if (rejects && !(p.rejects = fopen(rejects, "w"))) {
-                mw_log_error("%s: %s", shown(rejects, why, sizeof(why)),
-                             strerror(errno));
-                rc = EXIT_FAILURE_;
-                goto out;
-        }
-        if (watch_dir) {
-                if (watch(&p, watch_dir, poll_ms) != 0)
-                        rc = EXIT_FAILURE_;
-                if (!fatal)
-                        run = 1; /* a signal ends watching: no failure */
-        }
-        for (i = optind; i < argc && run; i++) {
-                outcome = send_file(&p, argv[i], why, sizeof(why));
+        for (i = 0; i < n && run; i++) {
+                outcome = send_file(p, files[i], why, sizeof(why));
                 if (outcome == FILE_UNREADABLE)
                         mw_log_error("%s: %s",
-                                     shown(argv[i], name, sizeof(name)), why);
+                                     shown(files[i], name, sizeof(name)), why);
                 if (outcome != FILE_DONE && outcome != FILE_DONE_BEFORE)
-                        rc = EXIT_FAILURE_;
+                        rc = MW_EXIT_FAILURE;
         }
-        if (finish(&p) != 0)
-                rc = EXIT_FAILURE_;
+        return rc;
+}
+
+/* After sending: waits for the last deliveries, says why a run stopped
+ * early, the final progress line; the exit status from rc. */
+static int
+wrap_up(struct producer *p, int rc)
+{
+        if (finish(p) != 0)
+                rc = MW_EXIT_FAILURE;
         if (fatal) {
                 mw_log_error("stopped: Kafka refused this producer (see "
                              "above); unsent rows stay unacknowledged");
-                rc = EXIT_FAILURE_;
+                rc = MW_EXIT_FAILURE;
         } else if (!run) {
                 mw_log_warn("interrupted");
-                rc = EXIT_FAILURE_;
+                rc = MW_EXIT_FAILURE;
         }
         if (isatty(STDERR_FILENO))
                 fputc('\n', stderr);
-        progress(&p, 1);
-        if (rc == 0 && p.rejected > 0)
-                rc = EXIT_REJECTED;
-out:
-        if (p.rkt)
-                rd_kafka_topic_destroy(p.rkt);
-        if (p.rk)
-                rd_kafka_destroy(p.rk);
-        if (p.rejects && fclose(p.rejects) != 0) {
+        progress(p, 1);
+        if (rc == MW_EXIT_OK && p->rejected > 0)
+                rc = MW_EXIT_REJECTS;
+        return rc;
+}
+
+/* Releases p; MW_EXIT_FAILURE if the rejects file could not be closed. */
+static int
+teardown(struct producer *p, const char *rejects, int rc)
+{
+        char why[512];
+
+        if (p->rkt)
+                rd_kafka_topic_destroy(p->rkt);
+        if (p->rk)
+                rd_kafka_destroy(p->rk);
+        if (p->rejects && fclose(p->rejects) != 0) {
                 mw_log_error("%s: %s", shown(rejects, why, sizeof(why)),
                              strerror(errno));
-                rc = EXIT_FAILURE_;
+                rc = MW_EXIT_FAILURE;
         }
-        mw_codec_destroy(p.codec);
-        mw_pseudo_destroy(p.ps);
-        mw_buf_release(&p.out);
-        mw_conf_release(&p.conf);
+        mw_codec_destroy(p->codec);
+        mw_pseudo_destroy(p->ps);
+        mw_buf_release(&p->out);
+        mw_conf_release(&p->conf);
         return rc;
-usage_error:
-        mw_log_error("%s (see --help)", errstr);
-        mw_conf_release(&p.conf);
-        return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+        struct producer p;
+        struct args a;
+        struct timeval tv;
+        char errstr[512], why[512];
+        enum mw_cli_rc cli_rc;
+        int first = 0, rc;
+
+        memset(&p, 0, sizeof(p));
+        memset(&a, 0, sizeof(a));
+        a.p = &p;
+        a.poll_ms = 2000;
+        cli_rc = mw_cli_start(&cli, argc, argv, &p.conf, on_opt, &a, 0, -1,
+                              &first, errstr, sizeof(errstr));
+        if (cli_rc == MW_CLI_RUN)
+                cli_rc = check_args(&a, argc - first, errstr, sizeof(errstr));
+        if (cli_rc != MW_CLI_RUN) {
+                mw_conf_release(&p.conf);
+                return mw_cli_exit(&cli, cli_rc, errstr, stdout, stderr);
+        }
+        mw_cli_signals(on_signal);
+        mw_kafka_on_fatal(on_fatal);
+        p.started = mw_clock_ms();
+        p.tty = isatty(STDERR_FILENO);
+        gettimeofday(&tv, NULL);
+        p.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        if (setup(&p, a.keyfile) != 0)
+                return teardown(&p, a.rejects, MW_EXIT_FAILURE);
+        if (a.rejects && !(p.rejects = fopen(a.rejects, "w"))) {
+                mw_log_error("%s: %s", shown(a.rejects, why, sizeof(why)),
+                             strerror(errno));
+                return teardown(&p, a.rejects, MW_EXIT_FAILURE);
+        }
+        rc = MW_EXIT_OK;
+        if (a.watch_dir) {
+                if (watch(&p, a.watch_dir, a.poll_ms) != 0)
+                        rc = MW_EXIT_FAILURE;
+                if (!fatal)
+                        run = 1; /* a signal ends watching: no failure */
+        }
+        if (send_files(&p, argv + first, argc - first) != MW_EXIT_OK)
+                rc = MW_EXIT_FAILURE;
+        return teardown(&p, a.rejects, wrap_up(&p, rc));
 }

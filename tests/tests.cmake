@@ -1,12 +1,24 @@
 # Test tiers (ctest labels): unit, fuzz (corpus replay), lint, integration.
 
 # Unit tests: every tests/unit/test_<name>.c is one cmocka binary.
+# A program's own parts that use neither PostgreSQL nor Kafka are compiled
+# into its test: MW_UNIT_SOURCES_<name> lists them, with the program's
+# folder as include path for its internal header.
+set(MW_UNIT_SOURCES_report_prog
+    readers/midway-report/dates.c readers/midway-report/cells.c
+    readers/midway-report/labels.c readers/midway-report/csv.c
+    readers/midway-report/publish.c)
 file(GLOB MW_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
 foreach(src ${MW_UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src})
   target_link_libraries(${name} PRIVATE midway_all PkgConfig::CMOCKA)
   string(REGEX REPLACE "^test_" "" short ${name})
+  foreach(part ${MW_UNIT_SOURCES_${short}})
+    target_sources(${name} PRIVATE ${CMAKE_SOURCE_DIR}/${part})
+    get_filename_component(dir ${CMAKE_SOURCE_DIR}/${part} DIRECTORY)
+    target_include_directories(${name} PRIVATE ${dir})
+  endforeach()
   add_test(NAME unit.${short} COMMAND ${name})
   set_tests_properties(unit.${short} PROPERTIES LABELS unit
     ENVIRONMENT "MW_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
@@ -95,6 +107,10 @@ set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+# The shared command line of midway-producer and midway-report.
+add_test(NAME cli.programs
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/programs.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(cli.programs PROPERTIES LABELS cli)
 # One definition of every function and view (migrations/functions/).
 add_test(NAME cli.sql_layout
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/sql_layout.sh ${CMAKE_SOURCE_DIR})

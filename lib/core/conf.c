@@ -362,9 +362,10 @@ mw_conf_load_file(struct mw_conf *conf, const char *path, char *errstr,
         fp = fopen(path, "r");
         if (!fp) {
                 strerror_r(errno, why, sizeof(why));
-                err = mw_errf(errstr, errstr_size,
-                              errno == ENOENT ? MW_ERR_NOTFOUND : MW_ERR_IO,
-                              "%s: cannot open: %s", path, why);
+                err =
+                    mw_errf(errstr, errstr_size,
+                            errno == ENOENT ? MW_ERR_NOTFOUND : MW_ERR_IO,
+                            "cannot read configuration file %s: %s", path, why);
                 goto out;
         }
         while ((got = getline(&line, &cap, fp)) >= 0) {

@@ -692,64 +692,59 @@ cert_moved(struct work *w, size_t nc, size_t d, const double *z, double lim)
         }
 }
 
-/* max obj . z subject to -dn_j <= N_j z, z free (z = p - q); z = 0 is
- * feasible, so the optimum is >= 0. Returns the optimum, DINF if
- * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM. Clears in
- * cert[] every cell the optimal point moves by at least 1, or, when
- * unbounded, every cell the unbounded ray moves. */
-static double
-lp_max(struct work *w, size_t nc, size_t d, const double *obj)
+/* Builds the LP's constraint rows, once per component: only the lower
+ * bounds -dn_j <= N_j z of the cells the null basis moves (the upper ones
+ * follow from them and the relations), slack variables as the first
+ * basis. -1 when out of memory. */
+static int
+lp_build(struct work *w, size_t nc, size_t d)
 {
-        size_t m, j, q, k, ncol, wd, it;
-        double *t, *z = w->up + nc; /* scratch after up[] */
+        size_t m = 0, j, q, k, ncol, wd;
+        double *t;
 
-        if (!w->lp_ready) {
-                /* the constraints, once per component */
-                m = 0;
-                for (j = 0; j < nc; j++) {
-                        int nz = 0;
+        for (j = 0; j < nc; j++) {
+                int nz = 0;
 
-                        for (q = 0; q < d && !nz; q++)
-                                nz = w->nb[j * d + q] != 0;
-                        if (!nz)
-                                continue;
-                        /* only the lower bounds: the upper ones follow
-                         * from them and the relations */
-                        w->lp_var[m] = j;
-                        w->lp_sign[m++] = -1;
-                }
-                ncol = 2 * d + m;
-                wd = ncol + 1;
-                if (grow((void **)&w->tab, &w->tab_cap, (m + 1) * wd,
-                         sizeof(*w->tab)) ||
-                    grow((void **)&w->basis, &w->basis_cap, m + 1,
-                         sizeof(*w->basis)))
-                        return LP_NOMEM;
-                t = w->tab;
-                memset(t, 0, (m + 1) * wd * sizeof(*t));
-                for (k = 0; k < m; k++) {
-                        size_t r = k + 1;
-
-                        j = w->lp_var[k];
-                        for (q = 0; q < d; q++) {
-                                t[r * wd + q] =
-                                    w->lp_sign[k] * w->nb[j * d + q];
-                                t[r * wd + d + q] =
-                                    -w->lp_sign[k] * w->nb[j * d + q];
-                        }
-                        t[r * wd + 2 * d + k] = 1;
-                        t[r * wd + ncol] = w->dn[j];
-                        w->basis[r] = 2 * d + k;
-                }
-                w->lp_m = m;
-                w->lp_ready = 1;
+                for (q = 0; q < d && !nz; q++)
+                        nz = w->nb[j * d + q] != 0;
+                if (!nz)
+                        continue;
+                w->lp_var[m] = j;
+                w->lp_sign[m++] = -1;
         }
-        /* the objective row for the current basis (warm start: the last
-         * basis is still feasible) */
-        m = w->lp_m;
         ncol = 2 * d + m;
         wd = ncol + 1;
+        if (grow((void **)&w->tab, &w->tab_cap, (m + 1) * wd,
+                 sizeof(*w->tab)) ||
+            grow((void **)&w->basis, &w->basis_cap, m + 1, sizeof(*w->basis)))
+                return -1;
         t = w->tab;
+        memset(t, 0, (m + 1) * wd * sizeof(*t));
+        for (k = 0; k < m; k++) {
+                size_t r = k + 1;
+
+                j = w->lp_var[k];
+                for (q = 0; q < d; q++) {
+                        t[r * wd + q] = w->lp_sign[k] * w->nb[j * d + q];
+                        t[r * wd + d + q] = -w->lp_sign[k] * w->nb[j * d + q];
+                }
+                t[r * wd + 2 * d + k] = 1;
+                t[r * wd + ncol] = w->dn[j];
+                w->basis[r] = 2 * d + k;
+        }
+        w->lp_m = m;
+        w->lp_ready = 1;
+        return 0;
+}
+
+/* The objective row for the current basis (warm start: the last basis is
+ * still feasible). */
+static void
+lp_objective(struct work *w, size_t d, const double *obj)
+{
+        size_t m = w->lp_m, wd = 2 * d + m + 1, k, q;
+        double *t = w->tab;
+
         for (k = 0; k < wd; k++)
                 t[k] = 0;
         for (q = 0; q < d; q++) {
@@ -765,6 +760,49 @@ lp_max(struct work *w, size_t nc, size_t d, const double *obj)
                 for (c = 0; c < wd; c++)
                         t[c] += cb * t[k * wd + c];
         }
+}
+
+/* z: the ray along which the LP is unbounded, entering column pc. */
+static void
+lp_ray(const struct work *w, size_t d, size_t pc, double *z)
+{
+        size_t m = w->lp_m, wd = 2 * d + m + 1, k, q;
+        const double *t = w->tab;
+
+        for (q = 0; q < d; q++)
+                z[q] = 0;
+        if (pc < d)
+                z[pc] += 1;
+        else if (pc < 2 * d)
+                z[pc - d] -= 1;
+        for (k = 1; k <= m; k++) {
+                size_t bv = w->basis[k];
+
+                if (bv < d)
+                        z[bv] -= t[k * wd + pc];
+                else if (bv < 2 * d)
+                        z[bv - d] += t[k * wd + pc];
+        }
+}
+
+/* max obj . z subject to -dn_j <= N_j z, z free (z = p - q); z = 0 is
+ * feasible, so the optimum is >= 0. Returns the optimum, DINF if
+ * unbounded, LP_GAVEUP at the iteration cap or LP_NOMEM. Clears in
+ * cert[] every cell the optimal point moves by at least 1, or, when
+ * unbounded, every cell the unbounded ray moves. */
+static double
+lp_max(struct work *w, size_t nc, size_t d, const double *obj)
+{
+        size_t m, q, k, ncol, wd, it;
+        double *t, *z = w->up + nc; /* scratch after up[] */
+
+        if (!w->lp_ready && lp_build(w, nc, d) != 0)
+                return LP_NOMEM;
+        lp_objective(w, d, obj);
+        m = w->lp_m;
+        ncol = 2 * d + m;
+        wd = ncol + 1;
+        t = w->tab;
         for (it = 0; it < LP_ITERS; it++) {
                 size_t pc = NOT_FOUND, pr = NOT_FOUND;
                 double best = 0;
@@ -790,21 +828,7 @@ lp_max(struct work *w, size_t nc, size_t d, const double *obj)
                         }
                 }
                 if (pr == NOT_FOUND) {
-                        /* unbounded along column pc: the ray */
-                        for (q = 0; q < d; q++)
-                                z[q] = 0;
-                        if (pc < d)
-                                z[pc] += 1;
-                        else if (pc < 2 * d)
-                                z[pc - d] -= 1;
-                        for (k = 1; k <= m; k++) {
-                                size_t bv = w->basis[k];
-
-                                if (bv < d)
-                                        z[bv] -= t[k * wd + pc];
-                                else if (bv < 2 * d)
-                                        z[bv - d] += t[k * wd + pc];
-                        }
+                        lp_ray(w, d, pc, z);
                         cert_moved(w, nc, d, z, 0);
                         return DINF;
                 }
@@ -1673,13 +1697,145 @@ settle(struct mw_dc *dc, unsigned char *ex, unsigned char *ex2,
  * any component. */
 #define RELEASE_TOP 40
 
+/* Releases, largest first, the secondary cells cand[] that are not
+ * needed: in a small component with an audit of that component per cell;
+ * in a large one tentatively (batch[], *n_batch), for one audit of them
+ * all (settle_batch()). */
+static mw_err_t
+release_secondary(struct mw_dc *dc, const size_t *cand, size_t n_cand,
+                  unsigned char *ex, unsigned char *batch, size_t *n_batch,
+                  char *errstr, size_t errstr_size)
+{
+        size_t i;
+        mw_err_t err = MW_OK;
+
+        for (i = 0; i < n_cand; i++) {
+                size_t c = cand[i], grp[RELEASE_GROUP], n_grp, g;
+                int too_big = 0;
+
+                if (dc->state[c] != MW_DC_SECONDARY)
+                        continue; /* released with an earlier one */
+                n_grp = release_group(dc, c, grp);
+                if (n_grp == 0)
+                        continue;
+                dc->stats.verify_calls++;
+                if (n_grp == 1)
+                        err = find_exposed(
+                            dc, c, i < RELEASE_TOP ? 0 : RELEASE_LOCAL_MAX,
+                            &too_big, ex, errstr, errstr_size);
+                else if (i < RELEASE_TOP)
+                        err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+                                           errstr_size);
+                else
+                        too_big = 1;
+                if (err)
+                        return err;
+                if (too_big && n_grp == 1) {
+                        batch[c] = 1;
+                        (*n_batch)++;
+                } else if (too_big || count_exposed(dc, ex)) {
+                        for (g = 0; g < n_grp; g++)
+                                dc->state[grp[g]] = MW_DC_SECONDARY;
+                }
+        }
+        return MW_OK;
+}
+
+/* Marks in relmark[] the relations whose tentative releases are hidden
+ * again for the exposed cell e: those explain() finds working it out, or,
+ * if it finds none, every relation of e and of the hidden or tentatively
+ * released cells next to it. -1 when out of memory. */
+static int
+mark_rehide(const struct mw_dc *dc, size_t e, const unsigned char *batch,
+            unsigned char *relmark)
+{
+        size_t k, m, u;
+        int x = explain(dc, e, relmark);
+
+        if (x)
+                return x < 0 ? -1 : 0;
+        for (k = dc->cell_off[e]; k < dc->cell_off[e + 1]; k++) {
+                size_t q = dc->cell_rel[k];
+
+                relmark[q] = 1;
+                for (m = dc->rel_off[q]; m < dc->rel_off[q + 1]; m++) {
+                        size_t h = dc->mem[m];
+
+                        if (!batch[h] && dc->state[h] == MW_DC_PUBLISHED)
+                                continue;
+                        for (u = dc->cell_off[h]; u < dc->cell_off[h + 1]; u++)
+                                relmark[dc->cell_rel[u]] = 1;
+                }
+        }
+        return 0;
+}
+
+/* Hides again the tentative releases in the relations marked. */
+static void
+rehide_marked(struct mw_dc *dc, const unsigned char *relmark,
+              unsigned char *batch, size_t *n_batch)
+{
+        size_t r, m;
+
+        for (r = 0; r < dc->n_rel; r++) {
+                if (!relmark[r])
+                        continue;
+                for (m = dc->rel_off[r]; m < dc->rel_off[r + 1]; m++)
+                        if (batch[dc->mem[m]]) {
+                                batch[dc->mem[m]] = 0;
+                                dc->state[dc->mem[m]] = MW_DC_SECONDARY;
+                                (*n_batch)--;
+                        }
+        }
+}
+
+/* The tentative releases: one audit of them all, then, while a cell is
+ * exposed, hides again those in the relations that work an exposed cell
+ * out (or next to it); if that hides none, all of them. */
+static mw_err_t
+settle_batch(struct mw_dc *dc, unsigned char *ex, unsigned char *batch,
+             size_t n_batch, unsigned char *relmark, char *errstr,
+             size_t errstr_size)
+{
+        size_t i;
+        mw_err_t err;
+
+        while (n_batch) {
+                size_t before = n_batch;
+
+                dc->stats.verify_calls++;
+                err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+                                   errstr_size);
+                if (err)
+                        return err;
+                if (count_exposed(dc, ex) == 0)
+                        break;
+                for (i = 0; i < dc->n_cells; i++) {
+                        if (!ex[i] || dc->state[i] == MW_DC_PUBLISHED)
+                                continue;
+                        if (mark_rehide(dc, i, batch, relmark) < 0)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_NOMEM, "out of memory");
+                        rehide_marked(dc, relmark, batch, &n_batch);
+                }
+                if (n_batch == before)
+                        for (i = 0; i < dc->n_cells; i++)
+                                if (batch[i]) {
+                                        batch[i] = 0;
+                                        dc->state[i] = MW_DC_SECONDARY;
+                                        n_batch--;
+                                }
+        }
+        return MW_OK;
+}
+
 mw_err_t
 mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
 {
         unsigned char *ex = NULL, *batch = NULL, *batch2 = NULL;
         unsigned char *relmark = NULL;
         size_t *cand = NULL, *picks = NULL;
-        size_t i, k, rounds = 0, n_cand = 0, n_batch = 0;
+        size_t i, rounds = 0, n_cand = 0, n_batch = 0;
         mw_err_t err;
 
         err = index_cells(dc, errstr, errstr_size);
@@ -1704,116 +1860,21 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                      errstr_size);
         if (err)
                 goto out;
-        /* release what is not needed, largest first: in a small component
-         * with an audit of that component per cell; in a large one
-         * tentatively, then one audit for all and a repair */
+        /* release what is not needed, largest first */
         for (i = 0; i < dc->n_cells; i++)
                 if (dc->state[i] == MW_DC_SECONDARY)
                         cand[n_cand++] = i;
         sort_release(dc, cand, picks, n_cand);
-        for (i = 0; i < n_cand; i++) {
-                size_t c = cand[i], grp[RELEASE_GROUP], n_grp, g;
-                int too_big = 0;
-
-                if (dc->state[c] != MW_DC_SECONDARY)
-                        continue; /* released with an earlier one */
-                n_grp = release_group(dc, c, grp);
-                if (n_grp == 0)
-                        continue;
-                dc->stats.verify_calls++;
-                if (n_grp == 1)
-                        err = find_exposed(
-                            dc, c, i < RELEASE_TOP ? 0 : RELEASE_LOCAL_MAX,
-                            &too_big, ex, errstr, errstr_size);
-                else if (i < RELEASE_TOP)
-                        err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
-                                           errstr_size);
-                else
-                        too_big = 1;
-                if (err)
-                        goto out;
-                if (too_big && n_grp == 1) {
-                        batch[c] = 1;
-                        n_batch++;
-                } else if (too_big || count_exposed(dc, ex)) {
-                        for (g = 0; g < n_grp; g++)
-                                dc->state[grp[g]] = MW_DC_SECONDARY;
-                }
-        }
-        while (n_batch) {
-                size_t before = n_batch;
-
-                dc->stats.verify_calls++;
-                err = find_exposed(dc, NOT_FOUND, 0, NULL, ex, errstr,
+        err = release_secondary(dc, cand, n_cand, ex, batch, &n_batch, errstr,
+                                errstr_size);
+        if (!err)
+                err = settle_batch(dc, ex, batch, n_batch, relmark, errstr,
                                    errstr_size);
-                if (err)
-                        goto out;
-                if (count_exposed(dc, ex) == 0)
-                        break;
-                /* hide again the tentative releases in the relations that
-                 * work an exposed cell out (or next to it); if there is
-                 * none, all of them */
-                for (i = 0; i < dc->n_cells; i++) {
-                        int x;
-                        size_t r;
-
-                        if (!ex[i] || dc->state[i] == MW_DC_PUBLISHED)
-                                continue;
-                        x = explain(dc, i, relmark);
-                        if (x < 0) {
-                                err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
-                                              "out of memory");
-                                goto out;
-                        }
-                        if (!x)
-                                for (k = dc->cell_off[i];
-                                     k < dc->cell_off[i + 1]; k++) {
-                                        size_t q = dc->cell_rel[k], m2;
-
-                                        relmark[q] = 1;
-                                        for (m2 = dc->rel_off[q];
-                                             m2 < dc->rel_off[q + 1]; m2++) {
-                                                size_t h = dc->mem[m2], u;
-
-                                                if (!batch[h] &&
-                                                    dc->state[h] ==
-                                                        MW_DC_PUBLISHED)
-                                                        continue;
-                                                for (u = dc->cell_off[h];
-                                                     u < dc->cell_off[h + 1];
-                                                     u++)
-                                                        relmark
-                                                            [dc->cell_rel[u]] =
-                                                                1;
-                                        }
-                                }
-                        for (r = 0; r < dc->n_rel; r++) {
-                                size_t m2;
-
-                                if (!relmark[r])
-                                        continue;
-                                for (m2 = dc->rel_off[r];
-                                     m2 < dc->rel_off[r + 1]; m2++)
-                                        if (batch[dc->mem[m2]]) {
-                                                batch[dc->mem[m2]] = 0;
-                                                dc->state[dc->mem[m2]] =
-                                                    MW_DC_SECONDARY;
-                                                n_batch--;
-                                        }
-                        }
-                }
-                if (n_batch == before)
-                        for (i = 0; i < dc->n_cells; i++)
-                                if (batch[i]) {
-                                        batch[i] = 0;
-                                        dc->state[i] = MW_DC_SECONDARY;
-                                        n_batch--;
-                                }
-        }
         /* hiding again cannot expose anything, but check: the published
          * pattern must pass the verifier */
-        err = settle(dc, ex, batch2, relmark, picks, &rounds, errstr,
-                     errstr_size);
+        if (!err)
+                err = settle(dc, ex, batch2, relmark, picks, &rounds, errstr,
+                             errstr_size);
         if (err)
                 goto out;
         for (i = 0; i < n_cand; i++)

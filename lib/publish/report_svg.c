@@ -63,6 +63,193 @@ scale(long v, long vmax, long span)
         return vmax ? (v * span + vmax / 2) / vmax : 0;
 }
 
+/* Where a line chart puts a date and a value. */
+struct lgeo {
+        const int32_t *dates;
+        size_t n;
+        long x0, x1, y0, span, dspan, ymax;
+};
+
+static long
+lx(const struct lgeo *g, size_t k)
+{
+        return g->dspan ? g->x0 + ((long)(g->dates[k] - g->dates[0]) *
+                                       (g->x1 - g->x0) +
+                                   g->dspan / 2) /
+                                      g->dspan
+                        : (g->x0 + g->x1) / 2;
+}
+
+static long
+ly(const struct lgeo *g, long v)
+{
+        return g->y0 - scale(v, g->ymax, g->span);
+}
+
+/* The grid lines and y ticks, every step. */
+static void
+line_grid(struct out *o, const struct lgeo *g, long step, enum mw_lang lang)
+{
+        char num[32];
+        long t;
+
+        for (t = 0; t <= g->ymax; t += step) {
+                putf(o,
+                     "<line class=\"grid\" x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" "
+                     "y2=\"%ld\" stroke=\"#d9d9d9\" stroke-width=\"1\"/>",
+                     g->x0, ly(g, t), g->x1, ly(g, t));
+                mw_fmt_int(num, t, 0, lang);
+                putf(o,
+                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                     "text-anchor=\"end\" font-size=\"12\" "
+                     "fill=\"#595959\">",
+                     g->x0 - 6, ly(g, t) + 4, 0, 0);
+                text(o, num);
+                put(o, "</text>\n");
+        }
+}
+
+/* x labels: the month of each date, the year at its first month; the
+ * last date always, a date too close to the one labelled before it or to
+ * the last one not. Then the x axis. */
+static void
+line_x_labels(struct out *o, const struct lgeo *g, enum mw_lang lang)
+{
+        int y, m, d, last_year = 0;
+        long last_x = -1;
+        size_t i, n = g->n;
+
+        for (i = 0; i < n; i++) {
+                long x = lx(g, i);
+
+                mw_date_to_ymd(g->dates[i], &y, &m, &d);
+                if (n > 13 && i % 3 != 0 && i + 1 != n)
+                        continue;
+                if (i + 1 < n &&
+                    (lx(g, n - 1) - x < 24 || (last_x >= 0 && x - last_x < 24)))
+                        continue;
+                last_x = x;
+                putf(o,
+                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                     "text-anchor=\"middle\" font-size=\"12\" "
+                     "fill=\"#595959\">",
+                     x, g->y0 + 18, 0, 0);
+                text(o, mw_fmt_month_abbr(m, lang));
+                put(o, "</text>");
+                if (y != last_year) {
+                        putf(o,
+                             "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
+                             "text-anchor=\"middle\" font-size=\"11\" "
+                             "fill=\"#8c8c8c\">%ld</text>",
+                             x, g->y0 + 33, y, 0);
+                        last_year = y;
+                }
+                put(o, "\n");
+        }
+        putf(o,
+             "<line x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" y2=\"%ld\" "
+             "stroke=\"#595959\" stroke-width=\"1\"/>\n",
+             g->x0, g->y0, g->x1, g->y0);
+}
+
+/* The dashed target line and its label. */
+static void
+line_target(struct out *o, const struct lgeo *g, long target,
+            const char *target_label, enum mw_lang lang)
+{
+        char num[32];
+
+        putf(o,
+             "<line class=\"target\" x1=\"%ld\" y1=\"%ld\" "
+             "x2=\"%ld\" y2=\"%ld\" stroke=\"#7f7f7f\" "
+             "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
+             g->x0, ly(g, target), g->x1, ly(g, target));
+        putf(o,
+             "<text x=\"%ld\" y=\"%ld\" text-anchor=\"end\" "
+             "font-size=\"12\" fill=\"#595959\">",
+             g->x1, ly(g, target) - 6, 0, 0);
+        text(o, target_label ? target_label : "");
+        mw_fmt_int(num, target, 0, lang);
+        put(o, ": ");
+        text(o, num);
+        put(o, "</text>\n");
+}
+
+/* Series s: a path with gaps at hidden values, then the points. */
+static void
+line_series(struct out *o, const struct lgeo *g,
+            const struct mw_chart_series *se, size_t s, enum mw_lang lang)
+{
+        char num[32], date[32];
+        size_t i;
+        int pen = 0;
+
+        put(o, "<path class=\"");
+        text(o, se->cls ? se->cls : "");
+        put(o, "\" fill=\"none\" stroke=\"");
+        put(o, palette[s]);
+        put(o, se->dashed ? "\" stroke-dasharray=\"6 4" : "");
+        put(o, s == 0 ? "\" stroke-width=\"4\" d=\""
+                      : "\" stroke-width=\"2.5\" d=\"");
+        for (i = 0; i < g->n; i++) {
+                if (se->hidden[i]) {
+                        pen = 0;
+                        continue;
+                }
+                putf(o, pen ? " L%ld %ld" : " M%ld %ld", lx(g, i),
+                     ly(g, se->v[i]), 0, 0);
+                pen = 1;
+        }
+        put(o, "\"/>\n");
+        for (i = 0; i < g->n; i++) {
+                if (se->hidden[i])
+                        continue;
+                putf(o,
+                     "<circle cx=\"%ld\" cy=\"%ld\" r=\"3.5\" "
+                     "data-n=\"%ld\" fill=\"",
+                     lx(g, i), ly(g, se->v[i]), se->v[i], 0);
+                put(o, palette[s]);
+                put(o, "\">");
+                put(o, "<title>");
+                text(o, se->name);
+                mw_fmt_date(date, g->dates[i], lang);
+                put(o, ", ");
+                text(o, date);
+                put(o, ": ");
+                mw_fmt_int(num, se->v[i], 0, lang);
+                text(o, num);
+                put(o, "</title></circle>");
+        }
+        put(o, "\n");
+}
+
+/* The legend: a line and the name of each series, from x0. */
+static void
+line_legend(struct out *o, const struct mw_chart_series *series,
+            size_t n_series, long x0)
+{
+        long lx0 = x0;
+        size_t s;
+
+        for (s = 0; s < n_series; s++) {
+                putf(o,
+                     "<line x1=\"%ld\" y1=\"16\" x2=\"%ld\" "
+                     "y2=\"16\" stroke-width=\"3\" stroke=\"",
+                     lx0, lx0 + 22, 0, 0);
+                put(o, palette[s]);
+                put(o, series[s].dashed ? "\" stroke-dasharray=\"6 4\"/>"
+                                        : "\"/>");
+                putf(o,
+                     "<text x=\"%ld\" y=\"20\" font-size=\"13\" "
+                     "fill=\"#262626\">",
+                     lx0 + 28, 0, 0, 0);
+                text(o, series[s].name);
+                put(o, "</text>");
+                lx0 += 40 + 8 * (long)strlen(series[s].name);
+        }
+        put(o, "\n");
+}
+
 mw_err_t
 mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
                   size_t n, const struct mw_chart_series *series,
@@ -70,13 +257,9 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
                   enum mw_lang lang)
 {
         struct out o = {buf, MW_OK};
-        long vmax = 0, step, ymax, t, x0 = LM_L, x1 = LW - LM_R;
-        long y0 = LH - LM_B, span = (long)(LH - LM_B - LM_T);
-        long dspan;
+        struct lgeo g;
+        long vmax = 0, step;
         size_t s, i;
-        char num[32], date[32];
-        int y, m, d, last_year = 0;
-        long last_x = -1;
 
         if (n == 0 || n > MW_CHART_MAX_POINTS || n_series == 0 ||
             n_series > MW_CHART_MAX_SERIES)
@@ -88,15 +271,14 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
         if (target > vmax)
                 vmax = target;
         step = nice_step(vmax ? vmax : 5);
-        ymax = ((vmax ? vmax : 5) + step - 1) / step * step;
-        dspan = n > 1 ? (long)(dates[n - 1] - dates[0]) : 0;
-
-#define X(k)                                                                   \
-        (dspan ? x0 + ((long)(dates[k] - dates[0]) * (x1 - x0) + dspan / 2) /  \
-                          dspan                                                \
-               : (x0 + x1) / 2)
-#define Y(v) (y0 - scale((v), ymax, span))
-
+        g.dates = dates;
+        g.n = n;
+        g.x0 = LM_L;
+        g.x1 = LW - LM_R;
+        g.y0 = LH - LM_B;
+        g.span = (long)(LH - LM_B - LM_T);
+        g.ymax = ((vmax ? vmax : 5) + step - 1) / step * step;
+        g.dspan = n > 1 ? (long)(dates[n - 1] - dates[0]) : 0;
         putf(&o,
              "<svg class=\"chart line\" viewBox=\"0 0 %ld %ld\" "
              "role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">",
@@ -104,140 +286,14 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
         put(&o, "<title>");
         text(&o, title);
         put(&o, "</title>\n");
-        /* grid and y ticks */
-        for (t = 0; t <= ymax; t += step) {
-                putf(&o,
-                     "<line class=\"grid\" x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" "
-                     "y2=\"%ld\" stroke=\"#d9d9d9\" stroke-width=\"1\"/>",
-                     x0, Y(t), x1, Y(t));
-                mw_fmt_int(num, t, 0, lang);
-                putf(&o,
-                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
-                     "text-anchor=\"end\" font-size=\"12\" "
-                     "fill=\"#595959\">",
-                     x0 - 6, Y(t) + 4, 0, 0);
-                text(&o, num);
-                put(&o, "</text>\n");
-        }
-        /* x labels: the month of each date, the year at its first month;
-         * the last date always, a date too close to the one labelled
-         * before it or to the last one not */
-        for (i = 0; i < n; i++) {
-                long x = X(i);
-
-                mw_date_to_ymd(dates[i], &y, &m, &d);
-                if (n > 13 && i % 3 != 0 && i + 1 != n)
-                        continue;
-                if (i + 1 < n &&
-                    (X(n - 1) - x < 24 || (last_x >= 0 && x - last_x < 24)))
-                        continue;
-                last_x = x;
-                putf(&o,
-                     "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
-                     "text-anchor=\"middle\" font-size=\"12\" "
-                     "fill=\"#595959\">",
-                     x, y0 + 18, 0, 0);
-                text(&o, mw_fmt_month_abbr(m, lang));
-                put(&o, "</text>");
-                if (y != last_year) {
-                        putf(&o,
-                             "<text class=\"tick\" x=\"%ld\" y=\"%ld\" "
-                             "text-anchor=\"middle\" font-size=\"11\" "
-                             "fill=\"#8c8c8c\">%ld</text>",
-                             x, y0 + 33, y, 0);
-                        last_year = y;
-                }
-                put(&o, "\n");
-        }
-        putf(&o,
-             "<line x1=\"%ld\" y1=\"%ld\" x2=\"%ld\" y2=\"%ld\" "
-             "stroke=\"#595959\" stroke-width=\"1\"/>\n",
-             x0, y0, x1, y0);
-        /* target */
-        if (target >= 0) {
-                putf(&o,
-                     "<line class=\"target\" x1=\"%ld\" y1=\"%ld\" "
-                     "x2=\"%ld\" y2=\"%ld\" stroke=\"#7f7f7f\" "
-                     "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
-                     x0, Y(target), x1, Y(target));
-                putf(&o,
-                     "<text x=\"%ld\" y=\"%ld\" text-anchor=\"end\" "
-                     "font-size=\"12\" fill=\"#595959\">",
-                     x1, Y(target) - 6, 0, 0);
-                text(&o, target_label ? target_label : "");
-                mw_fmt_int(num, target, 0, lang);
-                put(&o, ": ");
-                text(&o, num);
-                put(&o, "</text>\n");
-        }
-        /* series: a path with gaps at hidden values, then the points */
-        for (s = 0; s < n_series; s++) {
-                int pen = 0;
-
-                put(&o, "<path class=\"");
-                text(&o, series[s].cls ? series[s].cls : "");
-                put(&o, "\" fill=\"none\" stroke=\"");
-                put(&o, palette[s]);
-                put(&o, series[s].dashed ? "\" stroke-dasharray=\"6 4" : "");
-                put(&o, s == 0 ? "\" stroke-width=\"4\" d=\""
-                               : "\" stroke-width=\"2.5\" d=\"");
-                for (i = 0; i < n; i++) {
-                        if (series[s].hidden[i]) {
-                                pen = 0;
-                                continue;
-                        }
-                        putf(&o, pen ? " L%ld %ld" : " M%ld %ld", X(i),
-                             Y(series[s].v[i]), 0, 0);
-                        pen = 1;
-                }
-                put(&o, "\"/>\n");
-                for (i = 0; i < n; i++) {
-                        if (series[s].hidden[i])
-                                continue;
-                        putf(&o,
-                             "<circle cx=\"%ld\" cy=\"%ld\" r=\"3.5\" "
-                             "data-n=\"%ld\" fill=\"",
-                             X(i), Y(series[s].v[i]), series[s].v[i], 0);
-                        put(&o, palette[s]);
-                        put(&o, "\">");
-                        put(&o, "<title>");
-                        text(&o, series[s].name);
-                        mw_fmt_date(date, dates[i], lang);
-                        put(&o, ", ");
-                        text(&o, date);
-                        put(&o, ": ");
-                        mw_fmt_int(num, series[s].v[i], 0, lang);
-                        text(&o, num);
-                        put(&o, "</title></circle>");
-                }
-                put(&o, "\n");
-        }
-        /* legend */
-        {
-                long lx = x0;
-
-                for (s = 0; s < n_series; s++) {
-                        putf(&o,
-                             "<line x1=\"%ld\" y1=\"16\" x2=\"%ld\" "
-                             "y2=\"16\" stroke-width=\"3\" stroke=\"",
-                             lx, lx + 22, 0, 0);
-                        put(&o, palette[s]);
-                        put(&o, series[s].dashed
-                                    ? "\" stroke-dasharray=\"6 4\"/>"
-                                    : "\"/>");
-                        putf(&o,
-                             "<text x=\"%ld\" y=\"20\" font-size=\"13\" "
-                             "fill=\"#262626\">",
-                             lx + 28, 0, 0, 0);
-                        text(&o, series[s].name);
-                        put(&o, "</text>");
-                        lx += 40 + 8 * (long)strlen(series[s].name);
-                }
-                put(&o, "\n");
-        }
+        line_grid(&o, &g, step, lang);
+        line_x_labels(&o, &g, lang);
+        if (target >= 0)
+                line_target(&o, &g, target, target_label, lang);
+        for (s = 0; s < n_series; s++)
+                line_series(&o, &g, &series[s], s, lang);
+        line_legend(&o, series, n_series, g.x0);
         put(&o, "</svg>\n");
-#undef X
-#undef Y
         return o.err;
 }
 
