@@ -95,6 +95,10 @@ set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.gen PROPERTIES LABELS cli)
+# cmake --install into a clean root: programs, units, users, folders.
+add_test(NAME cli.install
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/install.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli.install PROPERTIES LABELS cli TIMEOUT 120)
 # One definition of every function and view (migrations/functions/).
 add_test(NAME cli.sql_layout
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/sql_layout.sh ${CMAKE_SOURCE_DIR})
