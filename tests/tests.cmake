@@ -111,6 +111,10 @@ set_tests_properties(cli.gen PROPERTIES LABELS cli)
 add_test(NAME cli.programs
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/programs.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.programs PROPERTIES LABELS cli)
+# cmake --install into a clean root: programs, units, users, folders.
+add_test(NAME cli.install
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/install.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli.install PROPERTIES LABELS cli TIMEOUT 120)
 # One definition of every function and view (migrations/functions/).
 add_test(NAME cli.sql_layout
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/sql_layout.sh ${CMAKE_SOURCE_DIR})

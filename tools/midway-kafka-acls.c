@@ -31,12 +31,20 @@
 
 #define MAX_BINDINGS 4096
 #define TIMEOUT_MS   30000
+/* CMake passes the version every midway program prints; scripts/stack's
+ * own compile of this file has none */
+#ifndef MW_VERSION
+#define MW_VERSION "unversioned (compiled by scripts/stack)"
+#endif
+
+static const char usage_text[] = "usage: kafka-acls -F FILE add < BINDINGS\n"
+                                 "       kafka-acls -F FILE list\n"
+                                 "       kafka-acls --help | --version\n";
 
 static int
 usage(void)
 {
-        fprintf(stderr, "usage: kafka-acls -F FILE add < BINDINGS\n"
-                        "       kafka-acls -F FILE list\n");
+        fputs(usage_text, stderr);
         return 2;
 }
 
@@ -321,6 +329,21 @@ main(int argc, char **argv)
         rd_kafka_t *rk;
         int rc;
 
+        if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+                printf("Add or list Kafka ACLs in one admin request.\n\n%s"
+                       "\nFILE: librdkafka properties (bootstrap.servers and "
+                       "the admin's credentials).\nBINDINGS, one a line: "
+                       "PRINCIPAL RESOURCE-TYPE PATTERN-TYPE RESOURCE-NAME "
+                       "OPERATION[,OPERATION..]\n\nExit status: 0 done, 1 "
+                       "Kafka refused or failed, 2 usage or input error.\n",
+                       usage_text);
+                return 0;
+        }
+        if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+                printf("midway-kafka-acls %s (librdkafka %s)\n", MW_VERSION,
+                       rd_kafka_version_str());
+                return 0;
+        }
         if (argc != 4 || strcmp(argv[1], "-F") != 0)
                 return usage();
         if (strcmp(argv[3], "add") != 0 && strcmp(argv[3], "list") != 0)
