@@ -1,6 +1,7 @@
 /* Unit tests: lib/publish/disclosure.c (primary and secondary suppression, the
  * audit, the release step, the verifier) and a brute-force check on a few
- * hundred seeded random tables that no suppressed cell can be worked out. */
+ * hundred seeded random tables that no suppressed cell can be worked out.
+ * Over 1,000 lines: one test binary per module (tests/tests.cmake). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -7,7 +7,8 @@
  *   errors.csv       one rejected row of every kind, with blank lines
  *   errors.jsonl     the errors of JSON Lines
  * Every reason is checked word for word with its line number, and no
- * reason or masked row may hold a CPR number of the input. */
+ * reason or masked row may hold a CPR number of the input. Over 1,000
+ * lines: one test binary per module (tests/tests.cmake). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
