@@ -127,13 +127,8 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 
         switch (key) {
         case 'p':
-                a->p->project = mw_project_parse(value);
-                if (!a->p->project)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "unknown project '%s' (an id 1-30 or "
-                                       "a slug)",
-                                       value);
-                return MW_OK;
+                return mw_project_arg(value, &a->p->project, errstr,
+                                      errstr_size);
         case 'k':
                 a->keyfile = value;
                 return MW_OK;

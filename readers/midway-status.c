@@ -262,8 +262,7 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 {
         struct args *a = arg;
         const struct mw_project *pr;
-        char *end;
-        long id;
+        mw_err_t err;
 
         switch (key) {
         case 'a':
@@ -283,15 +282,9 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                                        "--format: table, csv or json");
                 return MW_OK;
         default: /* 'p': an id, or a slug of the built-in project list */
-                pr = mw_project_parse(value);
-                id = strtol(value, &end, 10);
-                if (pr)
-                        id = pr->id;
-                else if (*end || id < 1 || id > 1000)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "--project: a project id or slug "
-                                       "(e.g. 20 or odder)");
-                snprintf(a->project_id, sizeof(a->project_id), "%ld", id);
+                if ((err = mw_project_arg(value, &pr, errstr, errstr_size)))
+                        return err;
+                snprintf(a->project_id, sizeof(a->project_id), "%d", pr->id);
                 a->project = a->project_id;
                 return MW_OK;
         }

@@ -1216,13 +1216,7 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
 
         switch (key) {
         case 'p':
-                a->c->p = mw_project_parse(value);
-                if (!a->c->p)
-                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
-                                       "-p: no project '%s' (an id 1-30 or "
-                                       "a slug)",
-                                       value);
-                return MW_OK;
+                return mw_project_arg(value, &a->c->p, errstr, errstr_size);
         case 'n':
                 a->citizens = strtol(value, &end, 10);
                 a->have_n = 1;

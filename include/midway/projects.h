@@ -32,6 +32,10 @@ const struct mw_project *mw_project_by_slug(const char *slug);
 /* A project named on a command line: its id ("20") or its slug ("odder");
  * NULL for anything else. */
 const struct mw_project *mw_project_parse(const char *arg);
+/* The same for an option's value: MW_ERR_INVALID and the one message every
+ * program gives for an unknown project. */
+mw_err_t mw_project_arg(const char *arg, const struct mw_project **project,
+                        char *errstr, size_t errstr_size);
 /* 1 if municipality_code belongs to the project. */
 int mw_project_has_muni(const struct mw_project *p, int municipality_code);
 

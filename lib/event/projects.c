@@ -196,3 +196,16 @@ mw_project_parse(const char *arg)
                 return id > 0 && id <= 1000 ? mw_project_find((int)id) : NULL;
         return mw_project_by_slug(arg);
 }
+
+mw_err_t
+mw_project_arg(const char *arg, const struct mw_project **project, char *errstr,
+               size_t errstr_size)
+{
+        *project = mw_project_parse(arg);
+        if (*project)
+                return MW_OK;
+        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                       "unknown project '%s': a project id (1-30) or slug, "
+                       "e.g. 20 or odder",
+                       arg);
+}

@@ -279,13 +279,57 @@ status_error(const struct resp *r, const char *what, char *errstr,
                        msg[0] ? ": " : "", msg);
 }
 
+/* A request about one subject with a JSON body of one string member:
+ * METHOD {base}{prefix}{subject, URL-encoded}{suffix} with {"key": value}.
+ * On success *root is the parsed answer (NULL if it is not JSON), which the
+ * caller frees; "what" names the call in messages. */
+static mw_err_t
+subject_call(struct mw_registry *reg, const char *what, const char *method,
+             const char *prefix, const char *subject, const char *suffix,
+             const char *key, const char *value, json_t **root, char *errstr,
+             size_t errstr_size)
+{
+        struct mw_buf path = MW_BUF_INIT, body = MW_BUF_INIT;
+        struct resp r = {MW_BUF_INIT, 0, 0};
+        mw_err_t err;
+
+        *root = NULL;
+        err = mw_buf_append(&path, prefix, strlen(prefix));
+        if (!err)
+                err = url_encode(&path, subject);
+        if (!err)
+                err = mw_buf_append(&path, suffix, strlen(suffix));
+        if (!err)
+                err = mw_buf_appendf(&body, "{\"%s\":", key);
+        if (!err)
+                err = mw_buf_append_json_str(&body, value);
+        if (!err)
+                err = mw_buf_append(&body, "}", 1);
+        if (err) {
+                err = mw_errf(errstr, errstr_size, err,
+                              "registry: %s: out of memory", what);
+                goto out;
+        }
+        err = request(reg, method, path.data, &body, &r, errstr, errstr_size);
+        if (err)
+                goto out;
+        if (r.status < 200 || r.status > 299) {
+                err = status_error(&r, what, errstr, errstr_size);
+                goto out;
+        }
+        *root = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+out:
+        mw_buf_release(&r.body);
+        mw_buf_release(&body);
+        mw_buf_release(&path);
+        return err;
+}
+
 mw_err_t
 mw_registry_register(struct mw_registry *reg, const char *subject,
                      const char *schema_json, int32_t *id, char *errstr,
                      size_t errstr_size)
 {
-        struct mw_buf path = MW_BUF_INIT, body = MW_BUF_INIT;
-        struct resp r = {MW_BUF_INIT, 0, 0};
         json_t *root = NULL;
         json_int_t n;
         mw_err_t err;
@@ -293,30 +337,11 @@ mw_registry_register(struct mw_registry *reg, const char *subject,
         if (!reg || !subject || !*subject || !schema_json || !id)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "registry: register: bad argument");
-        err = mw_buf_append(&path, "/subjects/", 10);
-        if (!err)
-                err = url_encode(&path, subject);
-        if (!err)
-                err = mw_buf_append(&path, "/versions", 9);
-        if (!err)
-                err = mw_buf_append(&body, "{\"schema\":", 10);
-        if (!err)
-                err = mw_buf_append_json_str(&body, schema_json);
-        if (!err)
-                err = mw_buf_append(&body, "}", 1);
-        if (err) {
-                err = mw_errf(errstr, errstr_size, err,
-                              "registry: register: out of memory");
-                goto out;
-        }
-        err = request(reg, "POST", path.data, &body, &r, errstr, errstr_size);
+        err = subject_call(reg, "register", "POST", "/subjects/", subject,
+                           "/versions", "schema", schema_json, &root, errstr,
+                           errstr_size);
         if (err)
                 goto out;
-        if (r.status < 200 || r.status > 299) {
-                err = status_error(&r, "register", errstr, errstr_size);
-                goto out;
-        }
-        root = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
         n = json_integer_value(json_object_get(root, "id"));
         if (!json_is_integer(json_object_get(root, "id")) || n < 0 ||
             n > INT32_MAX) {
@@ -328,9 +353,6 @@ mw_registry_register(struct mw_registry *reg, const char *subject,
         *id = (int32_t)n;
 out:
         json_decref(root);
-        mw_buf_release(&r.body);
-        mw_buf_release(&body);
-        mw_buf_release(&path);
         return err;
 }
 
@@ -339,8 +361,6 @@ mw_registry_set_compatibility(struct mw_registry *reg, const char *subject,
                               const char *level, char *errstr,
                               size_t errstr_size)
 {
-        struct mw_buf path = MW_BUF_INIT, body = MW_BUF_INIT;
-        struct resp r = {MW_BUF_INIT, 0, 0};
         json_t *root = NULL;
         const char *got;
         mw_err_t err;
@@ -348,33 +368,15 @@ mw_registry_set_compatibility(struct mw_registry *reg, const char *subject,
         if (!reg || !subject || !*subject || !level || !*level)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                "registry: set compatibility: bad argument");
-        err = mw_buf_append(&path, "/config/", 8);
-        if (!err)
-                err = url_encode(&path, subject);
-        if (!err)
-                err = mw_buf_append(&body, "{\"compatibility\":", 17);
-        if (!err)
-                err = mw_buf_append_json_str(&body, level);
-        if (!err)
-                err = mw_buf_append(&body, "}", 1);
-        if (err) {
-                err = mw_errf(errstr, errstr_size, err,
-                              "registry: set compatibility: out of memory");
-                goto out;
-        }
-        err = request(reg, "PUT", path.data, &body, &r, errstr, errstr_size);
+        err = subject_call(reg, "set compatibility", "PUT", "/config/", subject,
+                           "", "compatibility", level, &root, errstr,
+                           errstr_size);
         if (err)
                 goto out;
-        if (r.status < 200 || r.status > 299) {
-                err =
-                    status_error(&r, "set compatibility", errstr, errstr_size);
-                goto out;
-        }
         /* The registry answers with the level it stored (Confluent's as
          * "compatibility", Apicurio's as "compatibilityLevel", the key of
          * Confluent's GET); one that stored another level, or none, has
          * not taken the rule. */
-        root = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
         got = json_string_value(json_object_get(root, "compatibility"));
         if (!got)
                 got = json_string_value(
@@ -386,9 +388,6 @@ mw_registry_set_compatibility(struct mw_registry *reg, const char *subject,
                               subject, got ? got : "without a level", level);
 out:
         json_decref(root);
-        mw_buf_release(&r.body);
-        mw_buf_release(&body);
-        mw_buf_release(&path);
         return err;
 }
 

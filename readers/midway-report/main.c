@@ -120,20 +120,6 @@ ms_since(const struct timespec *t0)
                (long)(t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void
-report_release(struct report *rep)
-{
-        size_t i;
-
-        mw_rtable_release(&rep->table);
-        for (i = 0; rep->dates && i < rep->n_dates; i++)
-                free(rep->dates[i].rows);
-        free(rep->dates);
-        for (i = 0; i < rep->n_files; i++)
-                mw_buf_release(&rep->files[i].buf);
-        free(rep->files);
-}
-
 static mw_err_t
 render(struct report *rep)
 {
@@ -221,7 +207,7 @@ run(const struct opts *opts, const struct mw_conf *conf)
         else
                 mw_log_info("written: %s (%zu files, data id %s) in %ld ms",
                             opts->out, rep.n_files, rep.data_id, ms_since(&t0));
-        report_release(&rep);
+        mw_report_release(&rep);
         return err ? MW_EXIT_FAILURE : MW_EXIT_OK;
 }
 

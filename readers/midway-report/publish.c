@@ -251,3 +251,17 @@ mw_report_publish(struct report *rep, char *errstr, size_t errstr_size)
         remove_report_dir(old);
         return MW_OK;
 }
+
+void
+mw_report_release(struct report *rep)
+{
+        size_t i;
+
+        mw_rtable_release(&rep->table);
+        for (i = 0; rep->dates && i < rep->n_dates; i++)
+                free(rep->dates[i].rows);
+        free(rep->dates);
+        for (i = 0; i < rep->n_files; i++)
+                mw_buf_release(&rep->files[i].buf);
+        free(rep->files);
+}

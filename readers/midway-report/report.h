@@ -226,6 +226,9 @@ void mw_report_add_file(struct report *rep, const char *name,
                         struct mw_buf *buf);
 int mw_report_data_id(struct report *rep);
 void mw_report_sums(struct report *rep);
+/* Frees what the report owns (the table, the dates' rows, the files); the
+ * struct itself is the caller's. */
+void mw_report_release(struct report *rep);
 mw_err_t mw_report_publish(struct report *rep, char *errstr,
                            size_t errstr_size);
 

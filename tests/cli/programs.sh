@@ -43,7 +43,7 @@ done
 req="midway-producer: -p PROJECT, -k KEYFILE and either FILEs or --watch DIR are required (see --help)"
 expect 2 "$req" "$p" -p 3 -k "$work/key"
 expect 2 "$req" "$p" -k "$work/key" x.csv
-expect 2 "midway-producer: unknown project 'nowhere' (an id 1-30 or a slug) (see --help)" \
+expect 2 "midway-producer: unknown project 'nowhere': a project id (1-30) or slug, e.g. 20 or odder (see --help)" \
         "$p" -p nowhere -k "$work/key" x.csv
 expect 2 "midway-producer: --poll-ms: 10 to 3600000 (see --help)" \
         "$p" -p 3 -k "$work/key" --watch "$work" --poll-ms 5

@@ -27,19 +27,6 @@ day(const char *s)
         return d;
 }
 
-static void
-release(struct report *rep)
-{
-        size_t i;
-
-        mw_rtable_release(&rep->table);
-        for (i = 0; rep->dates && i < rep->n_dates; i++)
-                free(rep->dates[i].rows);
-        free(rep->dates);
-        for (i = 0; i < rep->n_files; i++)
-                mw_buf_release(&rep->files[i].buf);
-        free(rep->files);
-}
 
 /* The month ends from the programme start, the previous cut-off (three
  * months back by default, put in its place) and the cut-off last. */
@@ -73,7 +60,7 @@ test_plan_dates(void **state)
         /* 2015-03-31 and 2015-04-30 both read, 2015-04-01 between them */
         assert_int_equal(rep.dates[rep.prev - 1].date, day("2015-03-31"));
         assert_int_equal(rep.dates[rep.prev + 1].date, day("2015-04-30"));
-        release(&rep);
+        mw_report_release(&rep);
 }
 
 /* Three months before the 31st is the last day of a shorter month, which
@@ -96,7 +83,7 @@ test_plan_dates_month_end(void **state)
         assert_int_equal(rep.dates[rep.prev].kind, MW_RD_KEY);
         for (i = 1; i < rep.n_dates; i++)
                 assert_true(rep.dates[i].date > rep.dates[i - 1].date);
-        release(&rep);
+        mw_report_release(&rep);
 
         o.prev = o.as_of;
         memset(&rep, 0, sizeof(rep));
@@ -104,7 +91,7 @@ test_plan_dates_month_end(void **state)
         assert_int_equal(mw_report_plan_dates(&rep, errstr, sizeof(errstr)),
                          MW_ERR_INVALID);
         assert_string_equal(errstr, "--previous must be before --as-of");
-        release(&rep);
+        mw_report_release(&rep);
 }
 
 /* A label missing from the table would print as nothing: every label has
@@ -282,7 +269,7 @@ test_status_csv(void **state)
                                 fail_msg("line %zu: %s = %ld is shown", i, name,
                                          v);
                 }
-        release(&rep);
+        mw_report_release(&rep);
 }
 
 /* SHA256SUMS: every file by name, in order, with its SHA-256. */
@@ -314,7 +301,7 @@ test_sums(void **state)
             "  a.txt\n"
             "0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f"
             "  b.txt\n");
-        release(&rep);
+        mw_report_release(&rep);
 }
 
 int
