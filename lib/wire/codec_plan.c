@@ -89,10 +89,12 @@ mw_codec_union_branch(avro_schema_t u, avro_type_t type, const char *name)
 static int
 is_string_array(avro_schema_t s)
 {
-        return s && avro_typeof(s) == AVRO_ARRAY &&
-               mw_codec_schema_deref(avro_schema_array_items(s)) &&
-               avro_typeof(mw_codec_schema_deref(avro_schema_array_items(s))) ==
-                   AVRO_STRING;
+        avro_schema_t items;
+
+        if (!s || avro_typeof(s) != AVRO_ARRAY)
+                return 0;
+        items = mw_codec_schema_deref(avro_schema_array_items(s));
+        return items && avro_typeof(items) == AVRO_STRING;
 }
 
 /* Union branches of null and of a value of type type; 0 if s is a union
