@@ -71,6 +71,7 @@ set(MW_LINKS_midway-status store)
 set(MW_LINKS_midway-report store publish)
 set(MW_LINKS_midway-admin wire kafka store)
 set(MW_LINKS_midway-gen event)
+set(MW_LINKS_midway-contract event)
 set(MW_LINKS_midway-kafka-acls "") # librdkafka's admin API only
 
 # mw_layer_closure(<out> <layer>...): the layers given and all they use.

@@ -98,6 +98,11 @@ mw_add_stack_tests(tests/cluster cluster_ cluster "cluster;integration" 900)
 add_test(NAME docs.configuration
          COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-docs $<TARGET_FILE:midway-consumer>)
 set_tests_properties(docs.configuration PROPERTIES LABELS lint)
+# The wire contract's tables (docs/schemas.md) equal what the code prints.
+add_test(NAME docs.contract
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/contract.sh $<TARGET_FILE:midway-contract>
+                 ${CMAKE_SOURCE_DIR}/docs/schemas.md)
+set_tests_properties(docs.contract PROPERTIES LABELS lint)
 
 # Deployment: docker/compose.yaml validated without a Docker engine (docs/deployment.md).
 add_test(NAME deploy.compose
