@@ -44,6 +44,19 @@
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
 
+/* The failed deliveries of one error code in the current file: the first
+ * is logged with its line, the rest only counted, and one summary line
+ * per code ends the file (a broker that is down fails every row alike). */
+struct delivery_failure {
+        rd_kafka_resp_err_t err;
+        long count, first_line, last_line;
+};
+#define MAX_FAILURE_KINDS 8
+/* After SIGINT or SIGTERM, how long the rows in flight may still be
+ * acknowledged before the rest is given up (and sent again by the next
+ * run, from the journal). */
+#define STOP_GRACE_MS 1000
+
 struct producer {
         struct mw_conf conf;
         const struct mw_project *project; /* borrowed */
@@ -63,6 +76,9 @@ struct producer {
         int64_t now_ms;
         long rows, sent, acked, failed, rejected, skipped;
         long file_sent, file_acked, file_failed; /* the current file */
+        long file_stopped; /* of file_failed: given up after a signal */
+        struct delivery_failure failures[MAX_FAILURE_KINDS];
+        int n_failures;
         int64_t started;
         int64_t last_progress;
         int tty; /* stderr is a terminal: show progress */
@@ -200,28 +216,76 @@ reject(struct producer *p, const char *file, long line, const char *masked_row,
                         masked_row);
 }
 
+/* Counts a failed delivery; logs the first of its error code in the file. */
+static void
+delivery_failed(struct producer *p, const rd_kafka_message_t *m, long line)
+{
+        struct delivery_failure *f = NULL;
+        int i;
+
+        p->failed++;
+        p->file_failed++;
+        if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+            m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+                p->file_stopped++; /* a signal gave it up: summed up once */
+                return;
+        }
+        for (i = 0; i < p->n_failures; i++)
+                if (p->failures[i].err == m->err)
+                        f = &p->failures[i];
+        if (!f && p->n_failures < MAX_FAILURE_KINDS) {
+                f = &p->failures[p->n_failures++];
+                f->err = m->err;
+                f->count = 0;
+                f->first_line = line;
+                mw_log_error("topic=%s partition=%d delivery failed for the "
+                             "row at line %ld: %s (further rows failing so "
+                             "are counted, not logged)",
+                             rd_kafka_topic_name(m->rkt), (int)m->partition,
+                             line, rd_kafka_err2str(m->err));
+        }
+        if (f) {
+                f->count++;
+                f->last_line = line;
+        }
+}
+
+/* One line per error code of the file's failed deliveries. */
+static void
+delivery_summary(struct producer *p, const char *name)
+{
+        int i;
+
+        for (i = 0; i < p->n_failures; i++)
+                mw_log_error("%s: delivery failed for %ld row(s), lines "
+                             "%ld-%ld: %s",
+                             name, p->failures[i].count,
+                             p->failures[i].first_line,
+                             p->failures[i].last_line,
+                             rd_kafka_err2str(p->failures[i].err));
+        if (p->file_stopped)
+                mw_log_warn("%s: stopped by a signal: %ld row(s) not "
+                            "acknowledged; the next run sends them%s",
+                            name, p->file_stopped,
+                            p->state_dir ? " again (journal kept)"
+                                         : " again only with --state-dir");
+}
+
 static void
 dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         struct producer *p = opaque;
-
+        long line = (long)(intptr_t)m->_private;
         char errstr[256];
 
         (void)rk;
         if (m->err) {
-                p->failed++;
-                p->file_failed++;
-                mw_log_error("topic=%s partition=%d delivery failed for the "
-                             "row at line %ld: %s",
-                             rd_kafka_topic_name(m->rkt), (int)m->partition,
-                             (long)(intptr_t)m->_private,
-                             rd_kafka_err2str(m->err));
+                delivery_failed(p, m, line);
         } else {
                 p->acked++;
                 p->file_acked++;
-                if (p->journal &&
-                    mw_journal_ack(p->journal, (long)(intptr_t)m->_private,
-                                   errstr, sizeof(errstr)) != MW_OK)
+                if (p->journal && mw_journal_ack(p->journal, line, errstr,
+                                                 sizeof(errstr)) != MW_OK)
                         mw_log_warn("journal: %s", errstr);
         }
 }
@@ -285,7 +349,7 @@ send_event(struct producer *p, const struct mw_event *ev, long line)
                     RD_KAFKA_V_VALUE(p->out.data, p->out.len),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                     RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !run)
                         break;
                 rd_kafka_poll(p->rk, 100);
         }
@@ -326,15 +390,22 @@ journal_sync(struct producer *p, int force)
                 mw_log_warn("journal: %s", errstr);
 }
 
-/* Waits for every delivery report of the current file. */
+/* Waits for every delivery report of the current file. After a signal,
+ * what is not acknowledged within STOP_GRACE_MS is given up (purged): a
+ * broker that is down would otherwise hold the program for
+ * message.timeout.ms (5 minutes). */
 static void
 await_deliveries(struct producer *p)
 {
+        int64_t give_up = 0;
+
         if (!p->rk)
                 return;
         while (p->file_acked + p->file_failed < p->file_sent &&
                rd_kafka_outq_len(p->rk) > 0) {
-                if (fatal)
+                if (!run && !give_up)
+                        give_up = mw_clock_ms() + STOP_GRACE_MS;
+                if (fatal || (give_up && mw_clock_ms() >= give_up))
                         rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE |
                                                   RD_KAFKA_PURGE_F_INFLIGHT);
                 rd_kafka_poll(p->rk, 100);
@@ -387,6 +458,8 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
 
         shown(path, name, sizeof(name));
         p->file_sent = p->file_acked = p->file_failed = 0;
+        p->file_stopped = 0;
+        p->n_failures = 0;
         if (p->state_dir && strcmp(path, "-") != 0) {
                 if (mw_file_digest(path, digest, why, why_size) != MW_OK)
                         return FILE_UNREADABLE;
@@ -458,6 +531,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                 progress(p, 0);
         }
         await_deliveries(p);
+        delivery_summary(p, name);
         if (rc == FILE_DONE && fatal)
                 rc = FILE_UNDELIVERED;
         if (rc == FILE_DONE && !run)
