@@ -1,6 +1,8 @@
 /* midway-consumer's internal header: the consumer's state, shared by
  * main.c (command line, Kafka set-up, the poll loop, rebalancing),
- * batch.c (one PostgreSQL transaction per batch, poison isolation) and
+ * batch.c (one PostgreSQL transaction per batch, poison isolation, pausing
+ * and resuming the partitions around a failure), end.c (what
+ * --exit-at-end must reach, and whether it did) and
  * dlq.c (dead letters: recorded in the batch's transaction, published to
  * the dead-letter topic after it commits, exactly once per source
  * offset). */
