@@ -11,10 +11,20 @@
  *                                dead-letter topic (auto-creation stays off),
  *                                and make the schema registry enforce the
  *                                evolution rule on each topic's subject
+ *   midway-admin replay          rebuild a fresh database from the topics:
+ *                                migrate, midway-consumer --exit-at-end in
+ *                                a group of its own, then verify
  */
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -35,14 +45,17 @@
  * writer; a new registration kind (a new union branch) stays possible,
  * which FULL would refuse (docs/schemas.md, "Evolution"). */
 #define SUBJECT_COMPATIBILITY "BACKWARD_TRANSITIVE"
+#define MAX_ARGS              256
+
+extern char **environ;
 
 static const struct mw_cli cli = {
     PROG,
     "[OPTION]... COMMAND",
     "Administer a midway deployment: the database and the topics.",
     NULL,
-    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_REGISTRY | MW_CLI_FILE | MW_CLI_KAFKA |
-        MW_CLI_PROPS,
+    MW_CLI_BROKERS | MW_CLI_PG | MW_CLI_REGISTRY | MW_CLI_GROUP | MW_CLI_FILE |
+        MW_CLI_KAFKA | MW_CLI_PROPS,
     0,
     "Commands:\n"
     "  migrate         apply the database migrations and refresh the "
@@ -61,7 +74,13 @@ static const struct mw_cli cli = {
     "are kept),\n"
     "                  register the registration schema under each topic's "
     "subject\n"
-    "                  and set its compatibility to " SUBJECT_COMPATIBILITY,
+    "                  and set its compatibility to " SUBJECT_COMPATIBILITY "\n"
+    "  replay          rebuild this (fresh, empty) database from the topics:\n"
+    "                  migrate, midway-consumer --exit-at-end in a new group\n"
+    "                  <group.id>-replay-<time> (the options are passed on),\n"
+    "                  then verify; exit 0 only if every partition was "
+    "drained\n"
+    "                  to its end offset and verify found no difference",
     NULL};
 
 static int
@@ -325,6 +344,133 @@ out:
         return rc;
 }
 
+/* ---- replay -------------------------------------------------------- */
+
+static volatile pid_t replay_child;
+
+static void
+on_signal(int sig)
+{
+        if (replay_child > 0)
+                kill(replay_child, sig);
+}
+
+/* Migrated, and holding no event and no stored offset. */
+static int
+fresh_database(const struct mw_conf *conf)
+{
+        char errstr[1024];
+        PGconn *pg;
+        PGresult *res;
+        int rc = 1;
+
+        if (cmd_migrate(conf) != 0)
+                return 1;
+        pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!pg) {
+                mw_log_error("replay: %s", errstr);
+                return 1;
+        }
+        res = PQexec(pg, "SELECT (SELECT count(*) FROM event), "
+                         "(SELECT count(*) FROM kafka_offset)");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+                mw_log_error("replay: %s", PQerrorMessage(pg));
+        else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0 ||
+                 strcmp(PQgetvalue(res, 0, 1), "0") != 0)
+                mw_log_error("replay: the database already holds %s events "
+                             "and %s stored offsets; replay into a fresh one "
+                             "(createdb NAME, then -d 'dbname=NAME ...')",
+                             PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        else
+                rc = 0;
+        PQclear(res);
+        PQfinish(pg);
+        return rc;
+}
+
+/* midway-consumer beside this program, else the one on PATH. */
+static void
+consumer_path(char *path, size_t size)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = '\0';
+                snprintf(path, size, "%s/midway-consumer", dirname(self));
+                if (access(path, X_OK) == 0)
+                        return;
+        }
+        snprintf(path, size, "midway-consumer");
+}
+
+/* Runs midway-consumer with this run's options (argv[1..first)), a group
+ * of its own and --exit-at-end; its exit status, or -1. */
+static int
+run_consumer(char **argv, int first, const char *group)
+{
+        char path[PATH_MAX + 32];
+        char *args[MAX_ARGS + 8];
+        int i, n = 0, status, err;
+        pid_t pid;
+
+        consumer_path(path, sizeof(path));
+        args[n++] = path;
+        for (i = 1; i < first && n < MAX_ARGS; i++)
+                args[n++] = argv[i];
+        args[n++] = "-g";
+        args[n++] = (char *)group;
+        args[n++] = "--exit-at-end";
+        args[n] = NULL;
+        mw_cli_signals(on_signal);
+        err = posix_spawnp(&pid, path, NULL, NULL, args, environ);
+        if (err) {
+                mw_log_error("replay: cannot run %s: %s", path, strerror(err));
+                return -1;
+        }
+        replay_child = pid;
+        while (waitpid(pid, &status, 0) < 0)
+                ;
+        replay_child = 0;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        mw_log_error("replay: midway-consumer ended by signal %d",
+                     WTERMSIG(status));
+        return -1;
+}
+
+static int
+cmd_replay(const struct mw_conf *conf, char **argv, int first)
+{
+        char group[256], when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        int rc;
+
+        if (fresh_database(conf) != 0)
+                return 1;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(group, sizeof(group), "%.200s-replay-%s", conf->group_id,
+                 when);
+        mw_log_info("replay: group %s, every partition of the topics to its "
+                    "end offset",
+                    group);
+        rc = run_consumer(argv, first, group);
+        if (rc != 0) {
+                mw_log_error("replay: midway-consumer failed (exit %d): the "
+                             "database is incomplete; see its messages above",
+                             rc);
+                return 1;
+        }
+        if (cmd_verify(conf, 0) != 0)
+                return 1;
+        mw_log_info("replay: complete; to go on consuming into this database "
+                    "use -g %s (its offsets are stored under that group)",
+                    group);
+        return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -347,6 +493,8 @@ main(int argc, char **argv)
                 rc = cmd_check_sql(&conf);
         } else if (strcmp(cmd, "create-topics") == 0) {
                 rc = cmd_create_topics(&conf);
+        } else if (strcmp(cmd, "replay") == 0) {
+                rc = cmd_replay(&conf, argv, first);
         } else {
                 if (cli_rc == MW_CLI_RUN) {
                         snprintf(errstr, sizeof(errstr), "unknown command '%s'",

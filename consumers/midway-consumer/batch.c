@@ -15,7 +15,8 @@
  * database's reason and the rest commits with the offsets. A poison message
  * costs about 2 log2(batch) small statements, once. Failures that are not
  * the data's fault (connection, serialisation, privileges, resources) roll
- * the batch back and retry it after a growing pause. */
+ * the batch back and retry it after a growing pause, during which the
+ * partitions are paused and the consumer keeps polling Kafka. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,29 +30,6 @@
 #include "midway/sink.h"
 
 #define DB_RETRY_MAX_MS 10000
-
-/* Reconnects until PostgreSQL answers again or we are told to stop. */
-static int
-db_reconnect(struct consumer *c)
-{
-        char errstr[512];
-        int delay = 250;
-
-        while (mw_consumer_run) {
-                PQreset(c->pg);
-                if (PQstatus(c->pg) == CONNECTION_OK &&
-                    mw_sink_session(c->pg, errstr, sizeof(errstr)) == MW_OK) {
-                        mw_log_info("PostgreSQL connection re-established");
-                        return 0;
-                }
-                mw_log_warn("PostgreSQL unavailable, retrying in %d ms: %s",
-                            delay, PQerrorMessage(c->pg));
-                mw_clock_sleep_ms(delay, &mw_consumer_run);
-                delay =
-                    delay * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS : delay * 2;
-        }
-        return -1;
-}
 
 void
 mw_consumer_batch_reset(struct consumer *c)
@@ -72,48 +50,145 @@ mw_consumer_batch_reset(struct consumer *c)
         c->batch_msgs = 0;
 }
 
-/* Throws the batch away and moves every partition it touched back to the
- * offset stored in PostgreSQL (re-read, since a successor may have moved
- * it). */
+/* ---- holding: a failure pauses, poll goes on -------------------- */
+
 static void
-batch_discard(struct consumer *c)
+pause_all(struct consumer *c, int pause)
 {
-        char errstr[512];
-        rd_kafka_topic_t *rkt;
+        rd_kafka_topic_partition_list_t *list = NULL;
         rd_kafka_resp_err_t err;
-        int64_t offset;
+
+        if (rd_kafka_assignment(c->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            !list)
+                return;
+        err = pause ? rd_kafka_pause_partitions(c->rk, list)
+                    : rd_kafka_resume_partitions(c->rk, list);
+        if (err)
+                mw_log_warn("%s %d partitions: %s",
+                            pause ? "pausing" : "resuming", list->cnt,
+                            rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* The batch is thrown away and the assigned partitions paused: the poll
+ * loop keeps calling poll (so max.poll.interval.ms never runs out and the
+ * group keeps the assignment) and gets nothing from them until
+ * mw_consumer_resume() rewinds them. */
+void
+mw_consumer_hold(struct consumer *c, int64_t backoff_ms)
+{
         size_t i;
 
-        for (i = 0; i < c->n_parts; i++) {
-                struct part *p = &c->parts[i];
-
-                if (p->batch_msgs == 0)
-                        continue;
-                if (PQstatus(c->pg) == CONNECTION_OK &&
-                    mw_sink_load_offset(c->pg, c->conf.group_id, p->topic,
-                                        p->partition, &p->db_next, errstr,
-                                        sizeof(errstr)) != MW_OK)
-                        mw_log_warn("%s", errstr);
-                offset =
-                    p->db_next >= 0 ? p->db_next : RD_KAFKA_OFFSET_BEGINNING;
-                rkt = rd_kafka_topic_new(c->rk, p->topic, NULL);
-                if (!rkt)
-                        continue;
-                err = rd_kafka_seek(rkt, p->partition, offset, 10000);
-                if (err)
-                        mw_log_warn("topic=%s partition=%d seek to %lld "
-                                    "failed: %s",
-                                    p->topic, (int)p->partition,
-                                    (long long)offset, rd_kafka_err2str(err));
-                else
-                        mw_log_info("topic=%s partition=%d rewound to "
-                                    "offset %lld",
-                                    p->topic, (int)p->partition,
-                                    (long long)offset);
-                rd_kafka_topic_destroy(rkt);
-                p->eof = 0;
-        }
+        if (!c->held)
+                mw_log_warn("%zu partitions paused for %lld ms; polling goes "
+                            "on, the group membership is kept",
+                            c->n_parts, (long long)backoff_ms);
+        pause_all(c, 1);
+        c->held = 1;
+        c->held_until = mw_clock_ms() + backoff_ms;
+        for (i = 0; i < c->n_parts; i++)
+                c->parts[i].eof = 0;
         mw_consumer_batch_reset(c);
+}
+
+static int64_t
+next_backoff(struct consumer *c)
+{
+        c->fail_backoff_ms = c->fail_backoff_ms ? c->fail_backoff_ms * 2 : 250;
+        if (c->fail_backoff_ms > DB_RETRY_MAX_MS)
+                c->fail_backoff_ms = DB_RETRY_MAX_MS;
+        return c->fail_backoff_ms;
+}
+
+/* Moves every assigned partition to the offset stored in PostgreSQL (re-
+ * read, since a successor may have moved it). */
+static int
+rewind_all(struct consumer *c, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *list;
+        rd_kafka_error_t *error;
+        struct part *p;
+        size_t i;
+        int j, rc = 0;
+
+        list = rd_kafka_topic_partition_list_new((int)c->n_parts + 1);
+        for (i = 0; i < c->n_parts; i++) {
+                p = &c->parts[i];
+                if (mw_sink_load_offset(c->pg, c->conf.group_id, p->topic,
+                                        p->partition, &p->db_next, errstr,
+                                        errstr_size) != MW_OK) {
+                        rd_kafka_topic_partition_list_destroy(list);
+                        return -1;
+                }
+                rd_kafka_topic_partition_list_add(list, p->topic, p->partition)
+                    ->offset =
+                    p->db_next >= 0 ? p->db_next : RD_KAFKA_OFFSET_BEGINNING;
+        }
+        error = rd_kafka_seek_partitions(c->rk, list, 10000);
+        if (error) {
+                mw_errf(errstr, errstr_size, MW_ERR_INVALID, "seek: %s",
+                        rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                rc = -1;
+        }
+        for (j = 0; rc == 0 && j < list->cnt; j++) {
+                if (list->elems[j].err) {
+                        mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                "topic=%s partition=%d seek to %lld: %s",
+                                list->elems[j].topic,
+                                (int)list->elems[j].partition,
+                                (long long)list->elems[j].offset,
+                                rd_kafka_err2str(list->elems[j].err));
+                        rc = -1;
+                }
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+        return rc;
+}
+
+int
+mw_consumer_resume(struct consumer *c)
+{
+        char errstr[512];
+        int64_t now = mw_clock_ms(), delay;
+
+        if (!c->held)
+                return 0;
+        if (now < c->held_until)
+                return 1;
+        if (c->reconnecting || PQstatus(c->pg) != CONNECTION_OK) {
+                c->reconnecting = 1;
+                PQreset(c->pg);
+                if (PQstatus(c->pg) != CONNECTION_OK ||
+                    mw_sink_session(c->pg, errstr, sizeof(errstr)) != MW_OK) {
+                        delay = next_backoff(c);
+                        mw_log_warn("PostgreSQL unavailable, retrying in %lld "
+                                    "ms: %s",
+                                    (long long)delay,
+                                    PQstatus(c->pg) != CONNECTION_OK
+                                        ? PQerrorMessage(c->pg)
+                                        : errstr);
+                        c->held_until = mw_clock_ms() + delay;
+                        return 1;
+                }
+                c->reconnecting = 0;
+                mw_log_info("PostgreSQL connection re-established");
+        }
+        if (rewind_all(c, errstr, sizeof(errstr)) != 0) {
+                delay = next_backoff(c);
+                mw_log_warn("rewinding to the stored offsets, retrying in "
+                            "%lld ms: %s",
+                            (long long)delay, errstr);
+                c->held_until = mw_clock_ms() + delay;
+                return 1;
+        }
+        pause_all(c, 0);
+        c->held = 0;
+        c->kafka_seen_ms = mw_clock_ms();
+        mw_log_info("%zu partitions rewound to their stored offsets and "
+                    "resumed",
+                    c->n_parts);
+        return 0;
 }
 
 /* ---- staging ------------------------------------------------------- */
@@ -466,16 +541,9 @@ fail:
                      errstr);
         if (in_tx && PQstatus(c->pg) == CONNECTION_OK)
                 mw_pg_exec(c->pg, "ROLLBACK", NULL, 0);
-        if (PQstatus(c->pg) != CONNECTION_OK && db_reconnect(c) != 0) {
-                mw_consumer_batch_reset(c);
-                return -1;
-        }
-        batch_discard(c);
-        /* not the data's fault: wait a little longer each time, rather
-         * than re-reading and re-failing as fast as the machine can */
-        c->fail_backoff_ms = c->fail_backoff_ms ? c->fail_backoff_ms * 2 : 250;
-        if (c->fail_backoff_ms > DB_RETRY_MAX_MS)
-                c->fail_backoff_ms = DB_RETRY_MAX_MS;
-        mw_clock_sleep_ms((int)c->fail_backoff_ms, &mw_consumer_run);
+        /* not the data's fault: pause, and try again a little later each
+         * time rather than re-reading and re-failing as fast as the
+         * machine can; a lost connection is re-established first */
+        mw_consumer_hold(c, next_backoff(c));
         return -1;
 }

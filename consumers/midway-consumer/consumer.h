@@ -1,6 +1,8 @@
 /* midway-consumer's internal header: the consumer's state, shared by
  * main.c (command line, Kafka set-up, the poll loop, rebalancing),
- * batch.c (one PostgreSQL transaction per batch, poison isolation) and
+ * batch.c (one PostgreSQL transaction per batch, poison isolation, pausing
+ * and resuming the partitions around a failure), end.c (what
+ * --exit-at-end must reach, and whether it did) and
  * dlq.c (dead letters: recorded in the batch's transaction, published to
  * the dead-letter topic after it commits, exactly once per source
  * offset). */
@@ -37,6 +39,15 @@ struct part {
         long try_dups;   /* of the attempt under way (batch.c) */
         long batch_dead;
         int eof;
+        int64_t eof_offset; /* the end the last end-of-partition saw */
+};
+
+/* A partition of the subscribed topics and its end offset (high
+ * watermark) read at start: what --exit-at-end must reach (end.c). */
+struct end {
+        char *topic; /* owned */
+        int32_t partition;
+        int64_t end;
 };
 
 /* One staged event of the batch: its COPY text is rows[start, end of the
@@ -85,7 +96,20 @@ struct consumer {
         int64_t fail_backoff_ms;
         int exit_at_end;
         int fatal;
-        int pending_dlq; /* dead letters stored but not yet published */
+        struct end *ends; /* owned, n_ends: --exit-at-end's goal */
+        size_t n_ends;
+        int64_t kafka_seen_ms;   /* last message, end or assignment */
+        int64_t end_checked_ms;  /* partitions of other members: checked */
+        int64_t others_sum;      /* their offsets stored here, summed */
+        int64_t others_moved_ms; /* when that sum last moved */
+        /* After a failed commit the assigned partitions are paused (and
+         * poll goes on, keeping the group membership) until held_until;
+         * then PostgreSQL is reconnected if need be, every partition is
+         * rewound to its stored offset and resumed (batch.c). */
+        int held;
+        int64_t held_until;
+        int reconnecting; /* the connection is being re-established */
+        int pending_dlq;  /* dead letters stored but not yet published */
         int64_t pending_retry_at;
         char dlq_topic[256];
         size_t n_topics;
@@ -105,6 +129,27 @@ mw_err_t mw_consumer_stage(struct consumer *c, size_t part,
  * partitions are rewound to their stored offsets). */
 int mw_consumer_commit(struct consumer *c);
 void mw_consumer_batch_reset(struct consumer *c);
+/* Pauses the assigned partitions after a failure, for backoff_ms. */
+void mw_consumer_hold(struct consumer *c, int64_t backoff_ms);
+/* When the hold is up: reconnects PostgreSQL if need be, rewinds every
+ * assigned partition to its stored offset and resumes it. 0 when resumed
+ * (or nothing is held), 1 still held. */
+int mw_consumer_resume(struct consumer *c);
+
+/* end.c */
+/* Reads the partitions of c->topics and their end offsets, waiting at
+ * most broker.wait.ms for the brokers. 0, or -1 (logged). */
+int mw_consumer_read_ends(struct consumer *c);
+/* What --exit-at-end decides once every assigned partition is caught up:
+ * 1 every partition of its topics is drained to its end (by us, or stored
+ * in this database by another member), 0 not yet, -1 never by this run
+ * (partitions held by another member; logged). */
+int mw_consumer_end_check(struct consumer *c);
+/* Partitions of ends drained (a summary); the number of ends in *total. */
+size_t mw_consumer_drained(const struct consumer *c, size_t *total);
+/* Why Kafka gave nothing for broker.wait.ms (logged). */
+void mw_consumer_kafka_silent(struct consumer *c);
+void mw_consumer_ends_free(struct consumer *c);
 
 /* dlq.c */
 /* Records a dead letter for the batch: nothing is produced until the

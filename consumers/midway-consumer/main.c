@@ -47,7 +47,10 @@ static const struct mw_cli_opt opts[] = {
     {'t', "topic", "TOPIC",
      "consume TOPIC (repeatable; default: every project's topic)"},
     {'e', "exit-at-end", NULL,
-     "exit when every partition is consumed to its end"},
+     "exit when every partition of the topics is consumed to the end\n"
+     "offset read at start: exit 0 only then; exit 1 if another member of\n"
+     "the group holds some of them, on a signal before the end, or when\n"
+     "the brokers give nothing for broker.wait.ms"},
     {0, NULL, NULL, NULL}};
 
 static const struct mw_cli cli = {
@@ -299,7 +302,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         struct consumer *c = opaque;
         char errstr[512];
         struct part *p;
-        int i;
+        int i, held = 0;
 
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 for (i = 0; i < list->cnt; i++) {
@@ -308,12 +311,18 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         p = part_find(c, tp->topic, tp->partition);
                         if (!p)
                                 p = part_add(c, tp->topic, tp->partition);
-                        if (!p ||
+                        if (p && !c->held &&
                             mw_sink_load_offset(
                                 c->pg, c->conf.group_id, p->topic, p->partition,
                                 &p->db_next, errstr, sizeof(errstr)) != MW_OK) {
-                                mw_log_error("assignment: %s",
-                                             p ? errstr : "out of memory");
+                                /* PostgreSQL away: assigned paused, and
+                                 * rewound to the stored offsets when it
+                                 * is back (mw_consumer_resume()) */
+                                mw_log_warn("assignment: %s", errstr);
+                                held = 1;
+                        }
+                        if (!p) {
+                                mw_log_error("assignment: out of memory");
                                 c->fatal = 1;
                                 rd_kafka_assign(rk, NULL);
                                 return;
@@ -329,6 +338,10 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                             (long long)(p->db_next >= 0 ? p->db_next : 0));
                 }
                 rd_kafka_assign(rk, list);
+                c->kafka_seen_ms = mw_clock_ms();
+                if (held || c->held)
+                        mw_consumer_hold(
+                            c, c->held ? c->held_until - mw_clock_ms() : 0);
                 /* dead letters a predecessor stored but did not publish */
                 c->pending_dlq = 1;
                 c->pending_retry_at = 0;
@@ -583,56 +596,110 @@ progress(struct consumer *c, int final)
                         c->total_dead);
 }
 
+/* One message or event from poll. 0, or -1 to stop with a failure. */
+static int
+on_message(struct consumer *c, rd_kafka_message_t *m)
+{
+        struct part *p;
+
+        c->kafka_seen_ms = mw_clock_ms();
+        /* held: whatever slipped in before the pause is read again from
+         * the stored offsets on resume */
+        if (c->held)
+                return 0;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                p = part_find(c, rd_kafka_topic_name(m->rkt), m->partition);
+                if (p) {
+                        p->eof = 1;
+                        p->eof_offset = m->offset;
+                }
+        } else if (m->err) {
+                mw_log_warn("consumer: %s", rd_kafka_message_errstr(m));
+        } else if (handle_message(c, m) != 0) {
+                return -1;
+        }
+        return 0;
+}
+
+/* For --exit-at-end: 1 drained (exit 0), -1 never (exit 1), 0 go on. */
+static int
+at_end(struct consumer *c)
+{
+        if (!c->exit_at_end || c->held)
+                return 0;
+        if (c->batch_msgs == 0 && !c->pending_dlq && caught_up(c))
+                return mw_consumer_end_check(c);
+        if (mw_clock_ms() - c->kafka_seen_ms > c->conf.broker_wait_ms) {
+                mw_consumer_kafka_silent(c);
+                return -1;
+        }
+        return 0;
+}
+
+/* How a run that did not fail ends: a summary, and for --exit-at-end
+ * stopped by a signal before the end, not "done" but exit 1. */
+static int
+finish(struct consumer *c, int end)
+{
+        size_t drained, total;
+
+        if (!c->exit_at_end || end == 1) {
+                progress(c, 1);
+                return 0;
+        }
+        drained = mw_consumer_drained(c, &total);
+        mw_log_error("stopped by a signal before the end: %zu of %zu "
+                     "partitions drained; %ld messages in %ld batches: %ld "
+                     "events stored, %ld duplicates, %ld dead letters (all "
+                     "committed: a new run goes on from the stored offsets)",
+                     drained, total, c->total_msgs, c->total_batches,
+                     c->total_events, c->total_dups, c->total_dead);
+        return 1;
+}
+
 static int
 consume(struct consumer *c)
 {
         rd_kafka_message_t *m;
-        struct part *p;
-        int rc = 0;
+        int rc = 0, end = 0;
 
         c->tty = isatty(STDERR_FILENO);
+        c->kafka_seen_ms = mw_clock_ms();
         while (mw_consumer_run && !c->fatal) {
-                m = rd_kafka_consumer_poll(c->rk, poll_timeout(c));
+                if (c->held)
+                        mw_consumer_resume(c);
+                m = rd_kafka_consumer_poll(c->rk,
+                                           c->held ? 100 : poll_timeout(c));
                 if (m) {
-                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                                p = part_find(c, rd_kafka_topic_name(m->rkt),
-                                              m->partition);
-                                if (p)
-                                        p->eof = 1;
-                        } else if (m->err) {
-                                mw_log_warn("consumer: %s",
-                                            rd_kafka_message_errstr(m));
-                        } else if (handle_message(c, m) != 0) {
-                                rd_kafka_message_destroy(m);
-                                rc = 1;
-                                break;
-                        }
+                        rc = on_message(c, m) != 0;
                         rd_kafka_message_destroy(m);
+                        if (rc)
+                                break;
                 }
                 rd_kafka_poll(c->dlq, 0);
-                if (c->batch_msgs > 0 &&
+                if (!c->held && c->batch_msgs > 0 &&
                     (c->batch_msgs >= c->conf.batch_size ||
                      c->raw.len >= RAW_MAX ||
                      mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
                      close_early(c)))
                         mw_consumer_commit(c);
-                if (c->pending_dlq && c->batch_msgs == 0 &&
+                if (!c->held && c->pending_dlq && c->batch_msgs == 0 &&
                     mw_clock_ms() >= c->pending_retry_at)
                         mw_consumer_dead_recover(c);
                 progress(c, 0);
-                if (c->exit_at_end && c->batch_msgs == 0 && !c->pending_dlq &&
-                    caught_up(c))
+                if ((end = at_end(c)) != 0)
                         break;
         }
-        if (c->fatal || fatal)
+        if (c->fatal || fatal || end < 0)
                 rc = 1;
-        if (rc == 0)
+        if (rc == 0 && !c->held)
                 mw_consumer_commit(c);
         else
                 mw_consumer_batch_reset(c);
         if (c->tty)
                 fputc('\n', stderr);
-        progress(c, 1);
+        if (rc == 0)
+                return finish(c, end);
         return rc;
 }
 
@@ -657,6 +724,7 @@ teardown(struct consumer *c)
         mw_codec_destroy(c->codec);
         parts_clear(c);
         free(c->parts);
+        mw_consumer_ends_free(c);
         free(c->dead);
         free(c->rows);
         mw_buf_release(&c->copy);
@@ -709,7 +777,10 @@ main(int argc, char **argv)
                 teardown(&c);
                 return 1;
         }
-        rc = setup(&c) == 0 ? consume(&c) : 1;
+        rc =
+            setup(&c) == 0 && (!c.exit_at_end || mw_consumer_read_ends(&c) == 0)
+                ? consume(&c)
+                : 1;
         teardown(&c);
         return rc;
 }

@@ -31,6 +31,7 @@ struct mw_conf {
         char *producer_id;  /* owned; "" = hostname */
         int batch_size;
         int batch_ms;
+        int broker_wait_ms;
         int partitions;
         int replication;
         size_t n_kafka;

@@ -65,6 +65,10 @@ static const struct mw_conf_prop props[] = {
     INT("batch.ms", batch_ms, 1, 600000, "200",
         "Consumer: longest wait in milliseconds before a partial batch "
         "is committed"),
+    INT("broker.wait.ms", broker_wait_ms, 1000, 86400000, "60000",
+        "Consumer --exit-at-end: longest wait in milliseconds for the "
+        "brokers (end offsets at start, then any message or end of "
+        "partition) before giving up with exit 1"),
     INT("topic.partitions", partitions, 1, 1000, "3",
         "Partitions of a topic the programs create"),
     INT("topic.replication", replication, 1, 10, "1",

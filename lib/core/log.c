@@ -1,6 +1,7 @@
 /* midway: logging through a program-installed callback. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "midway/log.h"
@@ -28,6 +29,36 @@ mw_log_enabled(enum mw_log_level level)
         return log_cb != NULL && level <= log_level;
 }
 
+/* One event, one line: a message quoting a multi-line text (libpq's
+ * errors end in a newline and may hold a DETAIL or HINT line) has each
+ * line break, and the blanks after it, turned into " / ", and trailing
+ * ones dropped; what no longer fits is cut. */
+static void
+one_line(char *line, size_t size)
+{
+        char out[2048];
+        size_t len = strlen(line), in, n = 0;
+
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                           line[len - 1] == ' '))
+                len--;
+        line[len] = '\0';
+        if (!strpbrk(line, "\r\n"))
+                return;
+        for (in = 0; in < len && n + 4 < sizeof(out); in++) {
+                if (line[in] != '\n' && line[in] != '\r') {
+                        out[n++] = line[in];
+                        continue;
+                }
+                while (in + 1 < len && strchr("\r\n \t", line[in + 1]))
+                        in++;
+                memcpy(out + n, " / ", 3);
+                n += 3;
+        }
+        out[n] = '\0';
+        snprintf(line, size, "%s", out);
+}
+
 void
 mw_log_write(enum mw_log_level level, const char *fmt, ...)
 {
@@ -39,6 +70,7 @@ mw_log_write(enum mw_log_level level, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
+        one_line(line, sizeof(line));
         log_cb(level, line, log_opaque);
 }
 

@@ -68,6 +68,7 @@ test_defaults(void **state)
         assert_string_equal(conf->producer_id, "");
         assert_int_equal(conf->batch_size, 5000);
         assert_int_equal(conf->batch_ms, 200);
+        assert_int_equal(conf->broker_wait_ms, 60000);
         assert_int_equal(conf->partitions, 3);
         assert_int_equal(conf->replication, 1);
         assert_int_equal(conf->n_kafka, 0);
@@ -84,7 +85,7 @@ test_props_table(void **state)
         size_t i, n = 0;
 
         props = mw_conf_props(&n);
-        assert_int_equal(n, 11);
+        assert_int_equal(n, 12);
         assert_non_null(mw_conf_props(NULL));
         for (i = 0; i < n; i++) {
                 assert_non_null(props[i].name);
@@ -177,6 +178,8 @@ static const struct int_case int_cases[] = {
     {"batch.rows", "abc", "batch.rows: expected an integer (1..1000000)"},
     {"batch.ms", "600000", NULL},
     {"batch.ms", "600001", "batch.ms: 600001 is out of range (1..600000)"},
+    {"broker.wait.ms", "999",
+     "broker.wait.ms: 999 is out of range (1000..86400000)"},
     {"topic.partitions", "1000", NULL},
     {"topic.partitions", "1001",
      "topic.partitions: 1001 is out of range (1..1000)"},
