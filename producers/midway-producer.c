@@ -530,6 +530,11 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                 journal_sync(p, 0);
                 progress(p, 0);
         }
+        if (p->rk && p->file_acked + p->file_failed < p->file_sent)
+                mw_log_info("%s: %ld rows read, waiting for %ld "
+                            "acknowledgement(s)",
+                            name, rows,
+                            p->file_sent - p->file_acked - p->file_failed);
         await_deliveries(p);
         delivery_summary(p, name);
         if (rc == FILE_DONE && fatal)
@@ -783,6 +788,45 @@ fail:
         return -1;
 }
 
+/* A one-shot run first asks the brokers for its topic and gives up after
+ * broker.wait.ms, naming the brokers: with a broker down or misnamed every
+ * row would otherwise wait message.timeout.ms (5 minutes) and fail alike.
+ * Watch mode, a service, keeps waiting instead. */
+static int
+reach_brokers(struct producer *p)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        int64_t deadline = mw_clock_ms() + p->conf.broker_wait_ms;
+        rd_kafka_resp_err_t err;
+
+        for (;;) {
+                err = rd_kafka_metadata(p->rk, 0, p->rkt, &md, 1000);
+                if (!err) {
+                        err = md->topic_cnt == 1
+                                  ? md->topics[0].err
+                                  : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+                        rd_kafka_metadata_destroy(md);
+                        if (!err)
+                                return 0;
+                        mw_log_error("topic=%s: %s (brokers %s); is it "
+                                     "created (midway-admin create-topics) and "
+                                     "may this producer write it?",
+                                     p->topic, rd_kafka_err2str(err),
+                                     p->conf.brokers);
+                        return -1;
+                }
+                if (!run || mw_clock_ms() >= deadline)
+                        break;
+        }
+        if (run)
+                mw_log_error("cannot reach the Kafka brokers %s within "
+                             "broker.wait.ms (%d ms): %s; check that they run "
+                             "and that -b/brokers names them",
+                             p->conf.brokers, p->conf.broker_wait_ms,
+                             rd_kafka_err2str(err));
+        return -1;
+}
+
 static int
 setup(struct producer *p, const char *keyfile)
 {
@@ -934,6 +978,8 @@ main(int argc, char **argv)
                              strerror(errno));
                 return teardown(&p, a.rejects, MW_EXIT_FAILURE);
         }
+        if (p.rk && !a.watch_dir && reach_brokers(&p) != 0)
+                return teardown(&p, a.rejects, MW_EXIT_FAILURE);
         rc = MW_EXIT_OK;
         if (a.watch_dir) {
                 if (watch(&p, a.watch_dir, a.poll_ms) != 0)
