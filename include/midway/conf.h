@@ -73,6 +73,16 @@ mw_err_t mw_conf_set_kv(struct mw_conf *conf, const char *kv, char *errstr,
 /* Errors name "path:line". */
 mw_err_t mw_conf_load_file(struct mw_conf *conf, const char *path, char *errstr,
                            size_t errstr_size);
+/* A variable of env (an environ-style array) that starts with MW_ and is
+ * no property's variable but within two letters of one: probably a typo,
+ * which would otherwise be ignored without a word. Fills at most max
+ * entries of out and returns how many. */
+struct mw_conf_typo {
+        char name[64]; /* e.g. MW_BROKER */
+        char hint[64]; /* the nearest property variable: MW_BROKERS */
+};
+size_t mw_conf_env_typos(char *const *env, struct mw_conf_typo *out,
+                         size_t max);
 mw_err_t mw_conf_load_env(struct mw_conf *conf, char *errstr,
                           size_t errstr_size);
 

@@ -10,6 +10,8 @@
 #include "midway/cli.h"
 #include "midway/log.h"
 
+extern char **environ;
+
 #ifndef MW_VERSION
 #define MW_VERSION "unknown"
 #endif
@@ -167,6 +169,20 @@ mw_cli_parse(const struct mw_cli *cli, int argc, char **argv,
         return MW_CLI_RUN;
 }
 
+/* A misspelt MW_ variable is ignored by the configuration: say so. */
+static void
+warn_env_typos(void)
+{
+        struct mw_conf_typo t[8];
+        size_t n, i;
+
+        n = mw_conf_env_typos(environ, t, sizeof(t) / sizeof(t[0]));
+        for (i = 0; i < n; i++)
+                mw_log_warn("environment: %s is not a midway variable and is "
+                            "ignored; did you mean %s? (docs/configuration.md)",
+                            t[i].name, t[i].hint);
+}
+
 enum mw_cli_rc
 mw_cli_start(const struct mw_cli *cli, int argc, char **argv,
              struct mw_conf *conf, mw_cli_opt_cb *cb, void *arg,
@@ -185,6 +201,8 @@ mw_cli_start(const struct mw_cli *cli, int argc, char **argv,
         }
         if (conf && mw_conf_load_env(conf, errstr, errstr_size) != MW_OK)
                 return MW_CLI_BAD;
+        if (conf)
+                warn_env_typos();
         rc = mw_cli_parse(cli, argc, argv, conf, cb, arg, &verbosity, first,
                           errstr, errstr_size);
         if (rc != MW_CLI_RUN)

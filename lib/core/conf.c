@@ -457,6 +457,67 @@ mw_conf_load_env(struct mw_conf *conf, char *errstr, size_t errstr_size)
         return err;
 }
 
+/* Edit distance (insertions, deletions, substitutions) of a and b, both
+ * shorter than 64 bytes; larger values are cut at 64. Our own: two rows of
+ * a table, for the handful of MW_ variables a process has. */
+static size_t
+distance(const char *a, const char *b)
+{
+        size_t prev[64], cur[64], la = strlen(a), lb = strlen(b), i, j, v;
+
+        if (la >= 64 || lb >= 64)
+                return 64;
+        for (j = 0; j <= lb; j++)
+                prev[j] = j;
+        for (i = 1; i <= la; i++) {
+                cur[0] = i;
+                for (j = 1; j <= lb; j++) {
+                        v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+                        if (prev[j] + 1 < v)
+                                v = prev[j] + 1;
+                        if (cur[j - 1] + 1 < v)
+                                v = cur[j - 1] + 1;
+                        cur[j] = v;
+                }
+                memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+        }
+        return prev[lb];
+}
+
+size_t
+mw_conf_env_typos(char *const *env, struct mw_conf_typo *out, size_t max)
+{
+        char var[64], name[64];
+        size_t n = 0, i, d, best;
+        const char *eq;
+
+        for (; env && *env && n < max; env++) {
+                eq = strchr(*env, '=');
+                if (strncmp(*env, "MW_", 3) != 0 || !eq ||
+                    (size_t)(eq - *env) >= sizeof(name))
+                        continue;
+                memcpy(name, *env, (size_t)(eq - *env));
+                name[eq - *env] = '\0';
+                best = 64;
+                for (i = 0; i < N_PROPS; i++) {
+                        env_name(props[i].name, var, sizeof(var));
+                        d = distance(name, var);
+                        if (d < best) {
+                                best = d;
+                                snprintf(out[n].hint, sizeof(out[n].hint), "%s",
+                                         var);
+                        }
+                }
+                /* a property's own variable, or one far from every
+                 * property's (the scripts' MW_STACK_DIR, MW_PG_PORT ...) */
+                if (best == 0 || best > 2)
+                        continue;
+                snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+                n++;
+        }
+        return n;
+}
+
 /* Kafka topic names: [a-zA-Z0-9._-]. */
 static int
 topic_chars_ok(const char *s)

@@ -580,6 +580,30 @@ test_release(void **state)
         mw_conf_release(&conf);
 }
 
+/* A misspelt MW_ variable is named with its nearest property; a
+ * property's own variable and the scripts' far-off ones are not. */
+static void
+test_env_typos(void **state)
+{
+        char *env[] = {"MW_BROKER=kafka:9092", "MW_BROKERS=kafka:9092",
+                       "MW_STACK_DIR=/tmp/s",  "MW_PG_CONNINF=host=x",
+                       "MW_GRUOP_ID=g",        "PATH=/bin",
+                       "MW_REGISTRY_PORT=1",   NULL};
+        struct mw_conf_typo t[8];
+        size_t n;
+
+        (void)state;
+        n = mw_conf_env_typos(env, t, 8);
+        assert_int_equal(n, 3);
+        assert_string_equal(t[0].name, "MW_BROKER");
+        assert_string_equal(t[0].hint, "MW_BROKERS");
+        assert_string_equal(t[1].name, "MW_PG_CONNINF");
+        assert_string_equal(t[1].hint, "MW_PG_CONNINFO");
+        assert_string_equal(t[2].name, "MW_GRUOP_ID");
+        assert_string_equal(t[2].hint, "MW_GROUP_ID");
+        assert_int_equal(mw_conf_env_typos(env, t, 1), 1);
+}
+
 int
 main(void)
 {
@@ -597,6 +621,7 @@ main(void)
             T(test_precedence_any_order),
             T(test_topics),
             cmocka_unit_test(test_release),
+            cmocka_unit_test(test_env_typos),
         };
 #undef T
 
