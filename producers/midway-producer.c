@@ -414,6 +414,20 @@ await_deliveries(struct producer *p)
         }
 }
 
+/* The end of a file's rows: waits for their deliveries and sums up the
+ * failures. */
+static void
+file_deliveries(struct producer *p, const char *name, long rows)
+{
+        if (p->rk && p->file_acked + p->file_failed < p->file_sent)
+                mw_log_info("%s: %ld rows read, waiting for %ld "
+                            "acknowledgement(s)",
+                            name, rows,
+                            p->file_sent - p->file_acked - p->file_failed);
+        await_deliveries(p);
+        delivery_summary(p, name);
+}
+
 /* A file name as it is logged: a name may hold a CPR number
  * (export_1402721168.csv), so it is masked like a rejected row. */
 static const char *
@@ -530,13 +544,7 @@ send_file(struct producer *p, const char *path, char *why, size_t why_size)
                 journal_sync(p, 0);
                 progress(p, 0);
         }
-        if (p->rk && p->file_acked + p->file_failed < p->file_sent)
-                mw_log_info("%s: %ld rows read, waiting for %ld "
-                            "acknowledgement(s)",
-                            name, rows,
-                            p->file_sent - p->file_acked - p->file_failed);
-        await_deliveries(p);
-        delivery_summary(p, name);
+        file_deliveries(p, name, rows);
         if (rc == FILE_DONE && fatal)
                 rc = FILE_UNDELIVERED;
         if (rc == FILE_DONE && !run)
