@@ -823,13 +823,17 @@ reach_brokers(struct producer *p)
                                      p->conf.brokers);
                         return -1;
                 }
-                if (!run || mw_clock_ms() >= deadline)
+                if (!run || fatal || mw_clock_ms() >= deadline)
                         break;
         }
-        if (run)
+        if (fatal)
+                mw_log_error("stopped: Kafka refused this producer (see "
+                             "above); nothing was sent");
+        else if (run)
                 mw_log_error("cannot reach the Kafka brokers %s within "
-                             "broker.wait.ms (%d ms): %s; check that they run "
-                             "and that -b/brokers names them",
+                             "broker.wait.ms (%d ms): %s; check that they run, "
+                             "that -b/brokers names them and the credentials "
+                             "(librdkafka's errors are above)",
                              p->conf.brokers, p->conf.broker_wait_ms,
                              rd_kafka_err2str(err));
         return -1;

@@ -22,16 +22,14 @@
 #include "consumer.h"
 #include "midway/cli.h"
 #include "midway/clock.h"
+#include "midway/judge.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
-#include "midway/cpr.h"
 #include "midway/sink.h"
-#include "midway/validate.h"
 
-#define REGISTRY_TRIES 5
-#define RAW_MAX        (32u << 20) /* bytes of kept messages per batch */
+#define RAW_MAX (32u << 20) /* bytes of kept messages per batch */
 
 volatile sig_atomic_t mw_consumer_run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
@@ -133,113 +131,27 @@ part_add(struct consumer *c, const char *topic, int32_t partition)
         return p;
 }
 
-/* 1 if m's key has the form of a citizen reference (64 hex digits), which
- * a CPR-like run of its digits does not make personal. */
-static int
-key_is_ref(const rd_kafka_message_t *m)
-{
-        const char *k = m->key;
-        size_t i;
-
-        if (m->key_len != MW_REF_STRLEN)
-                return 0;
-        for (i = 0; i < MW_REF_STRLEN; i++)
-                if (!((k[i] >= '0' && k[i] <= '9') ||
-                      (k[i] >= 'a' && k[i] <= 'f')))
-                        return 0;
-        return 1;
-}
-
-/* Decodes m, fetching an unknown writer schema from the registry, and
- * checks what the consumer will store: no CPR number in any string
- * (stage "privacy": the value is withheld from the dead letter), the
- * registration's rules (stage "validate") and that the event belongs to
- * the topic it came by (stage "bind": the topic's project, which only that
- * project's producer may write to, and the key is the citizen reference).
- * Returns 0 with ev filled, 1 if m is to be dead-lettered (stage/reason
- * set), -1 on a failure that is not the message's fault (registry down). */
+/* The verdict on m (lib/wire/judge.c, the same code midway-admin check
+ * reports with). Returns 0 with ev filled, 1 if m is to be dead-lettered
+ * (stage/reason set), -1 on a failure that is not the message's fault
+ * (registry down). */
 static int
 decode(struct consumer *c, const struct part *p, const rd_kafka_message_t *m,
        struct mw_event *ev, const char **stage, char *reason,
        size_t reason_size)
 {
+        struct mw_message msg = {p->topic,   p->project_id, m->key,
+                                 m->key_len, m->payload,    m->len};
         char errstr[512];
-        const char *field;
-        char *json = NULL;
-        int32_t id = -1;
-        int tries;
         mw_err_t err;
 
-        err = mw_codec_decode(c->codec, m->payload, m->len, ev, &id, errstr,
-                              sizeof(errstr));
-        if (err == MW_ERR_NOTFOUND) {
-                for (tries = 0; tries < REGISTRY_TRIES; tries++) {
-                        err = mw_registry_fetch(c->reg, id, &json, errstr,
-                                                sizeof(errstr));
-                        if (err != MW_ERR_REGISTRY)
-                                break;
-                        mw_log_warn("schema registry: %s (retrying)", errstr);
-                        mw_clock_sleep_ms(200L << tries, &mw_consumer_run);
-                }
-                if (err == MW_ERR_NOTFOUND) {
-                        *stage = "schema";
-                        snprintf(reason, reason_size,
-                                 "schema id %d is not in the registry",
-                                 (int)id);
-                        return 1;
-                }
-                if (err) {
-                        mw_log_error("schema registry: %s", errstr);
-                        return -1;
-                }
-                err = mw_codec_add_schema(c->codec, id, json, strlen(json),
-                                          errstr, sizeof(errstr));
-                free(json);
-                if (err) {
-                        *stage = "schema";
-                        snprintf(reason, reason_size, "schema id %d: %.200s",
-                                 (int)id, errstr);
-                        return 1;
-                }
-                err = mw_codec_decode(c->codec, m->payload, m->len, ev, &id,
-                                      errstr, sizeof(errstr));
-        }
+        err = mw_judge(c->codec, c->reg, &msg, &mw_consumer_run, ev, stage,
+                       reason, reason_size, errstr, sizeof(errstr));
+        if (err == MW_ERR_INVALID)
+                return 1;
         if (err) {
-                *stage = "decode";
-                snprintf(reason, reason_size, "%.200s", errstr);
-                return 1;
-        }
-        if ((field = mw_event_cpr_field(ev)) != NULL ||
-            (m->key && !key_is_ref(m) && mw_cpr_find(m->key, m->key_len))) {
-                *stage = "privacy";
-                snprintf(reason, reason_size, "%s holds a CPR number",
-                         field ? field : "the message key");
-                return 1;
-        }
-        if (mw_event_validate(ev, errstr, sizeof(errstr)) != MW_OK) {
-                *stage = "validate";
-                snprintf(reason, reason_size, "%.200s", errstr);
-                return 1;
-        }
-        if (ev->project_id != p->project_id) {
-                *stage = "bind";
-                if (p->project_id == 0)
-                        snprintf(reason, reason_size,
-                                 "topic %.100s is no project's topic",
-                                 p->topic);
-                else
-                        snprintf(reason, reason_size,
-                                 "event of project %d on the topic of "
-                                 "project %d",
-                                 (int)ev->project_id, (int)p->project_id);
-                return 1;
-        }
-        if (!m->key || m->key_len != MW_REF_STRLEN ||
-            memcmp(m->key, ev->citizen_ref, MW_REF_STRLEN) != 0) {
-                *stage = "bind";
-                snprintf(reason, reason_size,
-                         "the message key is not the event's citizen_ref");
-                return 1;
+                mw_log_error("schema registry: %s", errstr);
+                return -1;
         }
         return 0;
 }
