@@ -109,4 +109,5 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_CHANNEL_NOTE] = {"Andele af alle kontakter.", "Shares of all contacts."},
     [L_CONTACTS_SHORT] = {"Kontakter", "Contacts"},
     [L_SINCE] = {"siden ", "since "},
+    [L_Y_PERSONS] = {"Antal borgere", "Number of citizens"},
 };

@@ -166,9 +166,9 @@ series_chart(struct report *rep, struct mw_rdoc *doc, size_t row,
         mw_rdoc_heading(doc, 3, NULL, title);
         if (!doc->err)
                 doc->err = mw_svg_line_chart(
-                    &svg, title, dates, rep->n_dates, series, 3,
-                    row == rep->total ? -1 : last->expected, L(rep, L_EXPECTED),
-                    rep->lang);
+                    &svg, title, L(rep, L_Y_PERSONS), dates, rep->n_dates,
+                    series, 3, row == rep->total ? -1 : last->expected,
+                    L(rep, L_EXPECTED), rep->lang);
         mw_rdoc_html(doc, svg.data ? svg.data : "");
         mw_buf_release(&svg);
         mw_rdoc_html(doc, "<p class=\"note\">");

@@ -118,6 +118,7 @@ enum label {
         L_CHANNEL_NOTE,
         L_CONTACTS_SHORT,
         L_SINCE,
+        L_Y_PERSONS,
         L_COUNT
 };
 
