@@ -27,7 +27,7 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_CONTACTS_LATER] = {"Kontakter pr. borger pr. måned derefter",
                           "Contacts per citizen per month after that"},
     [L_SMS_EMAIL] = {"Kontakter via sms eller e-mail",
-                     "Contacts by sms or e-mail"},
+                     "Contacts by SMS or e-mail"},
     [L_CONTACTS_TOTAL] = {"Kontakter i alt", "Contacts in total"},
     [L_EXIT_REASONS] = {"Afgange fordelt på årsag", "Exits by reason"},
     [L_OUTCOME] = {"Afgange fordelt på udfald", "Exits by outcome"},
@@ -86,10 +86,9 @@ const char *const mw_report_labels[L_COUNT][2] = {
                   "where a hidden count could otherwise be worked out "
                   "from those shown (sums, totals, other dates). A share "
                   "is hidden when its numerator or denominator is."},
-    [L_SOURCE] = {"Kilde: midway, status.project_status() og "
-                  "status.project_series(). Data-id %s.",
-                  "Source: midway, status.project_status() and "
-                  "status.project_series(). Data id %s."},
+    [L_SOURCE] = {"Kilde: projekternes registreringer i midway. Data-id %s.",
+                  "Source: the projects' registrations in midway. Data id "
+                  "%s."},
     [L_GAPS] = {"Huller i kurverne er skjulte tal.",
                 "Gaps in the curves are hidden figures."},
     [L_BACK] = {"Oversigt over alle projekter", "Overview of all projects"},
@@ -109,5 +108,9 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_CHANNEL_NOTE] = {"Andele af alle kontakter.", "Shares of all contacts."},
     [L_CONTACTS_SHORT] = {"Kontakter", "Contacts"},
     [L_SINCE] = {"siden ", "since "},
+    /* as in the real report: Kvinder/Mænd, sms (Danish spelling) */
+    [L_WOMEN] = {"Kvinder", "Women"},
+    [L_MEN] = {"Mænd", "Men"},
+    [L_SMS] = {"sms", "SMS"},
     [L_Y_PERSONS] = {"Antal borgere", "Number of citizens"},
 };

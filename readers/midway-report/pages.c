@@ -76,7 +76,7 @@ static const char css[] =
     ".card .v{font-size:15pt}.cols{gap:12pt}"
     "p.note,.legend{font-size:7.5pt;margin:2pt 0 4pt}"
     "footer{margin-top:8pt;padding-top:4pt;font-size:7.5pt}"
-    ".page2{break-before:page}"
+    ".page2,#projekter{break-before:page}"
     "h2,h3,caption{break-after:avoid}tr,svg,.card{break-inside:avoid}"
     "details{display:none}nav.back{display:none}a{color:inherit;"
     "text-decoration:none}}\n"
@@ -117,6 +117,20 @@ page_end(const struct report *rep, struct mw_rdoc *doc)
         snprintf(text, sizeof(text), L(rep, L_SOURCE), rep->data_id);
         mw_rdoc_para(doc, NULL, text);
         mw_rdoc_html(doc, "</footer>\n</main>\n</body>\n</html>\n");
+}
+
+/* The text of a code in the report's language; where the report's wording
+ * differs from the registration tool's (Kvinder/Mænd, sms), the report's. */
+static const char *
+code_label(const struct report *rep, const struct mw_code *c)
+{
+        if (strcmp(c->code, "female") == 0)
+                return L(rep, L_WOMEN);
+        if (strcmp(c->code, "male") == 0)
+                return L(rep, L_MEN);
+        if (strcmp(c->code, "sms") == 0)
+                return L(rep, L_SMS);
+        return rep->lang == MW_LANG_DA ? c->label_da : c->label_en;
 }
 
 static const char *
@@ -280,7 +294,7 @@ profile(struct report *rep, struct mw_rdoc *doc, size_t row)
         for (i = 0; i < nc && i < 2; i++)
                 items[n++] =
                     (struct prof){L_GENDER, (enum mw_rcol)(MW_RC_FEMALE + i),
-                                  en ? codes[i].label_en : codes[i].label_da};
+                                  code_label(rep, &codes[i])};
         codes = mw_codes_list(MW_CL_AGE_BAND, &nc);
         for (i = 0; i < nc && i < 5; i++)
                 items[n++] =
@@ -390,8 +404,7 @@ contacts(struct report *rep, struct mw_rdoc *doc, size_t row)
                 enum mw_rratio r =
                     (enum mw_rratio)(MW_RR_PCT_CHANNEL_FIRST + i);
 
-                cell[0] = mw_report_cell_text(
-                    rep->lang == MW_LANG_DA ? ch[i].label_da : ch[i].label_en);
+                cell[0] = mw_report_cell_text(code_label(rep, &ch[i]));
                 cell[1] = mw_report_cell_ratio(rep, &rt, c, row, r);
                 cell[2] = mw_report_cell_ratio(rep, &rt, c, rep->total, r);
                 mw_rdoc_row(doc, cell, 0);
@@ -680,7 +693,8 @@ mw_report_overview(struct report *rep)
         mw_rdoc_heading(&doc, 2, "kontakt", L(rep, L_CONTACTS_H));
         contacts(rep, &doc, t);
 
-        mw_rdoc_html(&doc, "<div class=\"page2\"></div>\n");
+        /* no forced page break here: the profile follows the contacts
+         * (a break left page 2 of the printed overview mostly blank) */
         mw_rdoc_heading(&doc, 2, "profil", L(rep, L_PROFILE_H));
         profile(rep, &doc, t);
 

@@ -119,6 +119,9 @@ enum label {
         L_CONTACTS_SHORT,
         L_SINCE,
         L_Y_PERSONS,
+        L_WOMEN,
+        L_MEN,
+        L_SMS,
         L_COUNT
 };
 
