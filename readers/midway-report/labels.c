@@ -2,6 +2,15 @@
 #include "report.h"
 
 
+const char *const mw_report_dq_stages[DQ_STAGES] = {
+    "decode", "schema", "privacy", "validate", "bind", "store"};
+
+/* The stages' names on the data-quality page, Danish and English. */
+const char *const mw_report_dq_stage_labels[DQ_STAGES][2] = {
+    {"Afkodning", "Decoding"},       {"Skema", "Schema"},
+    {"Persondata", "Personal data"}, {"Validering", "Validation"},
+    {"Tilknytning", "Binding"},      {"Lagring", "Storing"}};
+
 const char *const mw_report_labels[L_COUNT][2] = {
     [L_TITLE] = {"Midtvejsstatus", "Midway status"},
     [L_PROGRAMME] = {"Empowerment af borgerne", "Empowerment af borgerne"},
@@ -113,4 +122,47 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_MEN] = {"Mænd", "Men"},
     [L_SMS] = {"sms", "SMS"},
     [L_Y_PERSONS] = {"Antal borgere", "Number of citizens"},
+    [L_DQ_H] = {"Datakvalitet", "Data quality"},
+    [L_DQ_INTRO] = {"Hvad statussen ikke kan tælle med, og hvad der er "
+                    "registreret sent eller slet ikke nået frem, pr. "
+                    "projekt og for alle projekter.",
+                    "What the status cannot count, and what was "
+                    "registered late or never arrived, per project and "
+                    "for all projects."},
+    [L_DQ_CONTACTS] = {"Kontakter", "Contacts"},
+    [L_DQ_BEFORE] = {"Kontakter før visitation", "Contacts before intake"},
+    [L_DQ_WITHOUT] = {"Kontakter uden visitation", "Contacts without intake"},
+    [L_DQ_REG_H] = {"Kontakter, registreringer og forsinkelse",
+                    "Contacts, registrations and lag"},
+    [L_DQ_REGISTRATIONS] = {"Registreringer", "Registrations"},
+    [L_DQ_MEDIAN] = {"Median, dage", "Median, days"},
+    [L_DQ_P90] = {"90 %-fraktil, dage", "90th percentile, days"},
+    [L_DQ_MAX] = {"Længst, dage", "Longest, days"},
+    [L_DQ_LATE] = {"Registreret efter 30 dage", "Registered after 30 days"},
+    [L_DQ_DEAD_H] = {"Afviste beskeder", "Rejected messages"},
+    [L_DQ_DEAD] = {"I alt", "Total"},
+    [L_DQ_DEAD_NOTE] = {"Beskeder, som ikke kunne indlæses, fordelt på "
+                        "trin: afkodning, skema, persondata, validering, "
+                        "tilknytning, lagring. Alle til dato, uanset "
+                        "statusdatoen.",
+                        "Messages that could not be loaded, by stage: "
+                        "decoding, schema, personal data, validation, "
+                        "binding, storing. All so far, whatever the status "
+                        "date."},
+    [L_DQ_LAG_NOTE] = {"Dage fra hændelsen til dens registrering, for nye "
+                       "registreringer af hændelser til og med "
+                       "statusdatoen.",
+                       "Days from the event to its registration, for new "
+                       "registrations of events up to the status date."},
+    [L_DQ_PERSONS_NOTE] = {"Kontakter før visitation og kontakter med "
+                           "borgere uden visitation tælles ikke med i "
+                           "statussen. Antal borgere vises ikke her; "
+                           "siden viser kun tal for registreringer.",
+                           "Contacts before the intake and contacts of "
+                           "citizens without an intake are not in the "
+                           "status. Numbers of citizens are not shown "
+                           "here; the page shows registration figures "
+                           "only."},
+    [L_DQ_LINK] = {"Datakvalitet: registreringer og forsinkelse",
+                   "Data quality: registrations and lag"},
 };
