@@ -114,10 +114,13 @@ struct mw_chart_series {
 /* A line chart over dates: one point per date, series with gaps where a
  * value is hidden; the y axis is scaled to the largest drawn value (and
  * target, if >= 0), never to a hidden one. Each point carries
- * data-n="value" and a <title>. target: a dashed reference line at that
- * value with target_label, or -1. Appends <svg> markup to buf. */
+ * data-n="value" and a <title>. y_title: the title of the y axis (NULL:
+ * none). target: a dashed reference line at that value with target_label,
+ * or -1. The first series is drawn as a wide, lighter band under the
+ * others, so a series equal to it stays visible. Appends <svg> markup to
+ * buf. */
 mw_err_t mw_svg_line_chart(struct mw_buf *buf, const char *title,
-                           const int32_t *dates, size_t n,
+                           const char *y_title, const int32_t *dates, size_t n,
                            const struct mw_chart_series *series,
                            size_t n_series, long target,
                            const char *target_label, enum mw_lang lang);

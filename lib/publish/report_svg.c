@@ -7,7 +7,7 @@
 
 #define LW   760 /* line chart: width, height, margins */
 #define LH   300
-#define LM_L 56
+#define LM_L 68
 #define LM_R 24
 #define LM_T 40
 #define LM_B 44
@@ -109,6 +109,21 @@ line_grid(struct out *o, const struct lgeo *g, long step, enum mw_lang lang)
         }
 }
 
+/* The title of the y axis, turned, left of the ticks. */
+static void
+line_y_title(struct out *o, const struct lgeo *g, const char *y_title)
+{
+        if (!y_title || !*y_title)
+                return;
+        putf(o,
+             "<text class=\"ytitle\" transform=\"rotate(-90)\" x=\"%ld\" "
+             "y=\"%ld\" text-anchor=\"middle\" font-size=\"12\" "
+             "fill=\"#595959\">",
+             -(g->y0 + (g->y0 - g->span)) / 2, 14, 0, 0);
+        text(o, y_title);
+        put(o, "</text>\n");
+}
+
 /* x labels: the month of each date, the year at its first month; the
  * last date always, a date too close to the one labelled before it or to
  * the last one not. Then the x axis. */
@@ -189,7 +204,11 @@ line_series(struct out *o, const struct lgeo *g,
         put(o, "\" fill=\"none\" stroke=\"");
         put(o, palette[s]);
         put(o, se->dashed ? "\" stroke-dasharray=\"6 4" : "");
-        put(o, s == 0 ? "\" stroke-width=\"4\" d=\""
+        /* the first series a wide, lighter band under the others: where
+         * two series are equal (visited and active before the first
+         * exit) both stay visible */
+        put(o, s == 0 ? "\" stroke-width=\"7\" stroke-opacity=\"0.45\" "
+                        "stroke-linejoin=\"round\" d=\""
                       : "\" stroke-width=\"2.5\" d=\"");
         for (i = 0; i < g->n; i++) {
                 if (se->hidden[i]) {
@@ -205,9 +224,9 @@ line_series(struct out *o, const struct lgeo *g,
                 if (se->hidden[i])
                         continue;
                 putf(o,
-                     "<circle cx=\"%ld\" cy=\"%ld\" r=\"3.5\" "
+                     "<circle cx=\"%ld\" cy=\"%ld\" r=\"%ld.5\" "
                      "data-n=\"%ld\" fill=\"",
-                     lx(g, i), ly(g, se->v[i]), se->v[i], 0);
+                     lx(g, i), ly(g, se->v[i]), s == 0 ? 5L : 3L, se->v[i]);
                 put(o, palette[s]);
                 put(o, "\">");
                 put(o, "<title>");
@@ -234,8 +253,10 @@ line_legend(struct out *o, const struct mw_chart_series *series,
         for (s = 0; s < n_series; s++) {
                 putf(o,
                      "<line x1=\"%ld\" y1=\"16\" x2=\"%ld\" "
-                     "y2=\"16\" stroke-width=\"3\" stroke=\"",
-                     lx0, lx0 + 22, 0, 0);
+                     "y2=\"16\" stroke-width=\"%ld\"",
+                     lx0, lx0 + 22, s == 0 ? 7L : 3L, 0);
+                put(o, s == 0 ? " stroke-opacity=\"0.45\"" : "");
+                put(o, " stroke=\"");
                 put(o, palette[s]);
                 put(o, series[s].dashed ? "\" stroke-dasharray=\"6 4\"/>"
                                         : "\"/>");
@@ -251,10 +272,10 @@ line_legend(struct out *o, const struct mw_chart_series *series,
 }
 
 mw_err_t
-mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
-                  size_t n, const struct mw_chart_series *series,
-                  size_t n_series, long target, const char *target_label,
-                  enum mw_lang lang)
+mw_svg_line_chart(struct mw_buf *buf, const char *title, const char *y_title,
+                  const int32_t *dates, size_t n,
+                  const struct mw_chart_series *series, size_t n_series,
+                  long target, const char *target_label, enum mw_lang lang)
 {
         struct out o = {buf, MW_OK};
         struct lgeo g;
@@ -287,6 +308,7 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
         text(&o, title);
         put(&o, "</title>\n");
         line_grid(&o, &g, step, lang);
+        line_y_title(&o, &g, y_title);
         line_x_labels(&o, &g, lang);
         if (target >= 0)
                 line_target(&o, &g, target, target_label, lang);
@@ -297,6 +319,28 @@ mw_svg_line_chart(struct mw_buf *buf, const char *title, const int32_t *dates,
         return o.err;
 }
 
+/* Room for the longest label, right-aligned at 12px: about 7px a
+ * character (UTF-8 continuation bytes not counted), at least 176. */
+static long
+bar_label_width(const struct mw_bar_group *groups, size_t n)
+{
+        long w = 176;
+        size_t g;
+
+        for (g = 0; g < n; g++) {
+                const unsigned char *p =
+                    (const unsigned char *)(groups[g].label ? groups[g].label
+                                                            : "");
+                long chars = 0;
+
+                for (; *p; p++)
+                        chars += (*p & 0xC0) != 0x80;
+                if (7 * chars + 16 > w)
+                        w = 7 * chars + 16;
+        }
+        return w;
+}
+
 mw_err_t
 mw_svg_bar_chart(struct mw_buf *buf, const char *title,
                  const struct mw_bar_group *groups, size_t n, size_t bars,
@@ -305,8 +349,8 @@ mw_svg_bar_chart(struct mw_buf *buf, const char *title,
 {
         static const char *const fills[2] = {"#1f4e79", "#9dc3e6"};
         struct out o = {buf, MW_OK};
-        long vmax = 0, label_w = 176, x0, x1, bh = 14, gap = 9, h, y;
-        long w = 470;
+        long vmax = 0, label_w = bar_label_width(groups, n), x0, x1;
+        long bh = 14, gap = 9, h, y, w = label_w + 294;
         size_t g, b;
         char num[32];
 

@@ -218,3 +218,59 @@ mw_report_series_csv(struct report *rep)
         mw_report_add_file(rep, "series.csv", &b);
         mw_buf_release(&b);
 }
+
+/* data-quality.csv: the registration-level columns of
+ * `midway-status --quality --format csv` the report publishes (no counts
+ * of citizens), the stages of dead_letters_by_stage as columns
+ * dead_letters_<stage>; a null lag is empty. */
+void
+mw_report_quality_csv(struct report *rep)
+{
+        struct mw_buf b = MW_BUF_INIT;
+        mw_err_t err = MW_OK;
+        char day[11];
+        size_t r, k;
+
+        csv_raw(&b, &err,
+                "as_of,project_id,project_name,contacts,"
+                "contacts_before_intake,contacts_without_intake,"
+                "registrations,lag_median_days,lag_p90_days,lag_max_days,"
+                "registered_after_30_days,dead_letters");
+        for (k = 0; k < DQ_STAGES; k++) {
+                csv_raw(&b, &err, ",dead_letters_");
+                csv_raw(&b, &err, mw_report_dq_stages[k]);
+        }
+        csv_raw(&b, &err, "\n");
+        mw_date_format(rep->dates[rep->cutoff].date, day);
+        for (r = 0; r < rep->n_dq; r++) {
+                const struct dq_row *q = &rep->dq[r];
+                const long v[9] = {q->contacts,
+                                   q->contacts_before,
+                                   q->contacts_without,
+                                   q->registrations,
+                                   q->lag_median,
+                                   q->lag_p90,
+                                   q->lag_max,
+                                   q->late,
+                                   q->dead};
+
+                csv_raw(&b, &err, day);
+                csv_raw(&b, &err, ",");
+                csv_long(&b, &err, q->project_id, q->project_id != 0);
+                csv_raw(&b, &err, ",");
+                csv_put(&b, &err, q->name);
+                for (k = 0; k < 9; k++) {
+                        csv_raw(&b, &err, ",");
+                        csv_long(&b, &err, v[k], v[k] >= 0);
+                }
+                for (k = 0; k < DQ_STAGES; k++) {
+                        csv_raw(&b, &err, ",");
+                        csv_long(&b, &err, q->dead_stage[k], 1);
+                }
+                csv_raw(&b, &err, "\n");
+        }
+        if (!rep->err)
+                rep->err = err;
+        mw_report_add_file(rep, "data-quality.csv", &b);
+        mw_buf_release(&b);
+}

@@ -1,6 +1,7 @@
 /* midway-report: reading the status (report.h). Only
- * status.project_status() and status.project_series(), so the report runs
- * as a member of midway_evaluator. */
+ * status.project_status(), status.project_series() and
+ * status.data_quality(), so the report runs as a member of
+ * midway_evaluator. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,103 @@ out:
         return err;
 }
 
+/* The registration-level columns of status.data_quality(), in the order
+ * of struct dq_row's longs (the stages from dead_letters_by_stage). The
+ * counts of citizens (citizens, without_intake) are not read. */
+static const char quality_sql[] =
+    "SELECT project_id, project_name, contacts, contacts_before_intake, "
+    "contacts_without_intake, registrations, lag_median_days, lag_p90_days, "
+    "lag_max_days, registered_after_30_days, dead_letters, "
+    "coalesce((dead_letters_by_stage->>'decode')::int, 0), "
+    "coalesce((dead_letters_by_stage->>'schema')::int, 0), "
+    "coalesce((dead_letters_by_stage->>'privacy')::int, 0), "
+    "coalesce((dead_letters_by_stage->>'validate')::int, 0), "
+    "coalesce((dead_letters_by_stage->>'bind')::int, 0), "
+    "coalesce((dead_letters_by_stage->>'store')::int, 0) "
+    "FROM status.data_quality($1::date)";
+#define QUALITY_LONGS (9 + DQ_STAGES)
+
+/* Fills one dq_row from row r of res (quality_sql's columns). */
+static mw_err_t
+parse_quality_row(PGresult *res, int r, struct dq_row *q, char *errstr,
+                  size_t errstr_size)
+{
+        long *v[QUALITY_LONGS] = {&q->contacts,
+                                  &q->contacts_before,
+                                  &q->contacts_without,
+                                  &q->registrations,
+                                  &q->lag_median,
+                                  &q->lag_p90,
+                                  &q->lag_max,
+                                  &q->late,
+                                  &q->dead};
+        long id = 0;
+        int k;
+
+        for (k = 0; k < DQ_STAGES; k++)
+                v[9 + k] = &q->dead_stage[k];
+        if (!PQgetisnull(res, r, 0) &&
+            (parse_long(PQgetvalue(res, r, 0), &id) || id < 1 || id > 100000))
+                return mw_errf(errstr, errstr_size, MW_ERR_DB,
+                               "data quality: bad project_id");
+        q->project_id = (int)id;
+        snprintf(q->name, sizeof(q->name), "%s", PQgetvalue(res, r, 1));
+        for (k = 0; k < QUALITY_LONGS; k++) {
+                *v[k] = -1;
+                if (!PQgetisnull(res, r, 2 + k) &&
+                    (parse_long(PQgetvalue(res, r, 2 + k), v[k]) || *v[k] < 0))
+                        return mw_errf(errstr, errstr_size, MW_ERR_DB,
+                                       "data quality: bad %s",
+                                       PQfname(res, 2 + k));
+        }
+        return MW_OK;
+}
+
+/* Reads status.data_quality() of the cut-off on pg (in the snapshot of
+ * the status): the same projects in the same order as the status, the
+ * total row last. */
+static mw_err_t
+fetch_quality(struct report *rep, PGconn *pg, const char *day, char *errstr,
+              size_t errstr_size)
+{
+        const struct mw_rdate *cut = &rep->dates[rep->cutoff];
+        PGresult *res;
+        mw_err_t err = MW_OK;
+        int r, n;
+
+        res = PQexecParams(pg, quality_sql, 1, NULL, &day, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
+                              "data quality: %s", PQerrorMessage(pg));
+                PQclear(res);
+                return err;
+        }
+        n = PQntuples(res);
+        if (n < 1 || (size_t)n != cut->n_rows)
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB,
+                              "data quality: %d rows, the status %zu", n,
+                              cut->n_rows);
+        if (!err) {
+                rep->dq = calloc((size_t)n, sizeof(*rep->dq));
+                if (!rep->dq)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                      "out of memory");
+                else
+                        rep->n_dq = (size_t)n;
+        }
+        for (r = 0; rep->dq && (size_t)r < rep->n_dq && !err; r++) {
+                err =
+                    parse_quality_row(res, r, &rep->dq[r], errstr, errstr_size);
+                if (!err && rep->dq[r].project_id != cut->rows[r].project_id)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_DB,
+                                      "data quality: row %d is not project "
+                                      "%d",
+                                      r, cut->rows[r].project_id);
+        }
+        PQclear(res);
+        return err;
+}
+
 enum { Q_STATUS, Q_SERIES, N_QUERIES };
 
 /* "{YYYY-MM-DD,...}": every date of rep, the array series() takes. At
@@ -317,8 +415,8 @@ query_error(PGresult *res, PGconn *c, int q, char *errstr, size_t errstr_size)
 }
 
 /* Reads, in one snapshot (connect_in_snapshot()), the full status of the
- * cut-off and the series of every date. With two jobs the two queries run
- * side by side. */
+ * cut-off and the series of every date, then the data quality of the
+ * cut-off. With two jobs the first two queries run side by side. */
 mw_err_t
 mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                 size_t errstr_size)
@@ -378,6 +476,9 @@ mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
                                    errstr, errstr_size);
         if (!err)
                 err = parse_series(res[Q_SERIES], rep, errstr, errstr_size);
+        if (!err)
+                err =
+                    fetch_quality(rep, pg[0], status_day, errstr, errstr_size);
         for (q = 0; q < N_QUERIES; q++) {
                 PQclear(res[q]);
                 if (pg[q])

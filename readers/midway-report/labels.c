@@ -2,6 +2,15 @@
 #include "report.h"
 
 
+const char *const mw_report_dq_stages[DQ_STAGES] = {
+    "decode", "schema", "privacy", "validate", "bind", "store"};
+
+/* The stages' names on the data-quality page, Danish and English. */
+const char *const mw_report_dq_stage_labels[DQ_STAGES][2] = {
+    {"Afkodning", "Decoding"},       {"Skema", "Schema"},
+    {"Persondata", "Personal data"}, {"Validering", "Validation"},
+    {"Tilknytning", "Binding"},      {"Lagring", "Storing"}};
+
 const char *const mw_report_labels[L_COUNT][2] = {
     [L_TITLE] = {"Midtvejsstatus", "Midway status"},
     [L_PROGRAMME] = {"Empowerment af borgerne", "Empowerment af borgerne"},
@@ -27,7 +36,7 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_CONTACTS_LATER] = {"Kontakter pr. borger pr. måned derefter",
                           "Contacts per citizen per month after that"},
     [L_SMS_EMAIL] = {"Kontakter via sms eller e-mail",
-                     "Contacts by sms or e-mail"},
+                     "Contacts by SMS or e-mail"},
     [L_CONTACTS_TOTAL] = {"Kontakter i alt", "Contacts in total"},
     [L_EXIT_REASONS] = {"Afgange fordelt på årsag", "Exits by reason"},
     [L_OUTCOME] = {"Afgange fordelt på udfald", "Exits by outcome"},
@@ -86,10 +95,9 @@ const char *const mw_report_labels[L_COUNT][2] = {
                   "where a hidden count could otherwise be worked out "
                   "from those shown (sums, totals, other dates). A share "
                   "is hidden when its numerator or denominator is."},
-    [L_SOURCE] = {"Kilde: midway, status.project_status() og "
-                  "status.project_series(). Data-id %s.",
-                  "Source: midway, status.project_status() and "
-                  "status.project_series(). Data id %s."},
+    [L_SOURCE] = {"Kilde: projekternes registreringer i midway. Data-id %s.",
+                  "Source: the projects' registrations in midway. Data id "
+                  "%s."},
     [L_GAPS] = {"Huller i kurverne er skjulte tal.",
                 "Gaps in the curves are hidden figures."},
     [L_BACK] = {"Oversigt over alle projekter", "Overview of all projects"},
@@ -109,4 +117,52 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_CHANNEL_NOTE] = {"Andele af alle kontakter.", "Shares of all contacts."},
     [L_CONTACTS_SHORT] = {"Kontakter", "Contacts"},
     [L_SINCE] = {"siden ", "since "},
+    /* as in the real report: Kvinder/Mænd, sms (Danish spelling) */
+    [L_WOMEN] = {"Kvinder", "Women"},
+    [L_MEN] = {"Mænd", "Men"},
+    [L_SMS] = {"sms", "SMS"},
+    [L_Y_PERSONS] = {"Antal borgere", "Number of citizens"},
+    [L_DQ_H] = {"Datakvalitet", "Data quality"},
+    [L_DQ_INTRO] = {"Hvad statussen ikke kan tælle med, og hvad der er "
+                    "registreret sent eller slet ikke nået frem, pr. "
+                    "projekt og for alle projekter.",
+                    "What the status cannot count, and what was "
+                    "registered late or never arrived, per project and "
+                    "for all projects."},
+    [L_DQ_CONTACTS] = {"Kontakter", "Contacts"},
+    [L_DQ_BEFORE] = {"Kontakter før visitation", "Contacts before intake"},
+    [L_DQ_WITHOUT] = {"Kontakter uden visitation", "Contacts without intake"},
+    [L_DQ_REG_H] = {"Kontakter, registreringer og forsinkelse",
+                    "Contacts, registrations and lag"},
+    [L_DQ_REGISTRATIONS] = {"Registreringer", "Registrations"},
+    [L_DQ_MEDIAN] = {"Median, dage", "Median, days"},
+    [L_DQ_P90] = {"90 %-fraktil, dage", "90th percentile, days"},
+    [L_DQ_MAX] = {"Længst, dage", "Longest, days"},
+    [L_DQ_LATE] = {"Registreret efter 30 dage", "Registered after 30 days"},
+    [L_DQ_DEAD_H] = {"Afviste beskeder", "Rejected messages"},
+    [L_DQ_DEAD] = {"I alt", "Total"},
+    [L_DQ_DEAD_NOTE] = {"Beskeder, som ikke kunne indlæses, fordelt på "
+                        "trin: afkodning, skema, persondata, validering, "
+                        "tilknytning, lagring. Alle til dato, uanset "
+                        "statusdatoen.",
+                        "Messages that could not be loaded, by stage: "
+                        "decoding, schema, personal data, validation, "
+                        "binding, storing. All so far, whatever the status "
+                        "date."},
+    [L_DQ_LAG_NOTE] = {"Dage fra hændelsen til dens registrering, for nye "
+                       "registreringer af hændelser til og med "
+                       "statusdatoen.",
+                       "Days from the event to its registration, for new "
+                       "registrations of events up to the status date."},
+    [L_DQ_PERSONS_NOTE] = {"Kontakter før visitation og kontakter med "
+                           "borgere uden visitation tælles ikke med i "
+                           "statussen. Antal borgere vises ikke her; "
+                           "siden viser kun tal for registreringer.",
+                           "Contacts before the intake and contacts of "
+                           "citizens without an intake are not in the "
+                           "status. Numbers of citizens are not shown "
+                           "here; the page shows registration figures "
+                           "only."},
+    [L_DQ_LINK] = {"Datakvalitet: registreringer og forsinkelse",
+                   "Data quality: registrations and lag"},
 };

@@ -52,12 +52,14 @@ static const struct mw_cli cli = {
     "[--as-of YYYY-MM-DD] --out DIR [OPTION]...",
     "Write the published midway status: DIR/index.html, a page per project\n"
     "(DIR/<slug>.html and .md), DIR/status.md, DIR/status.csv,\n"
-    "DIR/status-previous.csv, DIR/series.csv and DIR/SHA256SUMS.",
+    "DIR/status-previous.csv, DIR/series.csv, the data quality\n"
+    "(DIR/datakvalitet.html and .md, DIR/data-quality.csv) and\n"
+    "DIR/SHA256SUMS.",
     cli_opts,
     MW_CLI_PG | MW_CLI_FILE | MW_CLI_PROPS,
     0,
-    "Reads only status.project_status() and status.project_series() (role\n"
-    "midway_evaluator).",
+    "Reads only status.project_status(), status.project_series() and\n"
+    "status.data_quality() (role midway_evaluator).",
     "0 written, 1 failure (nothing replaced), 2 usage error"};
 
 static int
@@ -128,11 +130,14 @@ render(struct report *rep)
         mw_report_status_csv(rep, rep->cutoff, "status.csv");
         mw_report_status_csv(rep, rep->prev, "status-previous.csv");
         mw_report_series_csv(rep);
+        mw_report_quality_csv(rep);
         if (!rep->err && mw_report_data_id(rep))
                 rep->err = MW_ERR_INVALID;
         mw_report_overview(rep);
         for (r = 0; r < rep->total && !rep->err; r++)
                 mw_report_project_page(rep, r);
+        if (!rep->err)
+                mw_report_quality_page(rep);
         mw_report_sums(rep);
         return rep->err;
 }

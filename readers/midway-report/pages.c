@@ -76,7 +76,7 @@ static const char css[] =
     ".card .v{font-size:15pt}.cols{gap:12pt}"
     "p.note,.legend{font-size:7.5pt;margin:2pt 0 4pt}"
     "footer{margin-top:8pt;padding-top:4pt;font-size:7.5pt}"
-    ".page2{break-before:page}"
+    ".page2,#projekter{break-before:page}"
     "h2,h3,caption{break-after:avoid}tr,svg,.card{break-inside:avoid}"
     "details{display:none}nav.back{display:none}a{color:inherit;"
     "text-decoration:none}}\n"
@@ -119,6 +119,20 @@ page_end(const struct report *rep, struct mw_rdoc *doc)
         mw_rdoc_html(doc, "</footer>\n</main>\n</body>\n</html>\n");
 }
 
+/* The text of a code in the report's language; where the report's wording
+ * differs from the registration tool's (Kvinder/Mænd, sms), the report's. */
+static const char *
+code_label(const struct report *rep, const struct mw_code *c)
+{
+        if (strcmp(c->code, "female") == 0)
+                return L(rep, L_WOMEN);
+        if (strcmp(c->code, "male") == 0)
+                return L(rep, L_MEN);
+        if (strcmp(c->code, "sms") == 0)
+                return L(rep, L_SMS);
+        return rep->lang == MW_LANG_DA ? c->label_da : c->label_en;
+}
+
 static const char *
 slug_of(int project_id, char buf[48])
 {
@@ -128,6 +142,19 @@ slug_of(int project_id, char buf[48])
                 return p->slug;
         snprintf(buf, 48, "project-%d", project_id);
         return buf;
+}
+
+/* The link back to the overview (HTML and Markdown). */
+static void
+back_link(const struct report *rep, struct mw_rdoc *doc)
+{
+        mw_rdoc_html(doc, "<nav class=\"back\"><a href=\"index.html\">");
+        if (!doc->err)
+                doc->err = mw_buf_html(&doc->html, L(rep, L_BACK));
+        mw_rdoc_html(doc, "</a></nav>\n");
+        mw_rdoc_md(doc, "[");
+        mw_rdoc_md(doc, L(rep, L_BACK));
+        mw_rdoc_md(doc, "](status.md)\n\n");
 }
 
 /* The time series of one row: visited, active, exits (and the target). */
@@ -166,9 +193,9 @@ series_chart(struct report *rep, struct mw_rdoc *doc, size_t row,
         mw_rdoc_heading(doc, 3, NULL, title);
         if (!doc->err)
                 doc->err = mw_svg_line_chart(
-                    &svg, title, dates, rep->n_dates, series, 3,
-                    row == rep->total ? -1 : last->expected, L(rep, L_EXPECTED),
-                    rep->lang);
+                    &svg, title, L(rep, L_Y_PERSONS), dates, rep->n_dates,
+                    series, 3, row == rep->total ? -1 : last->expected,
+                    L(rep, L_EXPECTED), rep->lang);
         mw_rdoc_html(doc, svg.data ? svg.data : "");
         mw_buf_release(&svg);
         mw_rdoc_html(doc, "<p class=\"note\">");
@@ -280,7 +307,7 @@ profile(struct report *rep, struct mw_rdoc *doc, size_t row)
         for (i = 0; i < nc && i < 2; i++)
                 items[n++] =
                     (struct prof){L_GENDER, (enum mw_rcol)(MW_RC_FEMALE + i),
-                                  en ? codes[i].label_en : codes[i].label_da};
+                                  code_label(rep, &codes[i])};
         codes = mw_codes_list(MW_CL_AGE_BAND, &nc);
         for (i = 0; i < nc && i < 5; i++)
                 items[n++] =
@@ -390,8 +417,7 @@ contacts(struct report *rep, struct mw_rdoc *doc, size_t row)
                 enum mw_rratio r =
                     (enum mw_rratio)(MW_RR_PCT_CHANNEL_FIRST + i);
 
-                cell[0] = mw_report_cell_text(
-                    rep->lang == MW_LANG_DA ? ch[i].label_da : ch[i].label_en);
+                cell[0] = mw_report_cell_text(code_label(rep, &ch[i]));
                 cell[1] = mw_report_cell_ratio(rep, &rt, c, row, r);
                 cell[2] = mw_report_cell_ratio(rep, &rt, c, rep->total, r);
                 mw_rdoc_row(doc, cell, 0);
@@ -680,12 +706,20 @@ mw_report_overview(struct report *rep)
         mw_rdoc_heading(&doc, 2, "kontakt", L(rep, L_CONTACTS_H));
         contacts(rep, &doc, t);
 
-        mw_rdoc_html(&doc, "<div class=\"page2\"></div>\n");
+        /* no forced page break here: the profile follows the contacts
+         * (a break left page 2 of the printed overview mostly blank) */
         mw_rdoc_heading(&doc, 2, "profil", L(rep, L_PROFILE_H));
         profile(rep, &doc, t);
 
         mw_rdoc_heading(&doc, 2, "projekter", L(rep, L_PROJECTS_H));
         projects_table(rep, &doc);
+        mw_rdoc_html(&doc, "<p class=\"note\"><a href=\"datakvalitet.html\">");
+        if (!doc.err)
+                doc.err = mw_buf_html(&doc.html, L(rep, L_DQ_LINK));
+        mw_rdoc_html(&doc, "</a></p>\n");
+        mw_rdoc_md(&doc, "[");
+        mw_rdoc_md(&doc, L(rep, L_DQ_LINK));
+        mw_rdoc_md(&doc, "](datakvalitet.md)\n\n");
         page_end(rep, &doc);
         if (!rep->err)
                 rep->err = doc.err;
@@ -723,13 +757,7 @@ mw_report_project_page(struct report *rep, size_t row)
                  munis[0] ? L(rep, L_MUNICIPALITY) : "", munis[0] ? ": " : "",
                  munis, "", L(rep, L_STATUS_AS_OF), rep->cut_text);
         page_start(rep, &doc, title, kicker, r->name, sub);
-        mw_rdoc_html(&doc, "<nav class=\"back\"><a href=\"index.html\">");
-        if (!doc.err)
-                doc.err = mw_buf_html(&doc.html, L(rep, L_BACK));
-        mw_rdoc_html(&doc, "</a></nav>\n");
-        mw_rdoc_md(&doc, "[");
-        mw_rdoc_md(&doc, L(rep, L_BACK));
-        mw_rdoc_md(&doc, "](status.md)\n\n");
+        back_link(rep, &doc);
 
         mw_rdoc_heading(&doc, 2, "noegletal", L(rep, L_KEY_FIGURES));
         key_figures(rep, &doc, row);
@@ -749,5 +777,142 @@ mw_report_project_page(struct report *rep, size_t row)
         mw_report_add_file(rep, name, &doc.html);
         snprintf(name, sizeof(name), "%s.md", s);
         mw_report_add_file(rep, name, &doc.md);
+        mw_rdoc_release(&doc);
+}
+
+/* ---- the data quality
+ * -------------------------------------------------------------- */
+
+/* A count or a number of days of the data-quality page; -1 (null) empty. */
+static struct mw_rcell
+dq_cell(const struct report *rep, struct rowtext *rt, long v)
+{
+        char *s;
+
+        if (v < 0)
+                return mw_report_cell_empty();
+        s = mw_report_slot(rt);
+        mw_fmt_int(s, v, 0, rep->lang);
+        return (struct mw_rcell){s, MW_RCELL_NUM, NULL, NULL};
+}
+
+/* The first cell of a data-quality row: the project, linked to its page,
+ * or "Total". */
+static struct mw_rcell
+dq_name(const struct report *rep, const struct dq_row *q, char href[64],
+        char md_href[64])
+{
+        struct mw_rcell c;
+        char slug[48];
+        const char *s;
+
+        if (!q->project_id)
+                return mw_report_cell_text(L(rep, L_TOTAL));
+        c = mw_report_cell_text(q->name);
+        s = slug_of(q->project_id, slug);
+        snprintf(href, 64, "%s.html", s);
+        snprintf(md_href, 64, "%s.md", s);
+        c.href = href;
+        c.md_href = md_href;
+        return c;
+}
+
+/* Contacts outside the status, registrations and their lag, dead letters:
+ * one row per project and the total. */
+static void
+dq_main_table(struct report *rep, struct mw_rdoc *doc)
+{
+        static const enum label lab[9] = {
+            L_DQ_CONTACTS,      L_DQ_BEFORE, L_DQ_WITHOUT,
+            L_DQ_REGISTRATIONS, L_DQ_MEDIAN, L_DQ_P90,
+            L_DQ_MAX,           L_DQ_LATE,   L_DQ_DEAD_H};
+        const char *head[10];
+        size_t r, k;
+
+        head[0] = L(rep, L_PROJECT);
+        for (k = 0; k < 9; k++)
+                head[1 + k] = L(rep, lab[k]);
+        mw_rdoc_table(doc, "wide", NULL, head, 10);
+        for (r = 0; r < rep->n_dq; r++) {
+                const struct dq_row *q = &rep->dq[r];
+                const long v[9] = {q->contacts,
+                                   q->contacts_before,
+                                   q->contacts_without,
+                                   q->registrations,
+                                   q->lag_median,
+                                   q->lag_p90,
+                                   q->lag_max,
+                                   q->late,
+                                   q->dead};
+                struct rowtext rt = {.n = 0};
+                struct mw_rcell cell[10];
+                char href[64], md_href[64];
+
+                cell[0] = dq_name(rep, q, href, md_href);
+                for (k = 0; k < 9; k++)
+                        cell[1 + k] = dq_cell(rep, &rt, v[k]);
+                mw_rdoc_row(doc, cell, q->project_id == 0);
+        }
+        mw_rdoc_table_end(doc, L(rep, L_DQ_LAG_NOTE));
+}
+
+/* Dead letters by stage: the projects that have any, and the total. */
+static void
+dq_dead_table(struct report *rep, struct mw_rdoc *doc)
+{
+        const char *head[DQ_STAGES + 2];
+        size_t r, k;
+
+        head[0] = L(rep, L_PROJECT);
+        for (k = 0; k < DQ_STAGES; k++)
+                head[1 + k] =
+                    mw_report_dq_stage_labels[k][rep->lang == MW_LANG_EN];
+        head[DQ_STAGES + 1] = L(rep, L_DQ_DEAD);
+        mw_rdoc_table(doc, NULL, NULL, head, DQ_STAGES + 2);
+        for (r = 0; r < rep->n_dq; r++) {
+                const struct dq_row *q = &rep->dq[r];
+                struct rowtext rt = {.n = 0};
+                struct mw_rcell cell[DQ_STAGES + 2];
+                char href[64], md_href[64];
+
+                if (q->project_id && q->dead <= 0)
+                        continue;
+                cell[0] = dq_name(rep, q, href, md_href);
+                for (k = 0; k < DQ_STAGES; k++)
+                        cell[1 + k] = dq_cell(rep, &rt, q->dead_stage[k]);
+                cell[DQ_STAGES + 1] = dq_cell(rep, &rt, q->dead);
+                mw_rdoc_row(doc, cell, q->project_id == 0);
+        }
+        mw_rdoc_table_end(doc, L(rep, L_DQ_DEAD_NOTE));
+}
+
+/* datakvalitet.html and .md: the registration-level figures of
+ * status.data_quality() at the cut-off (no counts of citizens). */
+void
+mw_report_quality_page(struct report *rep)
+{
+        struct mw_rdoc doc;
+        char title[160], sub[200], kicker[160];
+
+        mw_rdoc_init(&doc, L(rep, L_HIDDEN_TITLE));
+        snprintf(title, sizeof(title), "%s \xc2\xb7 %s %s", L(rep, L_DQ_H),
+                 L(rep, L_TITLE), rep->cut_text);
+        snprintf(kicker, sizeof(kicker), "%s \xc2\xb7 %s", L(rep, L_PROGRAMME),
+                 L(rep, L_TITLE));
+        snprintf(sub, sizeof(sub), "%s%s", L(rep, L_STATUS_AS_OF),
+                 rep->cut_text);
+        page_start(rep, &doc, title, kicker, L(rep, L_DQ_H), sub);
+        back_link(rep, &doc);
+        mw_rdoc_para(&doc, NULL, L(rep, L_DQ_INTRO));
+        mw_rdoc_heading(&doc, 2, "registreringer", L(rep, L_DQ_REG_H));
+        dq_main_table(rep, &doc);
+        mw_rdoc_para(&doc, "note", L(rep, L_DQ_PERSONS_NOTE));
+        mw_rdoc_heading(&doc, 2, "afviste", L(rep, L_DQ_DEAD_H));
+        dq_dead_table(rep, &doc);
+        page_end(rep, &doc);
+        if (!rep->err)
+                rep->err = doc.err;
+        mw_report_add_file(rep, "datakvalitet.html", &doc.html);
+        mw_report_add_file(rep, "datakvalitet.md", &doc.md);
         mw_rdoc_release(&doc);
 }

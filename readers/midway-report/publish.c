@@ -261,6 +261,7 @@ mw_report_release(struct report *rep)
         for (i = 0; rep->dates && i < rep->n_dates; i++)
                 free(rep->dates[i].rows);
         free(rep->dates);
+        free(rep->dq);
         for (i = 0; i < rep->n_files; i++)
                 mw_buf_release(&rep->files[i].buf);
         free(rep->files);

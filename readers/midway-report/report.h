@@ -2,11 +2,14 @@
  * the program, shared by
  *   main.c     the command line, the run from reading to publishing
  *   dates.c    the dates read: month ends, the previous and the cut-off
- *   fetch.c    reading status.project_status() and project_series()
+ *   fetch.c    reading status.project_status(), project_series() and
+ *              data_quality()
  *   cells.c    the cell rules: counts, percentages, ratios, changes
  *   labels.c   the Danish and English texts
- *   pages.c    the HTML and Markdown pages (overview, one per project)
- *   csv.c      status.csv, status-previous.csv and series.csv
+ *   pages.c    the HTML and Markdown pages (overview, one per project,
+ *              data quality)
+ *   csv.c      status.csv, status-previous.csv, series.csv and
+ *              data-quality.csv
  *   publish.c  the files, their hashes and data id, atomic publishing
  * dates.c, cells.c, labels.c, csv.c and publish.c use no PostgreSQL: the
  * unit test tests/unit/test_report_prog.c compiles them (tests/tests.cmake,
@@ -118,6 +121,27 @@ enum label {
         L_CHANNEL_NOTE,
         L_CONTACTS_SHORT,
         L_SINCE,
+        L_WOMEN,
+        L_MEN,
+        L_SMS,
+        L_Y_PERSONS,
+        L_DQ_H,
+        L_DQ_INTRO,
+        L_DQ_CONTACTS,
+        L_DQ_BEFORE,
+        L_DQ_WITHOUT,
+        L_DQ_REG_H,
+        L_DQ_REGISTRATIONS,
+        L_DQ_MEDIAN,
+        L_DQ_P90,
+        L_DQ_MAX,
+        L_DQ_LATE,
+        L_DQ_DEAD_H,
+        L_DQ_DEAD,
+        L_DQ_DEAD_NOTE,
+        L_DQ_LAG_NOTE,
+        L_DQ_PERSONS_NOTE,
+        L_DQ_LINK,
         L_COUNT
 };
 
@@ -127,6 +151,22 @@ extern const char *const mw_report_labels[L_COUNT][2];
 struct file {
         char name[64];
         struct mw_buf buf; /* owned */
+};
+
+/* The stages of the dead-letter topic, in the order the report shows
+ * them (docs/status.md, "Data quality"). */
+#define DQ_STAGES 6
+extern const char *const mw_report_dq_stages[DQ_STAGES];
+extern const char *const mw_report_dq_stage_labels[DQ_STAGES][2];
+
+/* One row of status.data_quality(): the registration-level figures only
+ * (the counts of citizens are not read: docs/report.md). -1: null. */
+struct dq_row {
+        int project_id; /* 0: the total row */
+        char name[64];
+        long contacts, contacts_before, contacts_without;
+        long registrations, lag_median, lag_p90, lag_max, late;
+        long dead, dead_stage[DQ_STAGES];
 };
 
 struct report {
@@ -139,6 +179,8 @@ struct report {
         size_t n_rows, total; /* total: index of the total row */
         char data_id[13];
         char cut_text[32], prev_text[32];
+        struct dq_row *dq; /* owned, n_dq; the total row last */
+        size_t n_dq;
         struct file *files; /* owned, n_files */
         size_t n_files;
         mw_err_t err;
@@ -214,10 +256,12 @@ struct mw_rcell mw_report_cell_change_pct(const struct report *rep,
 /* pages.c: each adds its files to rep (HTML and Markdown). */
 void mw_report_overview(struct report *rep);
 void mw_report_project_page(struct report *rep, size_t row);
+void mw_report_quality_page(struct report *rep);
 
 /* csv.c */
 void mw_report_status_csv(struct report *rep, size_t date, const char *name);
 void mw_report_series_csv(struct report *rep);
+void mw_report_quality_csv(struct report *rep);
 
 /* publish.c */
 /* Adds a file named name to rep; takes buf's allocation (buf is left

@@ -2,11 +2,13 @@
 """Independent check of a midway-report directory (tests/integration/it_report.sh).
 
     check_report.py --threshold N --exact STATUS.csv [--exact-prev PREV.csv]
-                    [--exact-series SERIES.csv] REPORT_DIR
+                    [--exact-series SERIES.csv] [--exact-quality QUALITY.json]
+                    REPORT_DIR
 
 STATUS.csv, PREV.csv: `midway-status --format csv` (exact counts) at the
 cut-off and at the previous cut-off; SERIES.csv: as_of,project_id,visited,
-active,exits_total, exact, for every date of the report's series.
+active,exits_total, exact, for every date of the report's series;
+QUALITY.json: `midway-status --quality --format json` at the cut-off.
 
 Checks, without any code of the report:
  1. every published figure of status.csv / status-previous.csv / series.csv
@@ -20,13 +22,19 @@ Checks, without any code of the report:
     specification (docs/report.md) - per row, per column, between the two
     cut-offs - no hidden cell can be worked out from the published ones,
     by bounds propagation (hidden cells are >= 1) or by linear algebra
-    (elimination modulo 1000000007, a prime other than the library's).
+    (elimination modulo 1000000007, a prime other than the library's);
+ 5. the data-quality page (data-quality.csv, datakvalitet.html/.md) gives
+    exactly the registration-level figures of midway-status --quality (the
+    contacts, registrations, lags and dead letters by stage, per project
+    and in total) and no count of citizens; its figures count
+    registrations and days, not persons, so check 3 leaves its files out.
 Prints one line per check and exits 1 on the first failure.
 """
 import argparse
 import csv
 import glob
 import html.parser
+import json
 import os
 import re
 import sys
@@ -238,15 +246,16 @@ def compare(published, exact, cols, what, threshold):
 
 
 class Counts(html.parser.HTMLParser):
-    """Count cells (<td class="n">) and chart points (data-n) of a page."""
+    """Count cells (<td class="n">; cls="v": other numbers) and chart points
+    (data-n) of a page."""
 
-    def __init__(self):
+    def __init__(self, cls="n"):
         super().__init__()
-        self.values, self._in = [], False
+        self.values, self._in, self._cls = [], False, cls
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "td" and a.get("class") == "n":
+        if tag == "td" and a.get("class") == self._cls:
             self._in = True
         if "data-n" in a:
             self.values.append(a["data-n"])
@@ -262,6 +271,69 @@ class Counts(html.parser.HTMLParser):
             self.values.append(data)
 
 
+QUALITY_COLS = ["contacts", "contacts_before_intake", "contacts_without_intake", "registrations",
+                "lag_median_days", "lag_p90_days", "lag_max_days", "registered_after_30_days",
+                "dead_letters"]
+STAGES = ["decode", "schema", "privacy", "validate", "bind", "store"]
+QUALITY_FILES = ("data-quality.csv", "datakvalitet.html", "datakvalitet.md")
+
+
+def check_quality(d, exact_path):
+    """Check 5: data-quality.csv and the page against midway-status --quality."""
+    with open(exact_path, encoding="utf-8") as f:
+        exact = json.load(f)
+    ex = {}
+    for r in exact["projects"]:
+        by_stage = r["dead_letters_by_stage"]
+        if isinstance(by_stage, str):
+            by_stage = json.loads(by_stage)
+        row = {c: "" if r[c] is None else str(r[c]) for c in QUALITY_COLS}
+        for st in STAGES:
+            row["dead_letters_" + st] = str(by_stage.get(st, 0))
+        ex[str(r["project_id"]) if r["project_id"] is not None else "Total"] = row
+    rows = read_csv(os.path.join(d, "data-quality.csv"))
+    for c in ("citizens", "without_intake"):
+        if c in rows[0]:
+            fail("data-quality.csv publishes %s, a count of citizens" % c)
+    if sorted(key(r) for r in rows) != sorted(ex):
+        fail("data-quality.csv: projects %s, midway-status %s" % (sorted(key(r) for r in rows),
+                                                                  sorted(ex)))
+    n = 0
+    for r in rows:
+        if r["as_of"] != exact["as_of"]:
+            fail("data-quality.csv: as_of %s, midway-status %s" % (r["as_of"], exact["as_of"]))
+        for c, v in ex[key(r)].items():
+            if r[c] != v:
+                fail("data-quality.csv %s %s: published %r, midway-status %r" % (key(r), c, r[c], v))
+            n += 1
+    # the page shows the same rows: each project's row of figures, in order
+    # (numbers, class "v"), and no count of persons (class "n")
+    p, persons = Counts("v"), Counts("n")
+    with open(os.path.join(d, "datakvalitet.html"), encoding="utf-8") as f:
+        page = f.read()
+    p.feed(page)
+    persons.feed(page)
+    if persons.values:
+        fail("datakvalitet.html: counts of persons %s" % persons.values[:5])
+    want = []
+    for r in rows:
+        want += [r[c] for c in QUALITY_COLS if r[c] != ""]
+    for r in rows:
+        if r["project_id"] and r["dead_letters"] == "0":
+            continue
+        want += [r["dead_letters_" + st] for st in STAGES] + [r["dead_letters"]]
+    got = [str(number(v)) for v in p.values]
+    if got != want:
+        fail("datakvalitet.html: figures %s..., data-quality.csv %s..." % (got[:12], want[:12]))
+    with open(os.path.join(d, "datakvalitet.md"), encoding="utf-8") as f:
+        md = f.read()
+    for r in rows:
+        if r["project_id"] and r["project_name"] not in md:
+            fail("datakvalitet.md: no row for %s" % r["project_name"])
+    ok("data quality: %d figures of %d rows equal midway-status --quality, the page shows them, "
+       "no count of citizens" % (n, len(rows)))
+
+
 def number(s):
     s = s.strip().replace(".", "").replace(",", "")
     return int(s) if re.fullmatch(r"\d+", s) else None
@@ -273,6 +345,7 @@ def main():
     ap.add_argument("--exact", required=True)
     ap.add_argument("--exact-prev")
     ap.add_argument("--exact-series")
+    ap.add_argument("--exact-quality")
     ap.add_argument("report")
     a = ap.parse_args()
     t = a.threshold
@@ -357,13 +430,16 @@ def main():
                                      len(table.value), len(table.rels)))
 
     # 3. no small count anywhere in the files
-    for path in sorted(glob.glob(os.path.join(d, "*.csv"))):
+    def persons(path):  # the files whose counts are counts of persons
+        return os.path.basename(path) not in QUALITY_FILES
+
+    for path in sorted(filter(persons, glob.glob(os.path.join(d, "*.csv")))):
         for r in read_csv(path):
             for c, v in r.items():
                 if c in COUNTS_FULL and v not in (MARK, "") and 1 <= int(v) < t:
                     fail("%s: %s %s = %s" % (os.path.basename(path), key(r), c, v))
     n_vals = 0
-    for path in sorted(glob.glob(os.path.join(d, "*.html"))):
+    for path in sorted(filter(persons, glob.glob(os.path.join(d, "*.html")))):
         p = Counts()
         with open(path, encoding="utf-8") as f:
             p.feed(f.read())
@@ -376,7 +452,7 @@ def main():
             if 1 <= x < t:
                 fail("%s: a count of %d is published" % (os.path.basename(path), x))
             n_vals += 1
-    for path in sorted(glob.glob(os.path.join(d, "*.md"))):
+    for path in sorted(filter(persons, glob.glob(os.path.join(d, "*.md")))):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 if not line.startswith("|"):
@@ -386,7 +462,11 @@ def main():
                     if re.fullmatch(r"[1-9]", cell) and int(cell) < t:
                         fail("%s: a count of %s in %r" % (os.path.basename(path), cell, line.strip()))
     ok("no count of 1-%d persons in %d CSV, HTML and Markdown files (%d HTML count cells and chart points)"
-       % (t - 1, len(glob.glob(os.path.join(d, "*"))), n_vals))
+       % (t - 1, len(list(filter(persons, glob.glob(os.path.join(d, "*"))))), n_vals))
+
+    # 5. the data quality
+    if a.exact_quality:
+        check_quality(d, a.exact_quality)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,18 @@ done
 consume_to_end 2>>"$WORK/logs"
 verify_state
 assert_eq "visited by $AS_OF (the report's 2,145)" "2145" "$(status_field $AS_OF Total visited)"
+# For the data-quality page: a contact of a citizen without an intake
+# (Odder; not in the status) and a message that cannot be decoded (a dead
+# letter of Odder's topic, stage decode).
+cat >"$WORK/early.csv" <<EOF
+cpr;kommunekode;hændelse;dato;registreret;målgruppe;ydelse;køn;problemområder;kontaktform;sted;indsats_id;indsatstype;status;startdato;afgangsårsag;kilde_id
+0102801234;727;kontakt;01-03-2015;02-03-2015 09:00;;;;;Personlig samtale;;;;;;;Q2
+EOF
+produce 20 "$WORK/early.csv" 2>>"$WORK/logs" || fail "midway-producer failed for the early contact"
+printf 'not avro' | kcat -b "$MW_BROKERS" -P -t "$(topic_of odder)" -k garbage
+consume_to_end 2>>"$WORK/logs"
+assert_eq "visited unchanged by the contact without an intake" "2145" \
+        "$(status_field $AS_OF Total visited)"
 
 # 2. A login role in midway_evaluator: the report reads nothing else.
 EVAL="it_rep_$RUN_ID"
@@ -55,10 +67,11 @@ grep -q "verified: no hidden cell can be worked out" "$WORK/report.log" ||
         fail "no verifier line in the log"
 [ "$(grep -c '' "$WORK/report.log")" -eq 4 ] || fail "expected 4 log lines (one per step)"
 n_html=$(ls "$OUT"/*.html | wc -l)
-assert_eq "HTML pages (overview + 30 projects)" "31" "$n_html"
-assert_eq "Markdown files" "31" "$(ls "$OUT"/*.md | wc -l)"
+assert_eq "HTML pages (overview + 30 projects + data quality)" "32" "$n_html"
+assert_eq "Markdown files" "32" "$(ls "$OUT"/*.md | wc -l)"
 for f in index.html status.md status.csv status-previous.csv series.csv SHA256SUMS \
-        frederikshavn.html vallensbaek-ishoej.html broenderslev.md; do
+        frederikshavn.html vallensbaek-ishoej.html broenderslev.md \
+        datakvalitet.html datakvalitet.md data-quality.csv; do
         [ -s "$OUT/$f" ] || fail "missing $f"
 done
 (cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS does not match"
@@ -71,7 +84,10 @@ grep -q '@page{size:A4' "$OUT/index.html" || fail "no A4 print CSS"
 grep -qE '[0-9],[0-9] %' "$OUT/index.html" || fail "no Danish percentages (42,0 %)"
 grep -q '2.145' "$OUT/index.html" || fail "no Danish thousands separator (2.145)"
 grep -qE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$OUT"/*.html "$OUT"/*.md && fail "a timestamp in the report"
-echo "[$TEST_NAME] ok: 31 pages, Markdown and CSV written, checksums match, no script, no timestamp"
+grep -q 'href="datakvalitet.html"' "$OUT/index.html" || fail "the overview does not link the data quality"
+grep -qE 'project_status|project_series|data_quality' "$OUT"/*.html "$OUT"/*.md &&
+        fail "a page names an SQL function"
+echo "[$TEST_NAME] ok: 32 pages, Markdown and CSV written, checksums match, no script, no timestamp"
 
 # 3. The figures against midway-status (exact, superuser), and the
 #    independent check of the suppression.
@@ -84,8 +100,14 @@ dates=$(tail -n +2 "$OUT/series.csv" | cut -d, -f1 | sort -u | paste -sd, -)
            FROM unnest(string_to_array('$dates', ',')::date[]) d,
                 LATERAL status.project_status(d) s" | tr '|' ','
 } >"$WORK/exact-series.csv"
+"$BIN/midway-status" --quality --format json --as-of $AS_OF >"$WORK/exact-quality.json"
+python3 -c 'import json, sys
+r = [p for p in json.load(open(sys.argv[1]))["projects"] if p["project_id"] == 20][0]
+assert r["dead_letters"] == 1 and r["contacts_without_intake"] == 1, r' "$WORK/exact-quality.json" ||
+        fail "the data-quality set-up: no dead letter or contact without an intake for Odder"
 python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
-        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" "$OUT" |
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        --exact-quality "$WORK/exact-quality.json" "$OUT" |
         sed "s/^/[$TEST_NAME] /"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "check_report.py failed"
 
@@ -118,6 +140,18 @@ if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK
 fi
 echo "[$TEST_NAME] ok: check_report.py rejects a report with one hidden figure published ($(tail -1 "$WORK/broken.out"))"
 
+# ... and a report whose data quality differs from midway-status: Odder's
+# dead letter moved from decode to schema.
+cp -r "$OUT" "$WORK/broken-q"
+sed -i '/^[^,]*,20,/s/,1,1,0,0,0,0,0$/,1,0,1,0,0,0,0/' "$WORK/broken-q/data-quality.csv"
+cmp -s "$OUT/data-quality.csv" "$WORK/broken-q/data-quality.csv" &&
+        fail "the data-quality test edit changed nothing: $(grep ',20,' "$OUT/data-quality.csv")"
+if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-quality "$WORK/exact-quality.json" "$WORK/broken-q" >"$WORK/broken-q.out"; then
+        fail "check_report.py accepted a data-quality figure that differs from midway-status"
+fi
+echo "[$TEST_NAME] ok: check_report.py rejects a data-quality figure that differs ($(tail -1 "$WORK/broken-q.out"))"
+
 # 4. Deterministic: a second run into a fresh directory, and over the
 #    existing one (replaced as a whole), give the same bytes.
 report "$WORK/again" 2>/dev/null || fail "second run failed"
@@ -132,7 +166,7 @@ echo "[$TEST_NAME] ok: byte-identical on a second run and when replacing the ear
 report "$WORK/t3" --threshold 3 2>"$WORK/t3.log" || fail "--threshold 3 failed"
 python3 "$src/tests/integration/check_report.py" --threshold 3 --exact "$WORK/exact.csv" \
         --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
-        "$WORK/t3" >"$WORK/t3.out" || { cat "$WORK/t3.out" >&2; fail "check_report.py --threshold 3"; }
+        --exact-quality "$WORK/exact-quality.json" "$WORK/t3" >"$WORK/t3.out" || { cat "$WORK/t3.out" >&2; fail "check_report.py --threshold 3"; }
 p5=$(grep -o '[0-9]* primary' "$WORK/report.log" | cut -d' ' -f1)
 p3=$(grep -o '[0-9]* primary' "$WORK/t3.log" | cut -d' ' -f1)
 [ "$p3" -lt "$p5" ] || fail "threshold 3 hides $p3 small counts, threshold 5 $p5"

@@ -6,13 +6,17 @@
 # $MW_BUILD_DIR/artifacts/report/ (paths printed), the DOM after loading
 # holds the tables and the SVG charts, the console stays silent, a project
 # page prints on two A4 pages, and nothing outside the report is loaded.
+# Issue 13: every printed page but the last is filled (pdftoppm), the
+# English profile chart has room for its longest label, the line chart's
+# y axis has a title; the data-quality page renders too.
 . "$(dirname "$0")/lib.sh"
 
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps)"
+command -v pdftoppm >/dev/null || fail "pdftoppm is not installed (poppler-utils, scripts/install-deps)"
 src=$MW_SOURCE_DIR
 ART=$MW_BUILD_DIR/artifacts/report
-mkdir -p "$ART"
-rm -f "$ART"/*.png "$ART"/*.pdf "$ART"/*.dom.html
+mkdir -p "$ART/en"
+rm -f "$ART"/*.png "$ART"/*.pdf "$ART"/*.dom.html "$ART"/en/*
 
 setup_db_and_topics
 for p in $(seq 1 30); do
@@ -23,6 +27,8 @@ done
 consume_to_end 2>>"$WORK/logs"
 OUT=$WORK/report
 "$BIN/midway-report" --as-of 2015-07-01 --out "$OUT" 2>>"$WORK/logs" || fail "midway-report failed"
+"$BIN/midway-report" --as-of 2015-07-01 --out "$OUT/en" --lang en 2>>"$WORK/logs" ||
+        fail "midway-report --lang en failed"
 
 # chromium PAGE MODE OUT: a fresh profile each time, nothing from the net
 chromium_run() {
@@ -57,12 +63,25 @@ d = open(sys.argv[1], "rb").read(24)
 assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 print(*struct.unpack(">II", d[16:24]))' "$1"
 }
+# How far down each printed page its content reaches (0..1), one line per
+# page: pdftoppm renders it in grey (PGM), the last row with ink counts.
+pdf_fill() { # PDF PREFIX
+        pdftoppm -r 20 -gray "$1" "$2"
+        python3 -c 'import sys
+for path in sys.argv[1:]:
+    d = open(path, "rb").read()
+    magic, w, h, _, px = d.split(maxsplit=4)
+    assert magic == b"P5", path
+    w, h = int(w), int(h)
+    last = max((y for y in range(h) if min(px[y * w:(y + 1) * w]) < 200), default=0)
+    print("%.2f" % (last / h))' $(ls "$2"-*.pgm | sort -V)
+}
 pdf_pages() {
         python3 -c 'import re, sys
 print(max(int(n) for n in re.findall(rb"/Count (\d+)", open(sys.argv[1], "rb").read())))' "$1"
 }
 
-for page in index frederikshavn; do
+for page in index frederikshavn datakvalitet en/index; do
         html=$OUT/$page.html
         chromium_run "$html" png "$ART/$page.png"
         chromium_run "$html" pdf "$ART/$page.pdf"
@@ -76,22 +95,47 @@ for page in index frederikshavn; do
         done
         dom=$ART/$page.dom.html
         n_tables=$(grep -o '<table' "$dom" | wc -l)
-        n_svg=$(grep -o '<svg' "$dom" | wc -l)
-        [ "$n_tables" -ge 5 ] || fail "$page: $n_tables tables in the DOM"
-        [ "$n_svg" -ge 2 ] || fail "$page: $n_svg SVG charts in the DOM"
-        grep -q '<circle[^>]*data-n=' "$dom" || fail "$page: the line chart has no points"
-        grep -q '<rect' "$dom" || fail "$page: the bar chart has no bars"
-        grep -q 'Visiterede borgere' "$dom" || fail "$page: labels missing"
+        n_svg=$({ grep -o '<svg' "$dom" || true; } | wc -l) # none on the data quality
+        if [ "$page" = datakvalitet ]; then
+                [ "$n_tables" -ge 2 ] || fail "$page: $n_tables tables in the DOM"
+                grep -q 'Registreringer' "$dom" || fail "$page: labels missing"
+        else
+                [ "$n_tables" -ge 5 ] || fail "$page: $n_tables tables in the DOM"
+                [ "$n_svg" -ge 2 ] || fail "$page: $n_svg SVG charts in the DOM"
+                grep -q '<circle[^>]*data-n=' "$dom" || fail "$page: the line chart has no points"
+                grep -q '<rect' "$dom" || fail "$page: the bar chart has no bars"
+                grep -q 'class="ytitle"' "$dom" || fail "$page: the y axis has no title"
+                grep -qE 'Visiterede borgere|Citizens visited' "$dom" || fail "$page: labels missing"
+        fi
+        # every printed page but the last is filled at least 60 % down
+        fill=$(pdf_fill "$ART/$page.pdf" "$WORK/fill-${page//\//-}")
+        n=$(echo "$fill" | wc -l)
+        echo "$fill" | head -n $((n - 1)) | awk -v p="$page" '$1 < 0.6 {
+                print "page " NR " of " p " is filled only " $1 " down"; bad = 1 } END { exit bad }' ||
+                fail "$page: a printed page is mostly blank"
         # nothing is loaded from elsewhere: no src, links only to the report
         grep -qE '<(img|script|iframe|link)[ >]' "$html" && fail "$page: loads a resource"
         for target in $(grep -o 'href="[^"#]*"' "$html" | cut -d'"' -f2 | sort -u); do
-                [ -e "$OUT/$target" ] || fail "$page: broken link $target"
+                [ -e "$(dirname "$html")/$target" ] || fail "$page: broken link $target"
         done
         echo "[$TEST_NAME] ok: $page: $n_tables tables, $n_svg SVG charts, silent console, links resolve"
         echo "[$TEST_NAME] screenshot: $ART/$page.png"
-        echo "[$TEST_NAME] pdf: $ART/$page.pdf ($(pdf_pages "$ART/$page.pdf") A4 pages)"
+        echo "[$TEST_NAME] pdf: $ART/$page.pdf ($(pdf_pages "$ART/$page.pdf") A4 pages, filled" $fill")"
 done
 assert_eq "project page printed on A4 (two pages)" "2" "$(pdf_pages "$ART/frederikshavn.pdf")"
 [ "$(pdf_pages "$ART/index.pdf")" -le 4 ] || fail "the overview prints on more than 4 pages"
 grep -q '/MediaBox \[0 0 59[45]' "$ART/frederikshavn.pdf" || fail "the PDF is not A4 (595 x 842 pt)"
+# The English profile chart: its longest label, right-aligned at the
+# label column's edge, starts right of the chart's left edge (about 7 px
+# a character at 12 px).
+python3 - "$OUT/en/index.html" <<'EOF' || fail "the English profile chart clips a label"
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+svg = re.search(r'<svg class="chart bars".*?</svg>', page, re.S).group(0)
+labels = re.findall(r'<text x="(\d+)" y="\d+" text-anchor="end"[^>]*>([^<]+)</text>', svg)
+assert any(t == "More than one main problem area" for _, t in labels), labels
+for x, t in labels:
+    assert int(x) - 7 * len(t) >= 0, (x, t)
+print("ok: the English profile labels fit (%d labels)" % len(labels))
+EOF
 echo "[$TEST_NAME] ok: a project page prints on two A4 pages, the overview on $(pdf_pages "$ART/index.pdf")"

@@ -206,8 +206,8 @@ test_line_chart(void **state)
         dates[1] = mw_date_from_ymd(2014, 11, 30);
         dates[2] = mw_date_from_ymd(2014, 12, 31);
         dates[3] = mw_date_from_ymd(2015, 1, 31);
-        assert_int_equal(mw_svg_line_chart(&a, "Udvikling", dates, 4, &s, 1, -1,
-                                           NULL, MW_LANG_DA),
+        assert_int_equal(mw_svg_line_chart(&a, "Udvikling", "Antal", dates, 4,
+                                           &s, 1, -1, NULL, MW_LANG_DA),
                          MW_OK);
         /* the published points only */
         assert_non_null(strstr(a.data, "data-n=\"10\""));
@@ -224,21 +224,28 @@ test_line_chart(void **state)
         assert_non_null(strstr(a.data, "<title>Visiterede &lt;borgere&gt;, "
                                        "31. oktober 2014: 10</title>"));
         assert_null(strstr(a.data, "<script"));
+        /* the y axis has its title, turned */
+        assert_non_null(
+            strstr(a.data, "class=\"ytitle\" transform=\"rotate(-90)\""));
+        assert_non_null(strstr(a.data, ">Antal</text>"));
+        /* the first series is a wide band under the others (issue 13) */
+        assert_non_null(strstr(a.data, "stroke-width=\"7\" stroke-opacity"));
         /* deterministic */
-        assert_int_equal(mw_svg_line_chart(&b, "Udvikling", dates, 4, &s, 1, -1,
-                                           NULL, MW_LANG_DA),
+        assert_int_equal(mw_svg_line_chart(&b, "Udvikling", "Antal", dates, 4,
+                                           &s, 1, -1, NULL, MW_LANG_DA),
                          MW_OK);
         assert_string_equal(a.data, b.data);
         mw_buf_reset(&a);
         /* a target line scales the axis too */
-        assert_int_equal(mw_svg_line_chart(&a, "x", dates, 4, &s, 1, 140,
+        assert_int_equal(mw_svg_line_chart(&a, "x", NULL, dates, 4, &s, 1, 140,
                                            "Forventet", MW_LANG_DA),
                          MW_OK);
         assert_non_null(strstr(a.data, "Forventet: 140"));
+        assert_null(strstr(a.data, "ytitle"));
         assert_non_null(strstr(a.data, ">150</text>"));
-        assert_int_equal(
-            mw_svg_line_chart(&a, "x", dates, 0, &s, 1, -1, NULL, MW_LANG_DA),
-            MW_ERR_INVALID);
+        assert_int_equal(mw_svg_line_chart(&a, "x", NULL, dates, 0, &s, 1, -1,
+                                           NULL, MW_LANG_DA),
+                         MW_ERR_INVALID);
         mw_buf_release(&a);
         mw_buf_release(&b);
 }
@@ -262,6 +269,16 @@ test_bar_chart(void **state)
         assert_int_equal(
             mw_svg_bar_chart(&a, "Profil", g, 2, 3, names, "x", MW_LANG_DA),
             MW_ERR_INVALID);
+        mw_buf_release(&a);
+        /* a long label gets room: the chart widens, the label starts
+         * right of x = 0 (issue 13: the English profile label was cut) */
+        g[0].label = "More than one main problem area";
+        assert_int_equal(
+            mw_svg_bar_chart(&a, "Profil", g, 2, 2, names, "x", MW_LANG_EN),
+            MW_OK);
+        assert_non_null(strstr(a.data, "viewBox=\"0 0 527 "));
+        assert_non_null(strstr(a.data, "<text x=\"225\" y=\"46\" "
+                                       "text-anchor=\"end\""));
         mw_buf_release(&a);
 }
 
