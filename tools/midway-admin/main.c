@@ -11,6 +11,8 @@
  *                                dead-letter topic (auto-creation stays off),
  *                                and make the schema registry enforce the
  *                                evolution rule on each topic's subject
+ *   midway-admin check           what the consumer would do with every
+ *                                message of the project topics (check.c)
  *   midway-admin replay          rebuild a fresh database from the topics:
  *                                migrate, midway-consumer --exit-at-end in
  *                                a group of its own, then verify
@@ -28,6 +30,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "admin.h"
 #include "midway/cli.h"
 #include "midway/codec.h"
 #include "midway/conf.h"
@@ -75,13 +78,20 @@ static const struct mw_cli cli = {
     "                  register the registration schema under each topic's "
     "subject\n"
     "                  and set its compatibility to " SUBJECT_COMPATIBILITY "\n"
+    "  check           print what midway-consumer would do with every "
+    "message of\n"
+    "                  the project topics (store, or dead-letter: stage and "
+    "reason),\n"
+    "                  writing nothing; exit 3 if any would be "
+    "dead-lettered\n"
     "  replay          rebuild this (fresh, empty) database from the topics:\n"
     "                  migrate, midway-consumer --exit-at-end in a new group\n"
     "                  <group.id>-replay-<time> (the options are passed on),\n"
     "                  then verify; exit 0 only if every partition was "
     "drained\n"
     "                  to its end offset and verify found no difference",
-    NULL};
+    "0 done, 1 failure, 2 usage error, 3 check: messages would be "
+    "dead-lettered"};
 
 static int
 cmd_migrate(const struct mw_conf *conf)
@@ -493,6 +503,8 @@ main(int argc, char **argv)
                 rc = cmd_check_sql(&conf);
         } else if (strcmp(cmd, "create-topics") == 0) {
                 rc = cmd_create_topics(&conf);
+        } else if (strcmp(cmd, "check") == 0) {
+                rc = mw_admin_check(&conf);
         } else if (strcmp(cmd, "replay") == 0) {
                 rc = cmd_replay(&conf, argv, first);
         } else {
