@@ -2,9 +2,12 @@
  * evaluators. One row per project plus a total row, from
  * status.project_status() (docs/status.md defines every column and its
  * denominator), or with --quality the data quality of the registrations
- * from status.data_quality() (docs/status.md, "Data quality"). Exact
+ * from status.data_quality() (docs/status.md, "Data quality"); with
+ * --assess FILE it stores the evaluator's assessments of the projects
+ * instead (docs/report.md, "Assessments"). Exact
  * counts: this is an internal tool for authorised evaluators; disclosure
  * control applies to published reports. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include "midway/buf.h"
 #include "midway/cli.h"
 #include "midway/conf.h"
+#include "midway/cpr.h"
+#include "midway/csv.h"
 #include "midway/date.h"
 #include "midway/log.h"
 #include "midway/pg.h"
@@ -231,6 +236,9 @@ static const struct mw_cli_opt opts[] = {
      "evaluator may ask for)"},
     {'f', "format", "FMT", "table (default), csv or json"},
     {'p', "project", "ID", "only this project, by id or slug (and no total)"},
+    {'A', "assess", "FILE",
+     "store the assessments in FILE (project;as_of;item;\nlevel;text) "
+     "instead; exit 3 if rows were\nrejected (docs/report.md)"},
     {'Q', "quality", NULL,
      "the data quality of the registrations instead:\nintakes missing, "
      "contacts before intake, registration\nlag, dead letters "
@@ -247,12 +255,14 @@ static const struct mw_cli cli = {
     0,
     "The CSV and JSON carry every column of docs/status.md; percentages have "
     "one\ndecimal place.",
-    NULL};
+    "0 done, 1 failure, 2 usage error, 3 --assess: rows were rejected (the "
+    "others\nstored)"};
 
 struct args {
         int32_t days;
         enum format fmt;
         const struct view *view;
+        const char *assess;  /* --assess FILE */
         const char *project; /* NULL: all */
         char project_id[16];
 };
@@ -269,6 +279,9 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                 return mw_date_parse(value, &a->days, errstr, errstr_size);
         case 'Q':
                 a->view = &quality_view;
+                return MW_OK;
+        case 'A':
+                a->assess = value;
                 return MW_OK;
         case 'f':
                 if (strcmp(value, "table") == 0)
@@ -290,11 +303,148 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
         }
 }
 
+/* ---- --assess FILE ------------------------------------------------- */
+
+static const char *const assess_items[] = {"requirement_1", "requirement_2",
+                                           "requirement_3", "requirement_4",
+                                           "focus_so_far",  "focus_ahead"};
+
+/* Checks one row (project;as_of;item;level;text) as the table and the
+ * publication want it; fills vals (project id in pid) or errstr. The text
+ * is never quoted in a message: it may hold what it must not. */
+static mw_err_t
+assess_row(char **f, size_t n, char pid[16], char *errstr, size_t errstr_size)
+{
+        const struct mw_project *pr;
+        int32_t day;
+        size_t i;
+        int requirement = -1;
+
+        if (n != 5)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "%zu fields, expected 5 (project;as_of;item;"
+                               "level;text)",
+                               n);
+        if (mw_project_arg(f[0], &pr, errstr, errstr_size))
+                return MW_ERR_INVALID;
+        snprintf(pid, 16, "%d", pr->id);
+        if (mw_date_parse(f[1], &day, errstr, errstr_size))
+                return MW_ERR_INVALID;
+        if (day < MW_PROGRAMME_START || day > mw_date_today())
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "as_of %s is not between 2014-10-01 and today",
+                               f[1]);
+        for (i = 0; i < sizeof(assess_items) / sizeof(assess_items[0]); i++)
+                if (strcmp(f[2], assess_items[i]) == 0)
+                        requirement = i < 4;
+        if (requirement < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "item is not requirement_1..4, focus_so_far "
+                               "or focus_ahead");
+        if (requirement !=
+                (strcmp(f[3], "met") == 0 || strcmp(f[3], "partly_met") == 0 ||
+                 strcmp(f[3], "not_met") == 0) ||
+            (!requirement && f[3][0]))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               requirement
+                                   ? "level is not met, partly_met or not_met"
+                                   : "a focus area has no level");
+        if (f[4][0] == '\0' || strlen(f[4]) > 2000)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "text is empty or longer than 2000 bytes");
+        for (i = 0; f[4][i]; i++)
+                if ((unsigned char)f[4][i] < 0x20)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "text has a control character");
+        if (mw_cpr_find(f[4], strlen(f[4])))
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "text holds what looks like a CPR number: "
+                               "assessments are published");
+        return MW_OK;
+}
+
+/* Stores the good rows of path in one transaction; rejects the others
+ * with file:line and the reason. */
+static int
+assess(PGconn *pg, const char *path)
+{
+        char *line = NULL, *f[MW_CSV_MAX_FIELDS], errstr[512], pid[16];
+        const char *vals[5];
+        size_t cap = 0, n, len;
+        long lineno = 0, stored = 0, rejected = 0;
+        ssize_t got;
+        PGresult *res;
+        FILE *fp;
+        int rc = MW_EXIT_FAILURE;
+
+        fp = fopen(path, "r");
+        if (!fp) {
+                mw_log_error("%s: %s", path, strerror(errno));
+                return MW_EXIT_FAILURE;
+        }
+        PQclear(PQexec(pg, "BEGIN"));
+        while ((got = getline(&line, &cap, fp)) > 0) {
+                len = (size_t)got;
+                lineno++;
+                while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                        line[--len] = '\0';
+                if (lineno == 1) {
+                        mw_csv_strip_bom(line, &len);
+                        if (strncmp(line, "project;", 8) == 0)
+                                continue; /* the header */
+                }
+                if (len == 0)
+                        continue;
+                if (mw_csv_split(line, len, ';', f, MW_CSV_MAX_FIELDS, &n,
+                                 errstr, sizeof(errstr)) ||
+                    assess_row(f, n, pid, errstr, sizeof(errstr))) {
+                        mw_log_warn("%s:%ld: rejected: %s", path, lineno,
+                                    errstr);
+                        rejected++;
+                        continue;
+                }
+                vals[0] = pid;
+                vals[1] = f[1];
+                vals[2] = f[2];
+                vals[3] = f[3][0] ? f[3] : NULL;
+                vals[4] = f[4];
+                res = PQexecParams(
+                    pg,
+                    "INSERT INTO status.assessment (project_id, as_of, item, "
+                    "level, text) VALUES ($1, $2, $3, $4, $5)",
+                    5, NULL, vals, NULL, NULL, 0);
+                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                        mw_log_error(
+                            "%s:%ld: %s", path, lineno,
+                            PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+                        PQclear(res);
+                        goto out;
+                }
+                PQclear(res);
+                stored++;
+        }
+        res = PQexec(pg, "COMMIT");
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+                mw_log_info("%s: %ld assessment(s) stored, %ld rejected", path,
+                            stored, rejected);
+                rc = rejected ? MW_EXIT_REJECTS : MW_EXIT_OK;
+        } else {
+                mw_log_error("%s: %s", path, PQerrorMessage(pg));
+        }
+        PQclear(res);
+out:
+        if (rc == MW_EXIT_FAILURE)
+                PQclear(PQexec(pg, "ROLLBACK"));
+        free(line);
+        fclose(fp);
+        return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-        struct args args = {mw_date_cutoff(), FMT_TABLE, &status_view, NULL,
-                            ""};
+        struct args args = {
+            mw_date_cutoff(), FMT_TABLE, &status_view, NULL, NULL, ""};
         struct mw_conf conf;
         char errstr[512], as_of[11];
         const char *vals[2];
@@ -313,6 +463,10 @@ main(int argc, char **argv)
         pg = mw_pg_connect(conf.pg_conninfo, PROG, errstr, sizeof(errstr));
         if (!pg) {
                 mw_log_error("%s", errstr);
+                goto out;
+        }
+        if (args.assess) {
+                rc = assess(pg, args.assess);
                 goto out;
         }
         vals[0] = as_of;

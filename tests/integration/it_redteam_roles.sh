@@ -259,12 +259,12 @@ reach() { # LOGIN -> functions, relations and schemas of this database it can us
                  ORDER BY 1" | paste -sd';'
 }
 assert_eq "evaluator: everything it can reach" \
-        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.current_status SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
+        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT,WRITE;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
         "$(reach "$EVAL")"
 assert_eq "PUBLIC: everything a login without roles can reach" \
         "schema municipal ;schema public USAGE;schema status " "$(reach "$NOBODY")"
 assert_eq "auditor: everything it can reach" \
-        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.current_status SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
+        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
         "$(reach "$AUD")"
 assert_eq "SECURITY DEFINER functions: the status and data-quality functions, search_path pinned" \
         "municipal.data_quality(date) search_path=pg_catalog, public, pg_temp;status.data_quality(date) search_path=pg_catalog, public, pg_temp;status.project_series(date[]) search_path=pg_catalog, public, pg_temp;status.project_status(date) search_path=pg_catalog, public, pg_temp" \
