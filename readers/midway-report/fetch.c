@@ -326,6 +326,48 @@ fetch_quality(struct report *rep, PGconn *pg, const char *day, char *errstr,
         return err;
 }
 
+/* Reads the evaluator's assessments in force at the cut-off
+ * (status.project_assessment, migration 0010), in the snapshot of the
+ * status; a project may have none. */
+static mw_err_t
+fetch_assessments(struct report *rep, PGconn *pg, const char *day, char *errstr,
+                  size_t errstr_size)
+{
+        PGresult *res;
+        mw_err_t err = MW_OK;
+        int r, n;
+
+        res = PQexecParams(pg,
+                           "SELECT project_id, item, coalesce(level, ''), text "
+                           "FROM status.project_assessment WHERE as_of = $1 "
+                           "ORDER BY project_id, item",
+                           1, NULL, &day, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "assessments: %s",
+                              PQerrorMessage(pg));
+                PQclear(res);
+                return err;
+        }
+        n = PQntuples(res);
+        if (n > 0 && !(rep->assess = calloc((size_t)n, sizeof(*rep->assess))))
+                err =
+                    mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
+        for (r = 0; !err && r < n; r++) {
+                struct assessment *a = &rep->assess[r];
+
+                a->project_id = atoi(PQgetvalue(res, r, 0));
+                snprintf(a->item, sizeof(a->item), "%s", PQgetvalue(res, r, 1));
+                snprintf(a->level, sizeof(a->level), "%s",
+                         PQgetvalue(res, r, 2));
+                if (!(a->text = strdup(PQgetvalue(res, r, 3))))
+                        err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                      "out of memory");
+                rep->n_assess = (size_t)r + 1;
+        }
+        PQclear(res);
+        return err;
+}
+
 enum { Q_STATUS, Q_SERIES, N_QUERIES };
 
 /* "{YYYY-MM-DD,...}": every date of rep, the array series() takes. At
@@ -479,6 +521,9 @@ mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
         if (!err)
                 err =
                     fetch_quality(rep, pg[0], status_day, errstr, errstr_size);
+        if (!err)
+                err = fetch_assessments(rep, pg[0], status_day, errstr,
+                                        errstr_size);
         for (q = 0; q < N_QUERIES; q++) {
                 PQclear(res[q]);
                 if (pg[q])

@@ -141,6 +141,28 @@ const char *const mw_report_labels[L_COUNT][2] = {
     [L_DQ_LATE] = {"Registreret efter 30 dage", "Registered after 30 days"},
     [L_DQ_DEAD_H] = {"Afviste beskeder", "Rejected messages"},
     [L_DQ_DEAD] = {"I alt", "Total"},
+    [L_ASSESS_H] = {"Evaluators vurdering", "The evaluator's assessment"},
+    [L_ASSESS_ITEM] = {"Punkt", "Item"},
+    [L_ASSESS_LEVEL] = {"Status", "Status"},
+    [L_ASSESS_TEXT] = {"Vurdering", "Assessment"},
+    [L_ASSESS_NONE] = {"Evaluator har ikke registreret en vurdering af "
+                       "projektet til denne status.",
+                       "The evaluator has registered no assessment of the "
+                       "project for this status."},
+    [L_REQ_1] = {"Minimumskrav 1: borgerens indflydelse",
+                 "Minimum requirement 1: the citizen's influence"},
+    [L_REQ_2] = {"Minimumskrav 2: tværgående indsatser og netværk",
+                 "Minimum requirement 2: cross-cutting interventions and "
+                 "network"},
+    [L_REQ_3] = {"Minimumskrav 3: én plan", "Minimum requirement 3: one plan"},
+    [L_REQ_4] = {"Minimumskrav 4: koordinerende sagsbehandler og mentor",
+                 "Minimum requirement 4: coordinating caseworker and mentor"},
+    [L_FOCUS_SO_FAR] = {"De vigtigste fokusområder indtil nu",
+                        "The main focus areas so far"},
+    [L_FOCUS_AHEAD] = {"Fremadrettede fokusområder", "Focus areas ahead"},
+    [L_MET] = {"Opfyldt", "Met"},
+    [L_PARTLY_MET] = {"Delvist opfyldt", "Partly met"},
+    [L_NOT_MET] = {"Ikke opfyldt", "Not met"},
     [L_DQ_DEAD_NOTE] = {"Beskeder, som ikke kunne indlæses, fordelt på "
                         "trin: afkodning, skema, persondata, validering, "
                         "tilknytning, lagring. Alle til dato, uanset "

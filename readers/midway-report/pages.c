@@ -728,6 +728,54 @@ mw_report_overview(struct report *rep)
         mw_rdoc_release(&doc);
 }
 
+/* The evaluator's assessment of the project (status.project_assessment):
+ * the minimum requirements with their status, then the focus areas. */
+static void
+assessment(struct report *rep, struct mw_rdoc *doc, int project_id)
+{
+        static const struct {
+                const char *item;
+                enum label label;
+        } items[] = {
+            {"requirement_1", L_REQ_1},       {"requirement_2", L_REQ_2},
+            {"requirement_3", L_REQ_3},       {"requirement_4", L_REQ_4},
+            {"focus_so_far", L_FOCUS_SO_FAR}, {"focus_ahead", L_FOCUS_AHEAD}};
+        const char *head[3] = {L(rep, L_ASSESS_ITEM), L(rep, L_ASSESS_LEVEL),
+                               L(rep, L_ASSESS_TEXT)};
+        struct mw_rcell cell[3];
+        size_t i, k, shown = 0;
+
+        for (i = 0; i < rep->n_assess; i++)
+                shown += rep->assess[i].project_id == project_id;
+        if (shown == 0) {
+                mw_rdoc_para(doc, "note", L(rep, L_ASSESS_NONE));
+                return;
+        }
+        mw_rdoc_table(doc, "wide", NULL, head, 3);
+        for (k = 0; k < sizeof(items) / sizeof(items[0]); k++)
+                for (i = 0; i < rep->n_assess; i++) {
+                        const struct assessment *a = &rep->assess[i];
+
+                        if (a->project_id != project_id ||
+                            strcmp(a->item, items[k].item) != 0)
+                                continue;
+                        cell[0] = (struct mw_rcell){L(rep, items[k].label),
+                                                    MW_RCELL_TEXT, NULL, NULL};
+                        cell[1] = (struct mw_rcell){
+                            strcmp(a->level, "met") == 0 ? L(rep, L_MET)
+                            : strcmp(a->level, "not_met") == 0
+                                ? L(rep, L_NOT_MET)
+                            : a->level[0] ? L(rep, L_PARTLY_MET)
+                                          : "",
+                            a->level[0] ? MW_RCELL_TEXT : MW_RCELL_EMPTY, NULL,
+                            NULL};
+                        cell[2] = (struct mw_rcell){a->text, MW_RCELL_TEXT,
+                                                    NULL, NULL};
+                        mw_rdoc_row(doc, cell, 0);
+                }
+        mw_rdoc_table_end(doc, NULL);
+}
+
 void
 mw_report_project_page(struct report *rep, size_t row)
 {
@@ -770,6 +818,8 @@ mw_report_project_page(struct report *rep, size_t row)
         exits_tables(rep, &doc, row);
         mw_rdoc_heading(&doc, 2, "profil", L(rep, L_PROFILE_H));
         profile(rep, &doc, row);
+        mw_rdoc_heading(&doc, 2, "vurdering", L(rep, L_ASSESS_H));
+        assessment(rep, &doc, r->project_id);
         page_end(rep, &doc);
         if (!rep->err)
                 rep->err = doc.err;

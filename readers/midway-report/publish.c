@@ -262,6 +262,9 @@ mw_report_release(struct report *rep)
                 free(rep->dates[i].rows);
         free(rep->dates);
         free(rep->dq);
+        for (i = 0; i < rep->n_assess; i++)
+                free(rep->assess[i].text);
+        free(rep->assess);
         for (i = 0; i < rep->n_files; i++)
                 mw_buf_release(&rep->files[i].buf);
         free(rep->files);

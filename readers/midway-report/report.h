@@ -138,6 +138,20 @@ enum label {
         L_DQ_LATE,
         L_DQ_DEAD_H,
         L_DQ_DEAD,
+        L_ASSESS_H,
+        L_ASSESS_ITEM,
+        L_ASSESS_LEVEL,
+        L_ASSESS_TEXT,
+        L_ASSESS_NONE,
+        L_REQ_1,
+        L_REQ_2,
+        L_REQ_3,
+        L_REQ_4,
+        L_FOCUS_SO_FAR,
+        L_FOCUS_AHEAD,
+        L_MET,
+        L_PARTLY_MET,
+        L_NOT_MET,
         L_DQ_DEAD_NOTE,
         L_DQ_LAG_NOTE,
         L_DQ_PERSONS_NOTE,
@@ -169,6 +183,14 @@ struct dq_row {
         long dead, dead_stage[DQ_STAGES];
 };
 
+/* One assessment in force at the cut-off (status.project_assessment). */
+struct assessment {
+        int project_id;
+        char item[16];  /* requirement_1..4, focus_so_far, focus_ahead */
+        char level[12]; /* met, partly_met, not_met; "" for focus areas */
+        char *text;     /* owned */
+};
+
 struct report {
         const struct opts *opts;
         enum mw_lang lang;
@@ -181,6 +203,8 @@ struct report {
         char cut_text[32], prev_text[32];
         struct dq_row *dq; /* owned, n_dq; the total row last */
         size_t n_dq;
+        struct assessment *assess; /* owned, n_assess, by project */
+        size_t n_assess;
         struct file *files; /* owned, n_files */
         size_t n_files;
         mw_err_t err;

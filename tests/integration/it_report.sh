@@ -52,6 +52,12 @@ drop_role() {
 }
 at_exit drop_role
 EVAL_CONNINFO="$MW_PG_CONNINFO user=$EVAL"
+# the evaluator's assessment of Odder (docs/report.md, "Assessments")
+printf 'project;as_of;item;level;text\nodder;%s;requirement_4;partly_met;%s\nodder;%s;focus_ahead;;"%s"\n' \
+        "$AS_OF" "Not every citizen has been offered a mentor yet." "$AS_OF" "Anchoring; results" \
+        >"$WORK/assess.csv"
+"$BIN/midway-status" -d "$EVAL_CONNINFO" --assess "$WORK/assess.csv" 2>>"$WORK/logs" ||
+        fail "the evaluator could not store its assessments"
 psql "$EVAL_CONNINFO" -XAtc "SELECT count(*) FROM citizen" >/dev/null 2>&1 &&
         fail "$EVAL can read citizen-level rows"
 report() { # OUT [OPTION...]
@@ -85,6 +91,12 @@ grep -qE '[0-9],[0-9] %' "$OUT/index.html" || fail "no Danish percentages (42,0 
 grep -q '2.145' "$OUT/index.html" || fail "no Danish thousands separator (2.145)"
 grep -qE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$OUT"/*.html "$OUT"/*.md && fail "a timestamp in the report"
 grep -q 'href="datakvalitet.html"' "$OUT/index.html" || fail "the overview does not link the data quality"
+for want in "Evaluators vurdering" "Minimumskrav 4: koordinerende sagsbehandler og mentor" "Delvist opfyldt" \
+        "Not every citizen has been offered a mentor yet." "Fremadrettede fokusområder" "Anchoring; results"; do
+        grep -qF "$want" "$OUT/odder.html" || fail "Odder's page lacks its assessment: $want"
+done
+grep -qF "har ikke registreret en vurdering" "$OUT/frederikshavn.html" ||
+        fail "a project without an assessment does not say so"
 grep -qE 'project_status|project_series|data_quality' "$OUT"/*.html "$OUT"/*.md &&
         fail "a page names an SQL function"
 echo "[$TEST_NAME] ok: 32 pages, Markdown and CSV written, checksums match, no script, no timestamp"
