@@ -7,7 +7,8 @@
  * place a number appears (an overview table and the per-project pages).
  * mw_dc_protect() decides which cells are suppressed:
  *
- *   primary     every cell with 1 <= value < threshold. 0 is published.
+ *   primary     every cell with 1 <= value < threshold, except the
+ *               published margins (priority MW_DC_PUBLIC). 0 is published.
  *   secondary   until nothing changes: for every relation with exactly one
  *               suppressed member, suppress one more member: the smallest
  *               non-zero published part (ties: the first in the relation),
@@ -28,6 +29,10 @@
  *               is needed; larger components are audited once for all
  *               releases, and the releases next to an exposed cell are
  *               taken back until nothing is exposed.
+ *
+ * A withheld cell (priority MW_DC_WITHHELD) is hidden whatever its value,
+ * 0 included, and never released; the reader model gives it a lower bound
+ * of 0.
  *
  * Every suppressed cell is published with the same marker: a marker
  * that told primary from secondary cells would tell a reader that a cell
@@ -123,8 +128,19 @@ int mw_dc_suppressed(const struct mw_dc *dc, size_t id);
 int mw_dc_any_suppressed(const struct mw_dc *dc, const size_t *ids, size_t n);
 int mw_dc_threshold(const struct mw_dc *dc);
 /* Ranks a cell for secondary suppression (default 0): lower priorities
- * are hidden first, higher ones released first. Before mw_dc_protect(). */
+ * are hidden first, higher ones released first. Before mw_dc_protect().
+ * MW_DC_PUBLIC marks a published margin (a count a report publishes as it
+ * is, docs/report.md): never a primary cell, whatever its value, and
+ * hidden as a secondary cell only when a relation has no other member
+ * left to hide (the last resort; released first). */
+#define MW_DC_PUBLIC 1000000000
+/* MW_DC_WITHHELD marks a cell of a breakdown withheld as a whole (every
+ * part of a published margin hidden, zeros too, because no pattern of
+ * hidden non-zero parts protects it): always hidden, never released, and
+ * a reader knows only that it is at least 0. */
+#define MW_DC_WITHHELD (-1000000000)
 void mw_dc_priority(struct mw_dc *dc, size_t id, int priority);
+int mw_dc_priority_of(const struct mw_dc *dc, size_t id);
 /* Sets a state by hand (tests; checking a pattern decided elsewhere). */
 void mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state);
 void mw_dc_get_stats(const struct mw_dc *dc, struct mw_dc_stats *stats);
