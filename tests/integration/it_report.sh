@@ -98,6 +98,19 @@ python3 "$src/tests/redteam/attack.py" --threshold 5 "$OUT" >"$WORK/attack.out" 
         { cat "$WORK/attack.out" >&2; fail "the attacker worked out a hidden count of 1-4"; }
 echo "[$TEST_NAME] ok: $(tail -1 "$WORK/attack.out")"
 
+# Chart = table: every point drawn is a published value of the tables.
+python3 "$src/tests/integration/chart_audit.py" "$OUT" | sed "s/^/[$TEST_NAME] /"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "a chart draws a value the tables do not publish"
+# ... and it notices a chart that draws a hidden value: hide, in the table
+# only, a value the chart of Aalborg (project 30) draws at the cut-off.
+cp -r "$OUT" "$WORK/chart"
+sed -i "s/^\($AS_OF,30,Aalborg,[0-9]*,\)[0-9]*,/\1x,/" "$WORK/chart/series.csv"
+grep -q "^$AS_OF,30,Aalborg,[0-9]*,x," "$WORK/chart/series.csv" || fail "could not hide a value of series.csv"
+if python3 "$src/tests/integration/chart_audit.py" "$WORK/chart" >"$WORK/chart.out"; then
+        fail "chart_audit.py accepted a chart that draws a hidden value"
+fi
+echo "[$TEST_NAME] ok: chart_audit.py rejects a chart that draws a hidden value ($(cut -c1-60 "$WORK/chart.out")...)"
+
 # The checker and the attacker catch a weakened suppression: publish the
 # one hidden partner of a small count in a breakdown of a published margin
 # (two parts hidden; the margin minus the published parts gives the other).

@@ -240,7 +240,7 @@ def main():
     small = {c: v for c, v in printed.items() if 1 <= v < a.threshold}
     for c in sorted(printed):
         print("pinned: %s %s %s = %d" % (c + (printed[c],)))
-    print("attack: %d hidden cells, %d equations, %d inequalities; pinned %d hidden cells, %d of them "
+    print("attack: %d hidden cells of at least 1, %d equations, %d inequalities; pinned %d hidden cells, %d of them "
           "a count of 1-%d" % (sum(1 for c in m.hidden if m.lo0[c] == 1), len(m.eqs), len(m.les),
                                len(printed), len(small), a.threshold - 1))
     return 1 if small else 0
