@@ -98,6 +98,13 @@ python3 "$src/tests/redteam/attack.py" --threshold 5 "$OUT" >"$WORK/attack.out" 
         { cat "$WORK/attack.out" >&2; fail "the attacker worked out a hidden count of 1-4"; }
 echo "[$TEST_NAME] ok: $(tail -1 "$WORK/attack.out")"
 
+# ... and on two reports published on different nights, read together
+# (the cut-off a month earlier: its exits by reason are cumulative too).
+report "$WORK/june" --as-of 2015-06-01 2>/dev/null || fail "the report of 2015-06-01 failed"
+python3 "$src/tests/redteam/attack.py" --threshold 5 "$OUT" "$WORK/june" >"$WORK/attack2.out" ||
+        { cat "$WORK/attack2.out" >&2; fail "the attacker worked out a hidden count of 1-4 from two reports"; }
+echo "[$TEST_NAME] ok: two reports (2015-06-01, $AS_OF): $(tail -1 "$WORK/attack2.out")"
+
 # Chart = table: every point drawn is a published value of the tables.
 python3 "$src/tests/integration/chart_audit.py" "$OUT" | sed "s/^/[$TEST_NAME] /"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "a chart draws a value the tables do not publish"

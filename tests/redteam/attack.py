@@ -12,8 +12,8 @@ It shares no code with the report or its suppression. What it knows:
     benefit, problem areas add up to active; active = over 4 months + the
     rest, and the same for interventions, mentor and company support) and
     that the total row is the sum of the projects;
-  - cumulative counts never fall: visited and exits_total of a project on a
-    date are at most those on any later date;
+  - cumulative counts never fall: visited, exits in total, by outcome and
+    by reason of a project on a date are at most those on any later date;
   - "over 4 months" at T means an intake before T - 4 months: at most the
     visited on the first published date on or after T - 4 months;
   - a hidden count is at least 1 (zeros are published), except in a
@@ -43,7 +43,7 @@ PARTS_OF_ACTIVE = [["n_female", "n_male"],
                     "n_benefit_not_stated"],
                    ["n_one_problem_area", "n_multiple_problem_areas", "n_problem_area_not_stated"]]
 SHARES = ["active_over_4_months", "n_at_least_one_intervention", "n_mentor", "n_company_oriented"]
-CUMULATIVE = ["visited", "exits_total"]
+CUMULATIVE = (["visited", "exits_total"] + list(OUTCOME) + ["exit_" + r for r in REASONS])
 SKIP = {"as_of", "project_id", "project_name", "target_group", "expected_target",
         "expected_target_total", "contacts_first_month_per_citizen",
         "contacts_later_per_citizen_month"}
