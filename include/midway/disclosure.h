@@ -40,7 +40,8 @@
  * then give every part away (1 each), with nothing left to suppress.
  * Zeros are never suppressed, so a reader knows a hidden cell is at
  * least 1. mw_dc_verify() assumes the reader knows that, the published
- * values and the relations, and reports a hidden cell as exposed when
+ * values, the relations and the orders (mw_dc_order(), in bounds
+ * propagation only), and reports a hidden cell as exposed when
  *   - bounds propagation over the relations pins it to one value, or
  *   - it is a linear combination of published cells (reduced row echelon
  *     form of the relations restricted to hidden cells, modulo the prime
@@ -99,6 +100,14 @@ mw_err_t mw_dc_cell(struct mw_dc *dc, long value, size_t *id, char *errstr,
  * cell, published or not, as one more part). */
 mw_err_t mw_dc_relation(struct mw_dc *dc, size_t total, const size_t *parts,
                         size_t n_parts, char *errstr, size_t errstr_size);
+
+/* Adds what a reader knows besides the relations: cell a <= cell b (a
+ * cumulative count on an earlier date, "over 4 months" at T and the
+ * visited at T - 4 months). MW_ERR_INVALID if the values disagree. Bounds
+ * propagation (mw_dc_verify(), mw_dc_bounds()) uses it; the linear
+ * algebra and the linear programs do not. Before mw_dc_protect(). */
+mw_err_t mw_dc_order(struct mw_dc *dc, size_t a, size_t b, char *errstr,
+                     size_t errstr_size);
 
 /* Decides every cell's state (header comment). Can be called again after
  * mw_dc_set_state(): the states set by hand are kept as a starting point.

@@ -55,6 +55,8 @@ struct mw_dc {
         size_t *cell_rel; /* owned */
         int indexed;
         struct mw_dc_stats stats;
+        size_t *ord;           /* owned; pairs a <= b, mw_dc_order() */
+        size_t n_ord, cap_ord; /* pairs */
 };
 
 static size_t
@@ -105,6 +107,7 @@ mw_dc_destroy(struct mw_dc *dc)
         free(dc->mem);
         free(dc->cell_off);
         free(dc->cell_rel);
+        free(dc->ord);
         free(dc);
 }
 
@@ -207,6 +210,34 @@ mw_dc_relation(struct mw_dc *dc, size_t total, const size_t *parts,
         memcpy(dc->mem + dc->n_mem, parts, n_parts * sizeof(*parts));
         dc->n_mem += n_parts;
         dc->rel_off[++dc->n_rel] = dc->n_mem;
+        return MW_OK;
+}
+
+mw_err_t
+mw_dc_order(struct mw_dc *dc, size_t a, size_t b, char *errstr,
+            size_t errstr_size)
+{
+        if (dc->indexed)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "orders can only be added before protecting");
+        if (a >= dc->n_cells || b >= dc->n_cells || dc->value[a] > dc->value[b])
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "order %zu <= %zu: no such cells, or the "
+                               "values disagree",
+                               a, b);
+        if (dc->n_ord == dc->cap_ord) {
+                size_t cap = GROW(dc->cap_ord);
+                size_t *o = realloc(dc->ord, cap * 2 * sizeof(*o));
+
+                if (!o)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->ord = o;
+                dc->cap_ord = cap;
+        }
+        dc->ord[2 * dc->n_ord] = a;
+        dc->ord[2 * dc->n_ord + 1] = b;
+        dc->n_ord++;
         return MW_OK;
 }
 
@@ -333,6 +364,29 @@ initial_bounds(const struct mw_dc *dc, size_t c, long long *lo, long long *hi)
 
 /* Tightens lo/hi over every relation until nothing changes. MW_ERR_INVALID
  * if the bounds cross (the markers or values contradict the relations). */
+/* a <= b (mw_dc_order()): b is at least a's lower bound, a at most b's
+ * upper bound. 1 if a bound changed. */
+static int
+propagate_order(const struct mw_dc *dc, long long *lo, long long *hi)
+{
+        size_t k;
+        int changed = 0;
+
+        for (k = 0; k < dc->n_ord; k++) {
+                size_t a = dc->ord[2 * k], b = dc->ord[2 * k + 1];
+
+                if (lo[a] > lo[b]) {
+                        lo[b] = lo[a];
+                        changed = 1;
+                }
+                if (hi[b] != INF && (hi[a] == INF || hi[b] < hi[a])) {
+                        hi[a] = hi[b];
+                        changed = 1;
+                }
+        }
+        return changed;
+}
+
 static mw_err_t
 propagate(const struct mw_dc *dc, long long *lo, long long *hi, char *errstr,
           size_t errstr_size)
@@ -393,6 +447,7 @@ propagate(const struct mw_dc *dc, long long *lo, long long *hi, char *errstr,
                                 }
                         }
                 }
+                changed |= propagate_order(dc, lo, hi);
                 for (i = 0; i < dc->n_cells; i++)
                         if (hi[i] != INF && lo[i] > hi[i])
                                 return mw_errf(errstr, errstr_size,

@@ -455,6 +455,48 @@ test_withheld(void **state)
         mw_dc_destroy(dc);
 }
 
+/* 10 = 1 + 9 hides the 1 and the 9. A reader who also knows that the 9
+ * is at least a published 9 (a count that cannot fall since an earlier
+ * date) pins both: the verifier finds them once mw_dc_order() says so,
+ * and protection then hides more. */
+static void
+test_order(void **state)
+{
+        static const long v[] = {10, 1, 9, 9, 20, 11};
+        struct mw_dc *dc;
+        size_t n;
+        (void)state;
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 4, 2, (size_t)3, (size_t)5);
+        mw_dc_set_state(dc, 1, MW_DC_PRIMARY);
+        mw_dc_set_state(dc, 2, MW_DC_SECONDARY);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 4, 2, (size_t)3, (size_t)5);
+        assert_int_equal(mw_dc_order(dc, 3, 2, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(mw_dc_order(dc, 2, 1, errstr, sizeof(errstr)),
+                         MW_ERR_INVALID);
+        mw_dc_set_state(dc, 1, MW_DC_PRIMARY);
+        mw_dc_set_state(dc, 2, MW_DC_SECONDARY);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 2);
+        mw_dc_set_state(dc, 2, MW_DC_PUBLISHED);
+        protect(dc);
+        assert_true(mw_dc_suppressed(dc, 1));
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+}
+
 static void
 test_release(void **state)
 {
@@ -1144,6 +1186,7 @@ main(void)
             cmocka_unit_test(test_audit_lp),
             cmocka_unit_test(test_public_margin),
             cmocka_unit_test(test_withheld),
+            cmocka_unit_test(test_order),
             cmocka_unit_test(test_release),
             cmocka_unit_test(test_verify_single_hidden),
             cmocka_unit_test(test_derived),
