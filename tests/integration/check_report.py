@@ -352,10 +352,12 @@ def main():
     # 2 and 4: rebuild the relations, check the suppression
     table = build(t, dates)
     table.cutoffs = [cut_date] + ([prev_date] if a.exact_prev else [])
-    # a breakdown withheld as a whole: a published total whose printed
+    # a breakdown withheld as a whole: a published margin whose printed
     # parts are all hidden; those may be 0
     for r in table.rels:
         ps = [p for p in r[1:] if table.printed[p]]
+        if table.name[r[0]][2] not in MARGINS or any(table.name[p][-1] in MARGINS for p in ps):
+            continue  # not the breakdown of a margin
         if not table.hidden[r[0]] and ps and all(table.hidden[p] for p in ps):
             for p in ps:
                 table.zero_ok[p] = True

@@ -17,8 +17,8 @@ It shares no code with the report or its suppression. What it knows:
   - "over 4 months" at T means an intake before T - 4 months: at most the
     visited on the first published date on or after T - 4 months;
   - a hidden count is at least 1 (zeros are published), except in a
-    breakdown withheld as a whole: a published total whose parts are all
-    hidden; those parts may be 0.
+    breakdown withheld as a whole: a published margin (visited, active,
+    exits) whose breakdown's parts are all hidden; those may be 0.
 It pins a cell by bounds propagation over all of that, and by exact linear
 algebra (fractions) over the equations. Exit 1 if it pins a hidden count of
 1 .. N-1 persons; prints every cell it pins."""
@@ -53,6 +53,7 @@ class Model:
     def __init__(self):
         self.known = {}    # cell -> published value
         self.hidden = set()
+        self.marked = set()  # hidden cells printed as "x" (not complements)
         self.lo0 = {}      # cell -> lower bound (1 hidden, 0 never printed)
         self.eqs = []      # (total, [parts])
         self.les = []      # (a, b): a <= b
@@ -61,10 +62,12 @@ class Model:
         if text == MARK:
             if name not in self.known:
                 self.hidden.add(name)
+                self.marked.add(name)
                 self.lo0[name] = 1
         elif text not in ("", None):
             self.known[name] = int(text)
             self.hidden.discard(name)
+            self.marked.discard(name)
 
     def var(self, name):  # a count nobody prints (a complement)
         if name not in self.known and name not in self.hidden:
@@ -138,9 +141,15 @@ def relations(m, rows):
                 m.les.append(((d, pid, "active_over_4_months"), (later[0], pid, "visited")))
 
 
+MARGINS = ("visited", "active", "exits_total")
+
+
 def withheld(m):
-    """Parts of a published total that are all hidden may be 0."""
+    """The parts of a breakdown of a published margin that are all hidden
+    may be 0 (withheld as a whole)."""
     for tot, ps in m.eqs:
+        if tot[2] not in MARGINS or any(p[2] in MARGINS for p in ps):
+            continue
         if tot in m.known and all(p in m.hidden for p in ps):
             for p in ps:
                 m.lo0[p] = 0
@@ -236,12 +245,12 @@ def main():
     for c, v in algebra(m).items():
         if v.denominator == 1:
             pinned.setdefault(c, int(v))
-    printed = {c: v for c, v in pinned.items() if m.lo0[c] == 1}
+    printed = {c: v for c, v in pinned.items() if c in m.marked}
     small = {c: v for c, v in printed.items() if 1 <= v < a.threshold}
     for c in sorted(printed):
         print("pinned: %s %s %s = %d" % (c + (printed[c],)))
-    print("attack: %d hidden cells of at least 1, %d equations, %d inequalities; pinned %d hidden cells, %d of them "
-          "a count of 1-%d" % (sum(1 for c in m.hidden if m.lo0[c] == 1), len(m.eqs), len(m.les),
+    print("attack: %d hidden cells, %d equations, %d inequalities; pinned %d hidden cells, %d of them "
+          "a count of 1-%d" % (len(m.marked), len(m.eqs), len(m.les),
                                len(printed), len(small), a.threshold - 1))
     return 1 if small else 0
 
