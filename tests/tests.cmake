@@ -130,6 +130,12 @@ add_test(NAME cli.redteam_exports
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/redteam_exports.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(cli.redteam_exports PROPERTIES LABELS "cli;redteam" TIMEOUT 300)
 
+# The report's attacker (tests/redteam/attack.py) on hand-made reports:
+# each thing it knows pins a count it cannot pin without it.
+add_test(NAME cli.redteam_attack
+         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/redteam/test_attack.py)
+set_tests_properties(cli.redteam_attack PROPERTIES LABELS "cli;redteam" TIMEOUT 60)
+
 # Fault injection (tests/faults/, docs/faults.md): the short run is part of
 # the test suite; MW_FAULTS_LONG=1 (scripts/faults) gives the long one.
 mw_add_stack_tests(tests/faults fault_ faults "faults;integration" 1800)

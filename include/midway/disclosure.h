@@ -7,7 +7,8 @@
  * place a number appears (an overview table and the per-project pages).
  * mw_dc_protect() decides which cells are suppressed:
  *
- *   primary     every cell with 1 <= value < threshold. 0 is published.
+ *   primary     every cell with 1 <= value < threshold, except the
+ *               published margins (priority MW_DC_PUBLIC). 0 is published.
  *   secondary   until nothing changes: for every relation with exactly one
  *               suppressed member, suppress one more member: the smallest
  *               non-zero published part (ties: the first in the relation),
@@ -29,13 +30,18 @@
  *               releases, and the releases next to an exposed cell are
  *               taken back until nothing is exposed.
  *
+ * A withheld cell (priority MW_DC_WITHHELD) is hidden whatever its value,
+ * 0 included, and never released; the reader model gives it a lower bound
+ * of 0.
+ *
  * Every suppressed cell is published with the same marker: a marker
  * that told primary from secondary cells would tell a reader that a cell
  * lies in [1, threshold - 1], and a total "<5" of four parts "<5" would
  * then give every part away (1 each), with nothing left to suppress.
  * Zeros are never suppressed, so a reader knows a hidden cell is at
  * least 1. mw_dc_verify() assumes the reader knows that, the published
- * values and the relations, and reports a hidden cell as exposed when
+ * values, the relations and the orders (mw_dc_order(), in bounds
+ * propagation only), and reports a hidden cell as exposed when
  *   - bounds propagation over the relations pins it to one value, or
  *   - it is a linear combination of published cells (reduced row echelon
  *     form of the relations restricted to hidden cells, modulo the prime
@@ -95,6 +101,14 @@ mw_err_t mw_dc_cell(struct mw_dc *dc, long value, size_t *id, char *errstr,
 mw_err_t mw_dc_relation(struct mw_dc *dc, size_t total, const size_t *parts,
                         size_t n_parts, char *errstr, size_t errstr_size);
 
+/* Adds what a reader knows besides the relations: cell a <= cell b (a
+ * cumulative count on an earlier date, "over 4 months" at T and the
+ * visited at T - 4 months). MW_ERR_INVALID if the values disagree. Bounds
+ * propagation (mw_dc_verify(), mw_dc_bounds()) uses it; the linear
+ * algebra and the linear programs do not. Before mw_dc_protect(). */
+mw_err_t mw_dc_order(struct mw_dc *dc, size_t a, size_t b, char *errstr,
+                     size_t errstr_size);
+
 /* Decides every cell's state (header comment). Can be called again after
  * mw_dc_set_state(): the states set by hand are kept as a starting point.
  * MW_ERR_INVALID if the table cannot be protected (cannot happen when
@@ -123,8 +137,19 @@ int mw_dc_suppressed(const struct mw_dc *dc, size_t id);
 int mw_dc_any_suppressed(const struct mw_dc *dc, const size_t *ids, size_t n);
 int mw_dc_threshold(const struct mw_dc *dc);
 /* Ranks a cell for secondary suppression (default 0): lower priorities
- * are hidden first, higher ones released first. Before mw_dc_protect(). */
+ * are hidden first, higher ones released first. Before mw_dc_protect().
+ * MW_DC_PUBLIC marks a published margin (a count a report publishes as it
+ * is, docs/report.md): never a primary cell, whatever its value, and
+ * hidden as a secondary cell only when a relation has no other member
+ * left to hide (the last resort; released first). */
+#define MW_DC_PUBLIC 1000000000
+/* MW_DC_WITHHELD marks a cell of a breakdown withheld as a whole (every
+ * part of a published margin hidden, zeros too, because no pattern of
+ * hidden non-zero parts protects it): always hidden, never released, and
+ * a reader knows only that it is at least 0. */
+#define MW_DC_WITHHELD (-1000000000)
 void mw_dc_priority(struct mw_dc *dc, size_t id, int priority);
+int mw_dc_priority_of(const struct mw_dc *dc, size_t id);
 /* Sets a state by hand (tests; checking a pattern decided elsewhere). */
 void mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state);
 void mw_dc_get_stats(const struct mw_dc *dc, struct mw_dc_stats *stats);

@@ -55,6 +55,8 @@ struct mw_dc {
         size_t *cell_rel; /* owned */
         int indexed;
         struct mw_dc_stats stats;
+        size_t *ord;           /* owned; pairs a <= b, mw_dc_order() */
+        size_t n_ord, cap_ord; /* pairs */
 };
 
 static size_t
@@ -105,6 +107,7 @@ mw_dc_destroy(struct mw_dc *dc)
         free(dc->mem);
         free(dc->cell_off);
         free(dc->cell_rel);
+        free(dc->ord);
         free(dc);
 }
 
@@ -210,6 +213,34 @@ mw_dc_relation(struct mw_dc *dc, size_t total, const size_t *parts,
         return MW_OK;
 }
 
+mw_err_t
+mw_dc_order(struct mw_dc *dc, size_t a, size_t b, char *errstr,
+            size_t errstr_size)
+{
+        if (dc->indexed)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "orders can only be added before protecting");
+        if (a >= dc->n_cells || b >= dc->n_cells || dc->value[a] > dc->value[b])
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "order %zu <= %zu: no such cells, or the "
+                               "values disagree",
+                               a, b);
+        if (dc->n_ord == dc->cap_ord) {
+                size_t cap = GROW(dc->cap_ord);
+                size_t *o = realloc(dc->ord, cap * 2 * sizeof(*o));
+
+                if (!o)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->ord = o;
+                dc->cap_ord = cap;
+        }
+        dc->ord[2 * dc->n_ord] = a;
+        dc->ord[2 * dc->n_ord + 1] = b;
+        dc->n_ord++;
+        return MW_OK;
+}
+
 size_t
 mw_dc_n_cells(const struct mw_dc *dc)
 {
@@ -257,6 +288,12 @@ mw_dc_priority(struct mw_dc *dc, size_t id, int priority)
 {
         if (id < dc->n_cells)
                 dc->prio[id] = priority;
+}
+
+int
+mw_dc_priority_of(const struct mw_dc *dc, size_t id)
+{
+        return id < dc->n_cells ? dc->prio[id] : 0;
 }
 
 void
@@ -321,12 +358,35 @@ initial_bounds(const struct mw_dc *dc, size_t c, long long *lo, long long *hi)
                 *lo = *hi = dc->value[c];
                 return;
         }
-        *lo = dc->value[c] > 0 ? 1 : 0;
+        *lo = dc->value[c] > 0 && dc->prio[c] != MW_DC_WITHHELD ? 1 : 0;
         *hi = INF;
 }
 
 /* Tightens lo/hi over every relation until nothing changes. MW_ERR_INVALID
  * if the bounds cross (the markers or values contradict the relations). */
+/* a <= b (mw_dc_order()): b is at least a's lower bound, a at most b's
+ * upper bound. 1 if a bound changed. */
+static int
+propagate_order(const struct mw_dc *dc, long long *lo, long long *hi)
+{
+        size_t k;
+        int changed = 0;
+
+        for (k = 0; k < dc->n_ord; k++) {
+                size_t a = dc->ord[2 * k], b = dc->ord[2 * k + 1];
+
+                if (lo[a] > lo[b]) {
+                        lo[b] = lo[a];
+                        changed = 1;
+                }
+                if (hi[b] != INF && (hi[a] == INF || hi[b] < hi[a])) {
+                        hi[a] = hi[b];
+                        changed = 1;
+                }
+        }
+        return changed;
+}
+
 static mw_err_t
 propagate(const struct mw_dc *dc, long long *lo, long long *hi, char *errstr,
           size_t errstr_size)
@@ -387,6 +447,7 @@ propagate(const struct mw_dc *dc, long long *lo, long long *hi, char *errstr,
                                 }
                         }
                 }
+                changed |= propagate_order(dc, lo, hi);
                 for (i = 0; i < dc->n_cells; i++)
                         if (hi[i] != INF && lo[i] > hi[i])
                                 return mw_errf(errstr, errstr_size,
@@ -1137,6 +1198,12 @@ find_exposed(const struct mw_dc *dc, size_t only, size_t max_cells,
         if (!err)
                 err = audit_components(dc, lo, only, max_cells, too_big,
                                        exposed, errstr, errstr_size);
+        /* a withheld 0 that can be worked out gives no person away: what
+         * gives it away is a published total of 0; the non-zero cells of
+         * its breakdown are audited as every other */
+        for (i = 0; !err && i < dc->n_cells; i++)
+                if (dc->prio[i] == MW_DC_WITHHELD && dc->value[i] == 0)
+                        exposed[i] = 0;
         free(lo);
         free(hi);
         return err;
@@ -1257,19 +1324,99 @@ static int
 pinned_by_bounds(const struct mw_dc *dc, size_t r)
 {
         const size_t *m = rel_mem(dc, r);
-        long long rest;
+        long long rest, lo_sum = 0, lo, hi;
         size_t i, k = 0;
 
         if (dc->state[m[0]] != MW_DC_PUBLISHED)
                 return 0;
         rest = dc->value[m[0]];
         for (i = 1; i < rel_len(dc, r); i++) {
-                if (dc->state[m[i]] == MW_DC_PUBLISHED)
+                if (dc->state[m[i]] == MW_DC_PUBLISHED) {
                         rest -= dc->value[m[i]];
-                else
+                } else {
+                        initial_bounds(dc, m[i], &lo, &hi);
+                        lo_sum += lo;
                         k++;
+                }
         }
-        return k >= 2 && rest == (long long)k;
+        return k >= 2 && rest == lo_sum;
+}
+
+/* 1 if the hidden member of r is a withheld 0 (find_exposed()). */
+static int
+only_withheld_zero(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i;
+
+        for (i = 0; i < rel_len(dc, r); i++)
+                if (dc->state[m[i]] != MW_DC_PUBLISHED)
+                        return dc->prio[m[i]] == MW_DC_WITHHELD &&
+                               dc->value[m[i]] == 0;
+        return 0;
+}
+
+/* 1 if r is the breakdown of a published margin (an MW_DC_PUBLIC total)
+ * into cells that are no margins. */
+static int
+margin_rel(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i;
+
+        if (dc->prio[m[0]] != MW_DC_PUBLIC ||
+            dc->state[m[0]] != MW_DC_PUBLISHED)
+                return 0;
+        for (i = 1; i < rel_len(dc, r); i++)
+                if (dc->prio[m[i]] == MW_DC_PUBLIC)
+                        return 0;
+        return 1;
+}
+
+/* Withholds the parts of r as a whole, zeros too; returns how many cells
+ * it hid. */
+static size_t
+withhold_rel(struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i, n = 0;
+
+        for (i = 1; i < rel_len(dc, r); i++) {
+                if (dc->state[m[i]] == MW_DC_PUBLISHED)
+                        n++;
+                if (dc->state[m[i]] != MW_DC_PRIMARY)
+                        dc->state[m[i]] = MW_DC_SECONDARY;
+                dc->prio[m[i]] = MW_DC_WITHHELD;
+        }
+        return n;
+}
+
+/* Withholds a breakdown of a published margin next to the exposed cell
+ * e: one of e's relations, else one of a relation of a hidden cell that
+ * shares a relation with e. Returns how many cells it hid (0: none). */
+static size_t
+withhold_near(struct mw_dc *dc, size_t e)
+{
+        size_t k, m, q, hid = 0;
+
+        for (k = dc->cell_off[e]; !hid && k < dc->cell_off[e + 1]; k++)
+                if (margin_rel(dc, dc->cell_rel[k]))
+                        hid = withhold_rel(dc, dc->cell_rel[k]);
+        for (k = dc->cell_off[e]; !hid && k < dc->cell_off[e + 1]; k++) {
+                size_t r = dc->cell_rel[k];
+
+                for (m = dc->rel_off[r]; !hid && m < dc->rel_off[r + 1]; m++) {
+                        size_t h = dc->mem[m];
+
+                        if (h == e || dc->state[h] == MW_DC_PUBLISHED)
+                                continue;
+                        for (q = dc->cell_off[h];
+                             !hid && q < dc->cell_off[h + 1]; q++)
+                                if (margin_rel(dc, dc->cell_rel[q]))
+                                        hid = withhold_rel(dc, dc->cell_rel[q]);
+                }
+        }
+        return hid;
 }
 
 /* The secondary rule until nothing changes: a relation with exactly one
@@ -1288,8 +1435,19 @@ secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
                             !pinned_by_bounds(dc, r))
                                 continue;
                         c = choose(dc, r);
+                        /* a breakdown of a published margin that only
+                         * the margin could protect is withheld */
+                        if (margin_rel(dc, r) &&
+                            (c == NOT_FOUND || dc->prio[c] == MW_DC_PUBLIC) &&
+                            !only_withheld_zero(dc, r)) {
+                                if (withhold_rel(dc, r) == 0)
+                                        continue; /* the audit decides */
+                                changed = 1;
+                                continue;
+                        }
                         if (c == NOT_FOUND) {
-                                if (n_suppressed_in(dc, r) != 1)
+                                if (n_suppressed_in(dc, r) != 1 ||
+                                    only_withheld_zero(dc, r))
                                         continue; /* the audit decides */
                                 return mw_errf(errstr, errstr_size,
                                                MW_ERR_INVALID,
@@ -1379,6 +1537,7 @@ release_group(struct mw_dc *dc, size_t c, size_t *grp)
                                             MW_DC_PUBLISHED)
                                                 last = dc->mem[m];
                                 if (dc->state[last] != MW_DC_SECONDARY ||
+                                    dc->prio[last] == MW_DC_WITHHELD ||
                                     n == RELEASE_GROUP)
                                         goto undo;
                                 dc->state[last] = MW_DC_PUBLISHED;
@@ -1642,6 +1801,17 @@ audit_add(struct mw_dc *dc, const unsigned char *ex, size_t *cand,
                 }
                 if (pick == NOT_FOUND)
                         pick = nc ? cand[0] : audit_choice(dc, i);
+                if (pick != NOT_FOUND && dc->prio[pick] == MW_DC_PUBLIC) {
+                        /* withhold a breakdown of a margin that holds i
+                         * rather than hide the margin */
+                        size_t hid = withhold_near(dc, i);
+
+                        if (hid) {
+                                dc->stats.audit_added += hid;
+                                n_added += hid;
+                                continue;
+                        }
+                }
                 if (pick != NOT_FOUND && dc->state[pick] == MW_DC_PUBLISHED) {
                         dc->state[pick] = MW_DC_SECONDARY;
                         dc->stats.audit_added++;
@@ -1859,16 +2029,21 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                     mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
                 goto out;
         }
-        for (i = 0; i < dc->n_cells; i++)
-                if (dc->value[i] >= 1 && dc->value[i] < dc->threshold)
+        for (i = 0; i < dc->n_cells; i++) {
+                if (dc->prio[i] == MW_DC_WITHHELD)
+                        dc->state[i] = MW_DC_SECONDARY;
+                if (dc->value[i] >= 1 && dc->value[i] < dc->threshold &&
+                    dc->prio[i] != MW_DC_PUBLIC)
                         dc->state[i] = MW_DC_PRIMARY;
+        }
         err = settle(dc, ex, batch2, relmark, picks, &rounds, errstr,
                      errstr_size);
         if (err)
                 goto out;
         /* release what is not needed, largest first */
         for (i = 0; i < dc->n_cells; i++)
-                if (dc->state[i] == MW_DC_SECONDARY)
+                if (dc->state[i] == MW_DC_SECONDARY &&
+                    dc->prio[i] != MW_DC_WITHHELD)
                         cand[n_cand++] = i;
         sort_release(dc, cand, picks, n_cand);
         err = release_secondary(dc, cand, n_cand, ex, batch, &n_batch, errstr,

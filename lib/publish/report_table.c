@@ -129,6 +129,27 @@ add_cell(struct mw_rtable *t, long v, size_t *id, char *errstr,
         return mw_dc_cell(t->dc, v, id, errstr, errstr_size);
 }
 
+/* A project's visited, active and exits in total are published as they
+ * are (MW_DC_PUBLIC; docs/report.md, "Disclosure control"): they count
+ * participation in the programme, which the municipalities publish
+ * themselves. A project with fewer visited than the threshold at the
+ * cut-off is protected as a whole, on every date: its margins are cells
+ * like any other (every count of it is then below the threshold). The
+ * rule is the project's, not the date's: the first months of a project
+ * that is large at the cut-off show its small beginnings. */
+static int
+margin(enum mw_rcol col)
+{
+        return col == MW_RC_VISITED || col == MW_RC_ACTIVE ||
+               col == MW_RC_EXITS_TOTAL;
+}
+
+static int
+public_row(const long *n, int threshold)
+{
+        return n[MW_RC_VISITED] == 0 || n[MW_RC_VISITED] >= threshold;
+}
+
 /* What to keep when a choice must be made (mw_dc_priority()): active
  * first (the base of every share), then visited, exits, the counts
  * behind the key shares, the profile and exits by outcome, the exit
@@ -201,6 +222,61 @@ relate(struct mw_rtable *t, size_t total, size_t *parts, size_t n, char *errstr,
         return mw_dc_relation(t->dc, total, parts, n, errstr, errstr_size);
 }
 
+/* 1 if the breakdown total = parts of a published margin cannot be
+ * protected by hiding non-zero parts: every non-zero part (the residual
+ * included) is below the threshold, and there is one, or all of them are
+ * 1 (a reader knows a hidden count is at least 1). */
+static int
+unprotectable(const struct mw_rtable *t, size_t total, const size_t *parts,
+              size_t n, int threshold)
+{
+        long long rest = mw_dc_value(t->dc, total), v;
+        size_t i, nonzero = 0;
+
+        if (mw_dc_priority_of(t->dc, total) != MW_DC_PUBLIC || rest == 0)
+                return 0;
+        for (i = 0; i <= n; i++) {
+                v = i < n ? mw_dc_value(t->dc, parts[i]) : rest;
+                if (v >= threshold)
+                        return 0;
+                if (i < n)
+                        rest -= v;
+                nonzero += v > 0;
+        }
+        return nonzero == 1 || (long long)nonzero == mw_dc_value(t->dc, total);
+}
+
+/* Withholds a breakdown as a whole (MW_DC_WITHHELD): its parts and the
+ * residual relate() added, if it did (n_residual before it: res0). */
+static void
+withhold(struct mw_rtable *t, const size_t *parts, size_t n, size_t res0)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                mw_dc_priority(t->dc, parts[i], MW_DC_WITHHELD);
+        for (i = res0; i < t->n_residual; i++)
+                mw_dc_priority(t->dc, t->residual[i], MW_DC_WITHHELD);
+}
+
+/* relate() for a breakdown of a published margin; withheld as a whole
+ * when unprotectable() (or when *force is set); sets *force if it was. */
+static mw_err_t
+breakdown(struct mw_rtable *t, size_t total, size_t *parts, size_t n,
+          int *force, char *errstr, size_t errstr_size)
+{
+        size_t res0 = t->n_residual;
+        int w =
+            *force || unprotectable(t, total, parts, n, mw_dc_threshold(t->dc));
+        mw_err_t err = relate(t, total, parts, n, errstr, errstr_size);
+
+        if (!err && w) {
+                withhold(t, parts, n, res0);
+                *force = 1;
+        }
+        return err;
+}
+
 /* The row relations of one date (parts[] has room for 13 + 1). */
 static mw_err_t
 row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
@@ -215,7 +291,8 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
         static const char *const groups[] = {"job", "flexjob", "education",
                                              "other"};
         const struct mw_code *reasons;
-        size_t parts[MW_RT_REASONS + 1], n, i, g, nr;
+        size_t parts[MW_RT_REASONS + 1], out[4 + 1], n, i, g, nr;
+        int w;
         mw_err_t err;
 
 #define ID(c) (*cell_slot(t, d, r, (c)))
@@ -227,19 +304,26 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
              i++) {
                 parts[0] = ID(pairs[i][0]);
                 parts[1] = ID(pairs[i][1]);
-                err =
-                    relate(t, ID(MW_RC_ACTIVE), parts, 2, errstr, errstr_size);
+                w = 0;
+                err = breakdown(t, ID(MW_RC_ACTIVE), parts, 2, &w, errstr,
+                                errstr_size);
         }
         if (err || kind != MW_RD_FULL)
                 return err;
+        /* exits by outcome and by reason: withheld together */
         for (i = 0; i < 4; i++)
-                parts[i] = ID(MW_RC_EXITS_JOB + i);
-        err = relate(t, ID(MW_RC_EXITS_TOTAL), parts, 4, errstr, errstr_size);
-        for (i = 0; !err && i < MW_RT_REASONS; i++)
+                out[i] = ID(MW_RC_EXITS_JOB + i);
+        for (i = 0; i < MW_RT_REASONS; i++)
                 parts[i] = ID(MW_RC_EXIT_FIRST + i);
+        w = unprotectable(t, ID(MW_RC_EXITS_TOTAL), out, 4,
+                          mw_dc_threshold(t->dc)) ||
+            unprotectable(t, ID(MW_RC_EXITS_TOTAL), parts, MW_RT_REASONS,
+                          mw_dc_threshold(t->dc));
+        err = breakdown(t, ID(MW_RC_EXITS_TOTAL), out, 4, &w, errstr,
+                        errstr_size);
         if (!err)
-                err = relate(t, ID(MW_RC_EXITS_TOTAL), parts, MW_RT_REASONS,
-                             errstr, errstr_size);
+                err = breakdown(t, ID(MW_RC_EXITS_TOTAL), parts, MW_RT_REASONS,
+                                &w, errstr, errstr_size);
         reasons = mw_codes_list(MW_CL_EXIT_REASON, &nr);
         for (g = 0; !err && g < 4; g++) {
                 for (n = 0, i = 0; i < nr && i < MW_RT_REASONS; i++)
@@ -253,28 +337,39 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
         if (!err) {
                 parts[0] = ID(MW_RC_FEMALE);
                 parts[1] = ID(MW_RC_MALE);
-                err =
-                    relate(t, ID(MW_RC_ACTIVE), parts, 2, errstr, errstr_size);
+                w = 0;
+                err = breakdown(t, ID(MW_RC_ACTIVE), parts, 2, &w, errstr,
+                                errstr_size);
         }
         for (i = 0; !err && i < 5; i++)
                 parts[i] = ID(MW_RC_AGE_FIRST + i);
+        w = 0;
         if (!err)
-                err =
-                    relate(t, ID(MW_RC_ACTIVE), parts, 5, errstr, errstr_size);
+                err = breakdown(t, ID(MW_RC_ACTIVE), parts, 5, &w, errstr,
+                                errstr_size);
         for (i = 0; !err && i < 5; i++)
                 parts[i] = ID(MW_RC_BENEFIT_FIRST + i);
+        w = 0;
         if (!err)
-                err =
-                    relate(t, ID(MW_RC_ACTIVE), parts, 5, errstr, errstr_size);
+                err = breakdown(t, ID(MW_RC_ACTIVE), parts, 5, &w, errstr,
+                                errstr_size);
         if (!err) {
                 parts[0] = ID(MW_RC_ONE_AREA);
                 parts[1] = ID(MW_RC_MULTI_AREA);
                 parts[2] = ID(MW_RC_NO_AREA);
-                err =
-                    relate(t, ID(MW_RC_ACTIVE), parts, 3, errstr, errstr_size);
+                w = 0;
+                err = breakdown(t, ID(MW_RC_ACTIVE), parts, 3, &w, errstr,
+                                errstr_size);
         }
 #undef ID
         return err;
+}
+
+static int
+public_pair(const struct mw_rtable *t, size_t before, size_t now)
+{
+        return mw_dc_priority_of(t->dc, before) == MW_DC_PUBLIC &&
+               mw_dc_priority_of(t->dc, now) == MW_DC_PUBLIC;
 }
 
 int
@@ -386,10 +481,15 @@ mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
                                                errstr, errstr_size);
                                 if (err)
                                         return err;
-                                mw_dc_priority(t->dc, *cell_slot(t, d, r, c),
-                                               priority((enum mw_rcol)c,
-                                                        r + 1 == n_rows,
-                                                        d == cutoff));
+                                mw_dc_priority(
+                                    t->dc, *cell_slot(t, d, r, c),
+                                    margin((enum mw_rcol)c) &&
+                                            public_row(dates[cutoff].rows[r].n,
+                                                       threshold)
+                                        ? MW_DC_PUBLIC
+                                        : priority((enum mw_rcol)c,
+                                                   r + 1 == n_rows,
+                                                   d == cutoff));
                         }
                 }
         /* per row, per column, over time */
@@ -439,11 +539,15 @@ mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
                                                errstr_size);
                                 parts[0] = before;
                                 parts[1] = t->change[r * 2 + c];
+                                /* the difference of two published
+                                 * margins is published too */
                                 if (!err)
-                                        mw_dc_priority(t->dc, parts[1],
-                                                       priority(MW_RC_FEMALE,
-                                                                r + 1 == n_rows,
-                                                                1));
+                                        mw_dc_priority(
+                                            t->dc, parts[1],
+                                            public_pair(t, before, now)
+                                                ? MW_DC_PUBLIC
+                                                : priority(MW_RC_FEMALE,
+                                                           r + 1 == n_rows, 1));
                                 if (!err)
                                         err = relate(t, now, parts, 2, errstr,
                                                      errstr_size);

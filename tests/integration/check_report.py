@@ -10,14 +10,22 @@ cut-off and at the previous cut-off; SERIES.csv: as_of,project_id,visited,
 active,exits_total, exact, for every date of the report's series;
 QUALITY.json: `midway-status --quality --format json` at the cut-off.
 
+The margins (visited, active, exits_total, and the change of visited and
+exits since the previous cut-off) of a project with at least threshold
+visited at the cut-off (or none) are published as they are, on every date, whatever their value
+(docs/report.md, "Disclosure control"); every other count is protected.
+
 Checks, without any code of the report:
  1. every published figure of status.csv / status-previous.csv / series.csv
     equals the exact one; every other one is the marker "x";
+ 0. every margin of a project with >= threshold visited is published;
  2. a hidden count is either a small count (1 <= n < threshold) or a
     secondary suppression that shares a relation with another hidden cell;
- 3. no published count of 1 .. threshold-1 persons anywhere: the CSV files,
-    the count cells (class "n") and chart points (data-n) of every HTML
-    page, and bare integers in the Markdown tables;
+ 3. no published count of 1 .. threshold-1 persons anywhere but a margin:
+    the CSV files, the count cells (class "n") and chart points (data-n)
+    of every HTML page, and bare integers in the Markdown tables (there a
+    small number passes only if it is the value of a published margin of
+    the page's project; on the overview, of any project);
  4. secondary suppression holds: rebuilding the relations from the
     specification (docs/report.md) - per row, per column, between the two
     cut-offs - no hidden cell can be worked out from the published ones,
@@ -86,6 +94,7 @@ class Table:
     def __init__(self):
         self.value, self.hidden, self.printed, self.name, self.rels = [], [], [], [], []
         self.zero_ok = []
+        self.withheld = set()  # cells of a breakdown withheld as a whole
         self.index = {}
 
     def cell(self, name, value, hidden, printed=True, zero_ok=False):
@@ -208,7 +217,30 @@ def exposed(t, threshold):
                     else:
                         row2.pop(k2, None)
     out |= {c for c, row in pivots.items() if len(row) == 1}
-    return {i for i in out if t.printed[i] or 1 <= t.value[i] < threshold}
+    # a withheld 0 worked out gives no person away (a published total of 0
+    # does); the non-zero cells of its breakdown are checked as any other
+    return {i for i in out if (t.printed[i] or 1 <= t.value[i] < threshold)
+            and not (i in t.withheld and t.value[i] == 0)}
+
+
+MARGINS = ("visited", "active", "exits_total")
+
+
+def slug(name):
+    """A project's page name (frederikshavn, vallensbaek-ishoej)."""
+    s = name.lower()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("/", "-"), (" ", "-")):
+        s = s.replace(a, b)
+    return s
+
+
+def public_margin(table, name, threshold):
+    """name = (date, row, col) or ("change", row, col): a margin published
+    as it is (its project has 0 or >= threshold visited at the cut-off)."""
+    if len(name) != 3 or name[2] not in MARGINS:
+        return False
+    v = table.value[table.index[(table.cutoffs[0], name[1], "visited")]]
+    return v == 0 or v >= threshold
 
 
 def compare(published, exact, cols, what, threshold):
@@ -392,6 +424,17 @@ def main():
 
     # 2 and 4: rebuild the relations, check the suppression
     table = build(t, dates)
+    table.cutoffs = [cut_date] + ([prev_date] if a.exact_prev else [])
+    # a breakdown withheld as a whole: a published margin whose printed
+    # parts are all hidden; those may be 0
+    for r in table.rels:
+        ps = [p for p in r[1:] if table.printed[p]]
+        if table.name[r[0]][2] not in MARGINS or any(table.name[p][-1] in MARGINS for p in ps):
+            continue  # not the breakdown of a margin
+        if not table.hidden[r[0]] and ps and all(table.hidden[p] for p in ps):
+            for p in ps:
+                table.zero_ok[p] = True
+                table.withheld.add(p)
     # the change since the previous cut-off, a printed figure (flows)
     if a.exact_prev:
         for k in cut:
@@ -401,11 +444,19 @@ def main():
                 h = table.hidden[table.index[now]] or table.hidden[table.index[before]]
                 table.cell(("change", k, c), v, h, zero_ok=True)
                 table.rel(now, [before, ("change", k, c)])
-    n_small = n_second = 0
+    n_small = n_second = n_margin = 0
+    allowed = {}  # row key -> small values published as its margins
     for i, name in enumerate(table.name):
         if not table.printed[i]:
             continue
         v, h = table.value[i], table.hidden[i]
+        if public_margin(table, name, t):
+            if h:
+                fail("a margin is hidden: %s = %d" % (name, v))
+            n_margin += 1
+            if 1 <= v < t:
+                allowed.setdefault(name[1], set()).add(v)
+            continue
         if not h and 1 <= v < t:
             fail("published small count: %s = %d" % (name, v))
         if not h:
@@ -420,8 +471,8 @@ def main():
         n_second += 1
         if not any(i in r and sum(1 for c in r if table.hidden[c]) >= 2 for r in table.rels):
             fail("secondary suppression without a reason: %s" % (name,))
-    ok("hidden counts: %d below the threshold, %d secondary, each in a relation with another hidden cell"
-       % (n_small, n_second))
+    ok("%d margins published; hidden counts: %d below the threshold, %d secondary, each in a "
+       "relation with another hidden cell" % (n_margin, n_small, n_second))
     ex = exposed(table, t)
     if ex:
         fail("cells a reader can work out: %s" % sorted(str(table.name[i]) for i in ex)[:10])
@@ -429,13 +480,24 @@ def main():
        "(%d cells, %d relations)" % (sum(1 for i, h in enumerate(table.hidden) if h and table.printed[i]),
                                      len(table.value), len(table.rels)))
 
-    # 3. no small count anywhere in the files
+    # 3. no small count anywhere in the files of persons but a margin of the
+    #    row or page's project (the overview: of any project)
     def persons(path):  # the files whose counts are counts of persons
         return os.path.basename(path) not in QUALITY_FILES
 
+    page_of = {}
+    for r in read_csv(os.path.join(d, "status.csv")):
+        page_of[slug(r["project_name"])] = key(r)
+    everything = set().union(*allowed.values()) if allowed else set()
+
+    def allowed_on(path):
+        base = os.path.splitext(os.path.basename(path))[0]
+        return allowed.get(page_of[base], set()) if base in page_of else everything
     for path in sorted(filter(persons, glob.glob(os.path.join(d, "*.csv")))):
         for r in read_csv(path):
             for c, v in r.items():
+                if c in MARGINS and v not in (MARK, "") and int(v) in allowed.get(key(r), ()):
+                    continue
                 if c in COUNTS_FULL and v not in (MARK, "") and 1 <= int(v) < t:
                     fail("%s: %s %s = %s" % (os.path.basename(path), key(r), c, v))
     n_vals = 0
@@ -449,7 +511,7 @@ def main():
             x = number(v)
             if x is None:
                 fail("%s: count cell %r is not a number" % (os.path.basename(path), v))
-            if 1 <= x < t:
+            if 1 <= x < t and x not in allowed_on(path):
                 fail("%s: a count of %d is published" % (os.path.basename(path), x))
             n_vals += 1
     for path in sorted(filter(persons, glob.glob(os.path.join(d, "*.md")))):
@@ -459,7 +521,8 @@ def main():
                     continue
                 for cell in line.strip().strip("|").split("|")[1:]:
                     cell = cell.strip().strip("*")
-                    if re.fullmatch(r"[1-9]", cell) and int(cell) < t:
+                    if re.fullmatch(r"[1-9]", cell) and int(cell) < t and \
+                            int(cell) not in allowed_on(path):
                         fail("%s: a count of %s in %r" % (os.path.basename(path), cell, line.strip()))
     ok("no count of 1-%d persons in %d CSV, HTML and Markdown files (%d HTML count cells and chart points)"
        % (t - 1, len(list(filter(persons, glob.glob(os.path.join(d, "*"))))), n_vals))

@@ -69,6 +69,9 @@ report() { # OUT [OPTION...]
 OUT=$WORK/report
 report "$OUT" 2>"$WORK/report.log" || { cat "$WORK/report.log" >&2; fail "midway-report failed"; }
 cat "$WORK/report.log"
+# MW_REPORT_KEEP=DIR keeps a copy of the seed-calibrated report (to count
+# its hidden cells: tests/redteam/hidden_cells.py).
+[ -z "${MW_REPORT_KEEP:-}" ] || { rm -rf "$MW_REPORT_KEEP" && cp -r "$OUT" "$MW_REPORT_KEEP"; }
 grep -q "verified: no hidden cell can be worked out" "$WORK/report.log" ||
         fail "no verifier line in the log"
 [ "$(grep -c '' "$WORK/report.log")" -eq 4 ] || fail "expected 4 log lines (one per step)"
@@ -123,34 +126,73 @@ python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/ex
         sed "s/^/[$TEST_NAME] /"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "check_report.py failed"
 
-# The checker catches a broken report: publish the one hidden figure that
-# protects a small count (a project's visited, when its exits are 1-4 and
-# its active citizens are published: visited - active gives the exits).
+# The attacker (tests/redteam/attack.py, no code of the report): it reads
+# only the published files and must pin no hidden count of 1-4.
+python3 "$src/tests/redteam/attack.py" --threshold 5 "$OUT" >"$WORK/attack.out" ||
+        { cat "$WORK/attack.out" >&2; fail "the attacker worked out a hidden count of 1-4"; }
+echo "[$TEST_NAME] ok: $(tail -1 "$WORK/attack.out")"
+
+# Two reports published a month apart, read together, are not protected
+# yet: the attacker pins a count there (docs/report.md, "The attacker");
+# tests/redteam/test_attack.py shows that it reads several reports.
+
+# Chart = table: every point drawn is a published value of the tables.
+python3 "$src/tests/integration/chart_audit.py" "$OUT" | sed "s/^/[$TEST_NAME] /"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "a chart draws a value the tables do not publish"
+# ... and it notices a chart that draws a hidden value: hide, in the table
+# only, a value the chart of Aalborg (project 30) draws at the cut-off.
+cp -r "$OUT" "$WORK/chart"
+sed -i "s/^\($AS_OF,30,Aalborg,[0-9]*,\)[0-9]*,/\1x,/" "$WORK/chart/series.csv"
+grep -q "^$AS_OF,30,Aalborg,[0-9]*,x," "$WORK/chart/series.csv" || fail "could not hide a value of series.csv"
+if python3 "$src/tests/integration/chart_audit.py" "$WORK/chart" >"$WORK/chart.out"; then
+        fail "chart_audit.py accepted a chart that draws a hidden value"
+fi
+echo "[$TEST_NAME] ok: chart_audit.py rejects a chart that draws a hidden value ($(cut -c1-60 "$WORK/chart.out")...)"
+
+# The checker and the attacker catch a weakened suppression: publish the
+# one hidden partner of a small count in a breakdown of a published margin
+# (two parts hidden; the margin minus the published parts gives the other).
 cp -r "$OUT" "$WORK/broken"
-python3 - "$WORK/broken" "$WORK/exact.csv" <<'EOF'
+python3 - "$WORK/broken" "$WORK/exact.csv" <<'EOF2'
 import csv, os, sys
 d = sys.argv[1]
 exact = {r["project_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
-rows = list(csv.DictReader(open(os.path.join(d, "status.csv"))))
-victim = next(r["project_id"] for r in rows if r["visited"] == "x" and r["active"] != "x"
-              and 1 <= int(exact[r["project_id"]]["exits_total"]) <= 4)
-as_of = rows[0]["as_of"]
-for name in ("status.csv", "series.csv"):
-    rows = list(csv.DictReader(open(os.path.join(d, name))))
+path = os.path.join(d, "status.csv")
+rows = list(csv.DictReader(open(path)))
+groups = [("active", ["n_female", "n_male"]),
+          ("active", ["n_age_18_24", "n_age_25_29", "n_age_30_39", "n_age_40_49", "n_age_50_plus"]),
+          ("active", ["n_ressourceforloeb", "n_kontanthjaelp", "n_uddannelseshjaelp", "n_other_benefit",
+                      "n_benefit_not_stated"]),
+          ("active", ["n_one_problem_area", "n_multiple_problem_areas", "n_problem_area_not_stated"])]
+def victim():
     for r in rows:
-        if r["project_id"] == victim and r["as_of"] == as_of:
-            r["visited"] = exact[victim]["visited"]
-    w = csv.DictWriter(open(os.path.join(d, name), "w", newline=""), fieldnames=list(rows[0]),
-                       lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-EOF
+        e = exact.get(r["project_id"])
+        for margin, parts in groups:
+            hid = [c for c in parts if r[c] == "x"]
+            if e and r[margin] != "x" and len(hid) == 2 and sum(int(e[c]) for c in parts) == int(e[margin]):
+                small = [c for c in hid if 1 <= int(e[c]) <= 4]
+                big = [c for c in hid if c not in small]
+                if len(small) == 1 and big:
+                    return r, big[0], e
+    sys.exit("no breakdown with one small and one partner hidden")
+r, col, e = victim()
+r[col] = e[col]
+print("published %s of project %s" % (col, r["project_id"]))
+w = csv.DictWriter(open(path, "w", newline=""), fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader()
+w.writerows(rows)
+EOF2
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "could not weaken the report"
 if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
         --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
         "$WORK/broken" >"$WORK/broken.out"; then
         fail "check_report.py accepted a report with a secondary cell published"
 fi
 echo "[$TEST_NAME] ok: check_report.py rejects a report with one hidden figure published ($(tail -1 "$WORK/broken.out"))"
+if python3 "$src/tests/redteam/attack.py" --threshold 5 "$WORK/broken" >"$WORK/broken-attack.out"; then
+        fail "the attacker found nothing in a report with a secondary cell published"
+fi
+echo "[$TEST_NAME] ok: the attacker breaks the weakened report ($(grep -m1 -E '^pinned: .* = [1-4]$' "$WORK/broken-attack.out"))"
 
 # ... and a report whose data quality differs from midway-status: Odder's
 # dead letter moved from decode to schema.

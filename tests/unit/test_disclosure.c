@@ -394,6 +394,109 @@ test_audit_lp(void **state)
         mw_dc_destroy(dc);
 }
 
+/* A published margin (MW_DC_PUBLIC) is never primary and is not hidden
+ * while a part can be: 3 = 1 + 2 keeps its 3, hides both parts; 20 = 3 +
+ * 17 keeps 20, hides the 3 and its partner. */
+static void
+test_public_margin(void **state)
+{
+        static const long v[] = {3, 1, 2, 20, 3, 17};
+        static const int want[] = {P, X, X, P, X, S};
+        struct mw_dc *dc;
+        size_t n;
+        (void)state;
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 3, 2, (size_t)4, (size_t)5);
+        mw_dc_priority(dc, 0, MW_DC_PUBLIC);
+        mw_dc_priority(dc, 3, MW_DC_PUBLIC);
+        assert_int_equal(mw_dc_priority_of(dc, 3), MW_DC_PUBLIC);
+        protect(dc);
+        expect_states(dc, want, 6);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+}
+
+/* A margin of 4 whose only non-zero part is 4 (or whose parts are all 1)
+ * cannot be protected by hiding non-zero parts: the breakdown is withheld
+ * as a whole, zeros too, and the margin stays published. Without the
+ * withholding (hiding the 4 alone) the verifier finds it. */
+static void
+test_withheld(void **state)
+{
+        static const long v[] = {4, 4, 0, 0, 2, 1, 1, 0};
+        static const int want[] = {P, X, S, S, P, X, X, S};
+        struct mw_dc *dc;
+        size_t n;
+        (void)state;
+
+        dc = table(5, v, 8);
+        rel(dc, 0, 3, (size_t)1, (size_t)2, (size_t)3);
+        rel(dc, 4, 3, (size_t)5, (size_t)6, (size_t)7);
+        mw_dc_priority(dc, 0, MW_DC_PUBLIC);
+        mw_dc_priority(dc, 4, MW_DC_PUBLIC);
+        protect(dc);
+        expect_states(dc, want, 8);
+        assert_int_equal(mw_dc_priority_of(dc, 2), MW_DC_WITHHELD);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+
+        dc = table(5, v, 4);
+        rel(dc, 0, 3, (size_t)1, (size_t)2, (size_t)3);
+        mw_dc_set_state(dc, 1, MW_DC_PRIMARY);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 1);
+        mw_dc_destroy(dc);
+}
+
+/* 10 = 1 + 9 hides the 1 and the 9. A reader who also knows that the 9
+ * is at least a published 9 (a count that cannot fall since an earlier
+ * date) pins both: the verifier finds them once mw_dc_order() says so,
+ * and protection then hides more. */
+static void
+test_order(void **state)
+{
+        static const long v[] = {10, 1, 9, 9, 20, 11};
+        struct mw_dc *dc;
+        size_t n;
+        (void)state;
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 4, 2, (size_t)3, (size_t)5);
+        mw_dc_set_state(dc, 1, MW_DC_PRIMARY);
+        mw_dc_set_state(dc, 2, MW_DC_SECONDARY);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 4, 2, (size_t)3, (size_t)5);
+        assert_int_equal(mw_dc_order(dc, 3, 2, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(mw_dc_order(dc, 2, 1, errstr, sizeof(errstr)),
+                         MW_ERR_INVALID);
+        mw_dc_set_state(dc, 1, MW_DC_PRIMARY);
+        mw_dc_set_state(dc, 2, MW_DC_SECONDARY);
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 2);
+        mw_dc_set_state(dc, 2, MW_DC_PUBLISHED);
+        protect(dc);
+        assert_true(mw_dc_suppressed(dc, 1));
+        assert_int_equal(mw_dc_verify(dc, NULL, 0, &n, errstr, sizeof(errstr)),
+                         MW_OK);
+        assert_int_equal(n, 0);
+        mw_dc_destroy(dc);
+}
+
 static void
 test_release(void **state)
 {
@@ -1081,6 +1184,9 @@ main(void)
             cmocka_unit_test(test_audit_linear),
             cmocka_unit_test(test_audit_bounds),
             cmocka_unit_test(test_audit_lp),
+            cmocka_unit_test(test_public_margin),
+            cmocka_unit_test(test_withheld),
+            cmocka_unit_test(test_order),
             cmocka_unit_test(test_release),
             cmocka_unit_test(test_verify_single_hidden),
             cmocka_unit_test(test_derived),

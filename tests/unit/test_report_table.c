@@ -178,6 +178,58 @@ test_build_and_protect(void **state)
         mw_rtable_release(&t);
 }
 
+/* Margins are published whatever their size (project 3 has 1 exit at
+ * the previous cut-off), on every date, and their changes too; a project
+ * with fewer visited than the threshold at the cut-off is protected as a
+ * whole. */
+static void
+test_margins(void **state)
+{
+        static const enum mw_rcol margins[] = {MW_RC_VISITED, MW_RC_ACTIVE,
+                                               MW_RC_EXITS_TOTAL};
+        static const long none[13] = {0};
+        struct fixture f;
+        struct mw_rtable t;
+        size_t d, r, i, n;
+        (void)state;
+
+        fixture(&f);
+        assert_int_equal(
+            mw_rtable_build(&t, f.dates, 3, 1, 2, 5, errstr, sizeof(errstr)),
+            MW_OK);
+        assert_int_equal(
+            mw_dc_value(t.dc, mw_rtable_id(&t, 1, 0, MW_RC_EXITS_TOTAL)), 1);
+        assert_int_equal(mw_dc_protect(t.dc, errstr, sizeof(errstr)), MW_OK);
+        for (d = 0; d < 3; d++)
+                for (r = 0; r < 3; r++)
+                        for (i = 0; i < 3; i++)
+                                if (mw_rtable_hidden(&t, d, r, margins[i]))
+                                        fail_msg("date %zu row %zu: %s hidden",
+                                                 d, r,
+                                                 mw_rcol_name(margins[i]));
+        for (i = 0; i < 6; i++)
+                assert_false(mw_dc_suppressed(t.dc, t.change[i]));
+        mw_rtable_release(&t);
+
+        /* project 3 with 2 visited at the cut-off: hidden on every date */
+        for (d = 0; d < 3; d++) {
+                fill_row(&f.rows[d][0], 3, d ? 2 : 1, none, 0, 0, 0, 0);
+                sum_rows(f.rows[d], 2);
+        }
+        assert_int_equal(
+            mw_rtable_build(&t, f.dates, 3, 1, 2, 5, errstr, sizeof(errstr)),
+            MW_OK);
+        assert_int_equal(mw_dc_protect(t.dc, errstr, sizeof(errstr)), MW_OK);
+        for (d = 0; d < 3; d++) {
+                assert_true(mw_rtable_hidden(&t, d, 0, MW_RC_VISITED));
+                assert_true(mw_rtable_hidden(&t, d, 0, MW_RC_ACTIVE));
+        }
+        assert_int_equal(
+            mw_dc_verify(t.dc, NULL, 0, &n, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(n, 0);
+        mw_rtable_release(&t);
+}
+
 static void
 test_residual(void **state)
 {
@@ -259,6 +311,7 @@ main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_names),
             cmocka_unit_test(test_build_and_protect),
+            cmocka_unit_test(test_margins),
             cmocka_unit_test(test_residual),
             cmocka_unit_test(test_errors),
         };
