@@ -349,10 +349,13 @@ fetch_assessments(struct report *rep, PGconn *pg, const char *day, char *errstr,
                 return err;
         }
         n = PQntuples(res);
-        if (n > 0 && !(rep->assess = calloc((size_t)n, sizeof(*rep->assess))))
-                err =
-                    mw_errf(errstr, errstr_size, MW_ERR_NOMEM, "out of memory");
-        for (r = 0; !err && r < n; r++) {
+        if (n > 0) {
+                rep->assess = calloc((size_t)n, sizeof(*rep->assess));
+                if (!rep->assess)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                      "out of memory");
+        }
+        for (r = 0; rep->assess && !err && r < n; r++) {
                 struct assessment *a = &rep->assess[r];
 
                 a->project_id = atoi(PQgetvalue(res, r, 0));
