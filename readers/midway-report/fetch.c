@@ -358,7 +358,7 @@ fetch_assessments(struct report *rep, PGconn *pg, const char *day, char *errstr,
         for (r = 0; rep->assess && !err && r < n; r++) {
                 struct assessment *a = &rep->assess[r];
 
-                a->project_id = atoi(PQgetvalue(res, r, 0));
+                a->project_id = (int)strtol(PQgetvalue(res, r, 0), NULL, 10);
                 snprintf(a->item, sizeof(a->item), "%s", PQgetvalue(res, r, 1));
                 snprintf(a->level, sizeof(a->level), "%s",
                          PQgetvalue(res, r, 2));
