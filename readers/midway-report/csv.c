@@ -244,16 +244,9 @@ mw_report_quality_csv(struct report *rep)
         mw_date_format(rep->dates[rep->cutoff].date, day);
         for (r = 0; r < rep->n_dq; r++) {
                 const struct dq_row *q = &rep->dq[r];
-                const long v[9] = {q->contacts,
-                                   q->contacts_before,
-                                   q->contacts_without,
-                                   q->registrations,
-                                   q->lag_median,
-                                   q->lag_p90,
-                                   q->lag_max,
-                                   q->late,
-                                   q->dead};
+                long v[DQ_FIGURES];
 
+                mw_report_dq_figures(q, v);
                 csv_raw(&b, &err, day);
                 csv_raw(&b, &err, ",");
                 csv_long(&b, &err, q->project_id, q->project_id != 0);

@@ -885,19 +885,12 @@ dq_main_table(struct report *rep, struct mw_rdoc *doc)
         mw_rdoc_table(doc, "wide", NULL, head, 10);
         for (r = 0; r < rep->n_dq; r++) {
                 const struct dq_row *q = &rep->dq[r];
-                const long v[9] = {q->contacts,
-                                   q->contacts_before,
-                                   q->contacts_without,
-                                   q->registrations,
-                                   q->lag_median,
-                                   q->lag_p90,
-                                   q->lag_max,
-                                   q->late,
-                                   q->dead};
+                long v[DQ_FIGURES];
                 struct rowtext rt = {.n = 0};
                 struct mw_rcell cell[10];
                 char href[64], md_href[64];
 
+                mw_report_dq_figures(q, v);
                 cell[0] = dq_name(rep, q, href, md_href);
                 for (k = 0; k < 9; k++)
                         cell[1 + k] = dq_cell(rep, &rt, v[k]);

@@ -191,6 +191,24 @@ struct assessment {
         char *text;     /* owned */
 };
 
+/* The figures of a dq_row in the order of the data-quality table and
+ * CSV: contacts, before intake, without intake, registrations, lag median,
+ * p90 and longest, registered after 30 days, dead letters (-1: null). */
+#define DQ_FIGURES 9
+static inline void
+mw_report_dq_figures(const struct dq_row *q, long v[DQ_FIGURES])
+{
+        v[0] = q->contacts;
+        v[1] = q->contacts_before;
+        v[2] = q->contacts_without;
+        v[3] = q->registrations;
+        v[4] = q->lag_median;
+        v[5] = q->lag_p90;
+        v[6] = q->lag_max;
+        v[7] = q->late;
+        v[8] = q->dead;
+}
+
 struct report {
         const struct opts *opts;
         enum mw_lang lang;
