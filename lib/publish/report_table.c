@@ -428,6 +428,59 @@ check_dates(const struct mw_rdate *dates, size_t n_dates, size_t prev,
         return MW_OK;
 }
 
+/* The change of visited and exits since the previous cut-off: cells of
+ * their own, related to both dates' margins (published when both are). */
+static mw_err_t
+add_changes(struct mw_rtable *t, size_t prev, size_t cutoff, char *errstr,
+            size_t errstr_size)
+{
+        size_t r, c, n_rows = t->n_rows, parts[2];
+        mw_err_t err;
+
+        t->change = malloc(n_rows * 2 * sizeof(*t->change));
+        if (!t->change)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        for (r = 0; r < n_rows; r++)
+                for (c = 0; c < 2; c++) {
+                        enum mw_rcol col =
+                            c ? MW_RC_EXITS_TOTAL : MW_RC_VISITED;
+                        size_t now = *cell_slot(t, cutoff, r, col);
+                        size_t before = *cell_slot(t, prev, r, col);
+
+                        if (mw_dc_value(t->dc, now) <
+                            mw_dc_value(t->dc, before))
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "%s shrinks over time: the "
+                                               "dates do not come from one "
+                                               "snapshot",
+                                               mw_rcol_name(col));
+                        err = add_cell(t,
+                                       mw_dc_value(t->dc, now) -
+                                           mw_dc_value(t->dc, before),
+                                       &t->change[r * 2 + c], errstr,
+                                       errstr_size);
+                        parts[0] = before;
+                        parts[1] = t->change[r * 2 + c];
+                        /* the difference of two published
+                         * margins is published too */
+                        if (!err)
+                                mw_dc_priority(t->dc, parts[1],
+                                               public_pair(t, before, now)
+                                                   ? MW_DC_PUBLIC
+                                                   : priority(MW_RC_FEMALE,
+                                                              r + 1 == n_rows,
+                                                              1));
+                        if (!err)
+                                err = relate(t, now, parts, 2, errstr,
+                                             errstr_size);
+                        if (err)
+                                return err;
+                }
+        return MW_OK;
+}
+
 mw_err_t
 mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
                 size_t prev, size_t cutoff, int threshold, char *errstr,
@@ -512,48 +565,7 @@ mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
                 }
         }
         /* the change since the previous cut-off */
-        if (prev != MW_RT_NONE) {
-                t->change = malloc(n_rows * 2 * sizeof(*t->change));
-                if (!t->change)
-                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
-                                       "out of memory");
-                for (r = 0; r < n_rows; r++)
-                        for (c = 0; c < 2; c++) {
-                                enum mw_rcol col =
-                                    c ? MW_RC_EXITS_TOTAL : MW_RC_VISITED;
-                                size_t now = *cell_slot(t, cutoff, r, col);
-                                size_t before = *cell_slot(t, prev, r, col);
-
-                                if (mw_dc_value(t->dc, now) <
-                                    mw_dc_value(t->dc, before))
-                                        return mw_errf(
-                                            errstr, errstr_size, MW_ERR_INVALID,
-                                            "%s shrinks over time: the "
-                                            "dates do not come from one "
-                                            "snapshot",
-                                            mw_rcol_name(col));
-                                err = add_cell(t,
-                                               mw_dc_value(t->dc, now) -
-                                                   mw_dc_value(t->dc, before),
-                                               &t->change[r * 2 + c], errstr,
-                                               errstr_size);
-                                parts[0] = before;
-                                parts[1] = t->change[r * 2 + c];
-                                /* the difference of two published
-                                 * margins is published too */
-                                if (!err)
-                                        mw_dc_priority(
-                                            t->dc, parts[1],
-                                            public_pair(t, before, now)
-                                                ? MW_DC_PUBLIC
-                                                : priority(MW_RC_FEMALE,
-                                                           r + 1 == n_rows, 1));
-                                if (!err)
-                                        err = relate(t, now, parts, 2, errstr,
-                                                     errstr_size);
-                                if (err)
-                                        return err;
-                        }
-        }
+        if (prev != MW_RT_NONE)
+                return add_changes(t, prev, cutoff, errstr, errstr_size);
         return MW_OK;
 }
