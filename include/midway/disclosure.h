@@ -56,6 +56,7 @@
 #ifndef MIDWAY_DISCLOSURE_H
 #define MIDWAY_DISCLOSURE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "midway/err.h"
@@ -149,6 +150,12 @@ int mw_dc_threshold(const struct mw_dc *dc);
  * a reader knows only that it is at least 0. */
 #define MW_DC_WITHHELD (-1000000000)
 void mw_dc_priority(struct mw_dc *dc, size_t id, int priority);
+
+/* While *stop is 0 (the program's stop flag, set by a signal; stop is
+ * borrowed and may be NULL) mw_dc_protect() and mw_dc_verify() run to the
+ * end; once it is not, they return MW_ERR_IO ("interrupted") between two
+ * components of the audit. */
+void mw_dc_set_stop(struct mw_dc *dc, const volatile sig_atomic_t *stop);
 int mw_dc_priority_of(const struct mw_dc *dc, size_t id);
 /* Sets a state by hand (tests; checking a pattern decided elsewhere). */
 void mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state);

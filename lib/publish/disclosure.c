@@ -27,6 +27,7 @@
  * index would become a public interface of its own. The next disclosure
  * work (issue 13) is the moment to revisit it. */
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct mw_dc {
         struct mw_dc_stats stats;
         size_t *ord;           /* owned; pairs a <= b, mw_dc_order() */
         size_t n_ord, cap_ord; /* pairs */
+        const volatile sig_atomic_t *stop; /* borrowed; mw_dc_set_stop() */
 };
 
 static size_t
@@ -1119,6 +1121,11 @@ audit_components(const struct mw_dc *dc, const long long *lo, size_t only,
         for (i = 0; i < n; i++) {
                 size_t root = i;
 
+                if (dc->stop && *dc->stop) {
+                        err = mw_errf(errstr, errstr_size, MW_ERR_IO,
+                                      "interrupted");
+                        goto out;
+                }
                 if (dc->state[i] == MW_DC_PUBLISHED || w.parent[i] != i ||
                     !want[i])
                         continue;
@@ -2003,6 +2010,12 @@ settle_batch(struct mw_dc *dc, unsigned char *ex, unsigned char *batch,
                                 }
         }
         return MW_OK;
+}
+
+void
+mw_dc_set_stop(struct mw_dc *dc, const volatile sig_atomic_t *stop)
+{
+        dc->stop = stop;
 }
 
 mw_err_t

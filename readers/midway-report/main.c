@@ -176,8 +176,10 @@ run(const struct opts *opts, const struct mw_conf *conf)
                                       rep.prev, rep.cutoff, opts->threshold,
                                       errstr, sizeof(errstr));
         }
-        if (!err)
+        if (!err) {
+                mw_dc_set_stop(rep.table.dc, &mw_report_stop);
                 err = mw_dc_protect(rep.table.dc, errstr, sizeof(errstr));
+        }
         /* fail closed: the verifier must agree before anything is written */
         if (!err)
                 err = mw_dc_verify(rep.table.dc, NULL, 0, &n_exposed, errstr,

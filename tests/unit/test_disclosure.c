@@ -3,6 +3,7 @@
  * hundred seeded random tables that no suppressed cell can be worked out.
  * Over 1,000 lines: one test binary per module (tests/tests.cmake). */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -193,6 +194,27 @@ test_secondary_total(void **state)
         rel(dc, 3, 2, (size_t)2, (size_t)4);
         protect(dc);
         expect_states(dc, want, 5);
+        assert_int_equal(n_exposed(dc), 0);
+        mw_dc_destroy(dc);
+}
+
+/* A signal stops the protection between two components of the audit
+ * (the report sets the flag on SIGTERM); without one it runs to the end. */
+static void
+test_stop(void **state)
+{
+        static const long v[] = {9, 2, 7, 7, 0};
+        volatile sig_atomic_t stop = 1;
+        struct mw_dc *dc = table(5, v, 5);
+
+        (void)state;
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 3, 2, (size_t)2, (size_t)4);
+        mw_dc_set_stop(dc, &stop);
+        assert_int_equal(mw_dc_protect(dc, errstr, sizeof(errstr)), MW_ERR_IO);
+        assert_string_equal(errstr, "interrupted");
+        stop = 0;
+        assert_int_equal(mw_dc_protect(dc, errstr, sizeof(errstr)), MW_OK);
         assert_int_equal(n_exposed(dc), 0);
         mw_dc_destroy(dc);
 }
@@ -1178,6 +1200,7 @@ main(void)
             cmocka_unit_test(test_secondary_smallest_part),
             cmocka_unit_test(test_secondary_ties_first_part),
             cmocka_unit_test(test_secondary_total),
+            cmocka_unit_test(test_stop),
             cmocka_unit_test(test_total_primary),
             cmocka_unit_test(test_across_rows_and_columns),
             cmocka_unit_test(test_chain),
