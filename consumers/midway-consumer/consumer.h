@@ -117,7 +117,9 @@ struct consumer {
         long total_msgs, total_events, total_dups, total_dead, total_batches,
             total_isolated;
         int64_t last_progress;
-        int tty; /* stderr is a terminal: show progress */
+        int tty;             /* stderr is a terminal: show progress */
+        int64_t last_logged; /* off a terminal: the last progress line */
+        long logged_msgs;    /* total_msgs at that line */
 };
 
 /* batch.c */

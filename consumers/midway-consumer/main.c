@@ -487,12 +487,34 @@ poll_timeout(const struct consumer *c)
         return left <= 0 ? 0 : left < 100 ? (int)left : 100;
 }
 
+/* Off a terminal, a log line this often while messages come in (a long
+ * consume was silent at the default level until "done"). */
+#define PROGRESS_LOG_MS 30000
+
 static void
 progress(struct consumer *c, int final)
 {
         int64_t now = mw_clock_ms();
 
-        if (!final && (!c->tty || now - c->last_progress < 500))
+        if (!final && !c->tty) {
+                if (c->last_logged == 0)
+                        c->last_logged = now;
+                if (now - c->last_logged < PROGRESS_LOG_MS ||
+                    c->total_msgs == c->logged_msgs)
+                        return;
+                mw_log_info("progress: %ld messages (%.0f a second over the "
+                            "last %ld s): %ld events stored, %ld duplicates, "
+                            "%ld dead letters",
+                            c->total_msgs,
+                            (double)(c->total_msgs - c->logged_msgs) * 1000.0 /
+                                (double)(now - c->last_logged),
+                            (long)((now - c->last_logged) / 1000),
+                            c->total_events, c->total_dups, c->total_dead);
+                c->last_logged = now;
+                c->logged_msgs = c->total_msgs;
+                return;
+        }
+        if (!final && now - c->last_progress < 500)
                 return;
         c->last_progress = now;
         if (final)

@@ -166,6 +166,8 @@ cmd_verify(const struct mw_conf *conf, int rebuild)
                 return 1;
         }
         if (rebuild) {
+                mw_log_info("rebuild: recomputing the state of every citizen "
+                            "from the stored events");
                 res = PQexec(pg, "SELECT midway_rebuild_citizens()");
                 if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                         mw_log_error("rebuild: %s", PQerrorMessage(pg));
@@ -176,6 +178,8 @@ cmd_verify(const struct mw_conf *conf, int rebuild)
                 rc = 0;
                 goto out;
         }
+        mw_log_info("verify: comparing the state of every citizen with a "
+                    "recomputation from the stored events, in one snapshot");
         /* One snapshot for both sides of the comparison. */
         if (mw_pg_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                        errstr, sizeof(errstr)) != MW_OK) {
