@@ -41,7 +41,7 @@ elif grep -q "partitions lost" "$WORK/a.log"; then
 else
         fail "A's stale batch was neither refused nor discarded: $(tail -5 "$WORK/a.log")"
 fi
-grep -E "no longer|partitions lost" "$WORK/a.log" | head -2 | cut -c1-220 >&2
+grep -m 2 -E "no longer|partitions lost" "$WORK/a.log" | cut -c1-220 >&2
 log "A on waking: $how"
 verify_state
 assert_eq "events stored" "$total" "$(q "SELECT count(*) FROM event")"
