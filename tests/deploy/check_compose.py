@@ -21,6 +21,7 @@
 Nothing is started: no container, no image build, no network.
 """
 import copy
+import fnmatch
 import os
 import re
 import shutil
@@ -408,6 +409,57 @@ def check_kafka_config(work, cfg, errors):
           f"accepted; node 4 outside the quorum refused: {r.returncode != 0}")
 
 
+def ignored(patterns, path):
+    """Whether .dockerignore's patterns leave path out of the build context:
+    the last pattern that matches the path or a folder above it decides
+    ("!" re-includes); "**/" matches any depth, including none."""
+    parts = path.split("/")
+    out = False
+    for p in patterns:
+        neg = p.startswith("!")
+        pat = p[1:] if neg else p
+        cands = [pat] + ([pat[3:]] if pat.startswith("**/") else [])
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            if any(fnmatch.fnmatchcase(sub, c) for c in cands):
+                out = not neg
+                break
+    return out
+
+
+# Paths that must stay out of the build context, and paths the images need.
+SECRET_PATHS = ["docker/secrets/pg-passwords", "docker/secrets/kafka-ca.pem",
+                "docker/spool/odder/export-2015-07.csv", "spool/odder/x.csv",
+                "keys/odder.key", "build/test/midway-producer", ".git/config",
+                "docker/spool/odder/done/x.csv.rejects"]
+NEEDED_PATHS = ["reference/projects.csv", "schemas/registration.avsc", "lib/core/cli.c",
+                "docker/jobs/topics", "docker/Dockerfile", "stack/pom.xml",
+                "migrations/0001_core.sql", "migrations/functions/30_status.sql",
+                "CMakeLists.txt", "tests/fixtures/exports/utf8.csv"]
+
+
+def check_dockerignore(patterns, errors):
+    """Keys, passwords and CPR exports stay out of the images' build context
+    (DOCKER.md: `COPY . /src` took docker/secrets/ and the spool folders);
+    what the images build from stays in."""
+    n = len(errors)
+    for path in SECRET_PATHS:
+        if not ignored(patterns, path):
+            errors.append(f".dockerignore: {path} would enter the build context")
+    for path in NEEDED_PATHS:
+        if ignored(patterns, path):
+            errors.append(f".dockerignore: {path}, which the images need, is left out")
+    return errors[n:]
+
+
+def read_dockerignore():
+    path = os.path.join(REPO, ".dockerignore")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+
+
 def compose(args, env):
     return run(["docker-compose", "-f", COMPOSE] + args, env=env)
 
@@ -442,6 +494,16 @@ def main():
         for e in errors:
             print(f"FAIL {e}", file=sys.stderr)
         check_kafka_config(work, cfg, errors)
+        patterns = read_dockerignore()
+        for e in check_dockerignore(patterns, errors):
+            print(f"FAIL {e}", file=sys.stderr)
+        # self-test: without its secrets line the check must object
+        weak = [p for p in patterns if p != "docker/secrets"]
+        if not check_dockerignore(weak, []):
+            errors.append("self-test: a .dockerignore without docker/secrets passed")
+            print(f"FAIL {errors[-1]}", file=sys.stderr)
+        print(f".dockerignore: {len(SECRET_PATHS)} secret and export paths left out, "
+              f"{len(NEEDED_PATHS)} source paths kept; without 'docker/secrets' it objects")
         print("compared: " + ", ".join(f"{k} {v}" for k, v in checker.counts.items()))
 
         # the example secrets are accepted by the programs that read them
