@@ -61,6 +61,9 @@ struct delivery_failure {
  * acknowledged before the rest is given up (and sent again by the next
  * run, from the journal). */
 #define STOP_GRACE_MS 1000
+/* How long a topic the brokers do not know yet is asked for again at the
+ * start of a one-shot run (metadata of a new topic spreads in moments). */
+#define TOPIC_WAIT_MS 5000
 
 struct producer {
         struct mw_conf conf;
@@ -809,7 +812,8 @@ static int
 reach_brokers(struct producer *p)
 {
         const struct rd_kafka_metadata *md = NULL;
-        int64_t deadline = mw_clock_ms() + p->conf.broker_wait_ms;
+        int64_t start = mw_clock_ms(), now;
+        int64_t deadline = start + p->conf.broker_wait_ms;
         rd_kafka_resp_err_t err;
 
         for (;;) {
@@ -821,6 +825,17 @@ reach_brokers(struct producer *p)
                         rd_kafka_metadata_destroy(md);
                         if (!err)
                                 return 0;
+                        /* a topic created a moment ago may not be in
+                         * every broker's metadata yet: asked again for a
+                         * few seconds before it counts as missing */
+                        now = mw_clock_ms();
+                        if ((err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                             err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) &&
+                            now - start < TOPIC_WAIT_MS && now < deadline &&
+                            run) {
+                                mw_clock_sleep_ms(200, &run);
+                                continue;
+                        }
                         mw_log_error("topic=%s: %s (brokers %s); is it "
                                      "created (midway-admin create-topics) and "
                                      "may this producer write it?",

@@ -60,8 +60,8 @@ chance(struct rng *r, int percent)
         return below(r, 1000) < percent * 10;
 }
 
-static const char *
-pick(struct rng *r, const char *const *items, const int *weights, int n)
+static int
+wpick(struct rng *r, const int *weights, int n)
 {
         int total = 0, i, x;
 
@@ -70,10 +70,16 @@ pick(struct rng *r, const char *const *items, const int *weights, int n)
         x = below(r, total);
         for (i = 0; i < n; i++) {
                 if (x < weights[i])
-                        return items[i];
+                        return i;
                 x -= weights[i];
         }
-        return items[n - 1];
+        return n - 1;
+}
+
+static const char *
+pick(struct rng *r, const char *const *items, const int *weights, int n)
+{
+        return items[wpick(r, weights, n)];
 }
 
 static void
@@ -465,21 +471,6 @@ deal(struct rng *r, int *out, const int *counts, int ncat, int n)
         shuffle(r, out, n);
 }
 
-static int
-wpick(struct rng *r, const int *weights, int n)
-{
-        int total = 0, i, x;
-
-        for (i = 0; i < n; i++)
-                total += weights[i];
-        x = below(r, total);
-        for (i = 0; i < n; i++) {
-                if (x < weights[i])
-                        return i;
-                x -= weights[i];
-        }
-        return n - 1;
-}
 
 /* The producer's age rule (midway-producer.c): whole years at date. */
 static int

@@ -585,13 +585,62 @@ uf_find(size_t *parent, size_t x)
         return x;
 }
 
+/* Reduces the nr x w matrix mat (row-major, entries modulo PRIME) to
+ * reduced row echelon form, pivoting on its first nc columns only (the
+ * others, such as an identity appended to track which rows were combined,
+ * are carried along). Returns the rank: rows 0..rank-1 hold the pivots. */
+static size_t
+rref_mod(uint32_t *mat, size_t nr, size_t nc, size_t w)
+{
+        size_t c, k, r, piv, pr = 0;
+
+        for (c = 0; c < nc && pr < nr; c++) {
+                uint64_t inv;
+
+                for (piv = pr; piv < nr && mat[piv * w + c] == 0; piv++)
+                        ;
+                if (piv == nr)
+                        continue;
+                if (piv != pr)
+                        for (k = 0; k < w; k++) {
+                                uint32_t t = mat[pr * w + k];
+
+                                mat[pr * w + k] = mat[piv * w + k];
+                                mat[piv * w + k] = t;
+                        }
+                /* left of c the pivot row is 0: earlier pivots were
+                 * eliminated from it, and the other columns are 0 from
+                 * row pr down */
+                inv = powmod(mat[pr * w + c], PRIME - 2);
+                for (k = c; k < w; k++)
+                        mat[pr * w + k] =
+                            (uint32_t)mulmod(mat[pr * w + k], inv);
+                for (r = 0; r < nr; r++) {
+                        uint64_t f = mat[r * w + c];
+
+                        if (r == pr || f == 0)
+                                continue;
+                        for (k = c; k < w; k++)
+                                if (mat[pr * w + k])
+                                        mat[r * w + k] =
+                                            (uint32_t)((mat[r * w + k] + PRIME -
+                                                        mulmod(
+                                                            f,
+                                                            mat[pr * w + k])) %
+                                                       PRIME);
+                }
+                pr++;
+        }
+        return pr;
+}
+
 /* Step 1: exact linear determination (modulo PRIME). */
 static void
 exact_determined(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
                  unsigned char *exposed)
 {
         uint32_t *mat = w->mod;
-        size_t row, c, k, piv, pr = 0;
+        size_t row, k, pr;
 
         memset(mat, 0, nr * nc * sizeof(*mat));
         for (row = 0; row < nr; row++) {
@@ -602,41 +651,7 @@ exact_determined(const struct mw_dc *dc, struct work *w, size_t nc, size_t nr,
                                 mat[row * nc + w->col[m[k]]] =
                                     k == 0 ? 1 : (uint32_t)(PRIME - 1);
         }
-        for (c = 0; c < nc && pr < nr; c++) {
-                uint64_t inv;
-
-                for (piv = pr; piv < nr && mat[piv * nc + c] == 0; piv++)
-                        ;
-                if (piv == nr)
-                        continue;
-                if (piv != pr)
-                        for (k = 0; k < nc; k++) {
-                                uint32_t t = mat[pr * nc + k];
-
-                                mat[pr * nc + k] = mat[piv * nc + k];
-                                mat[piv * nc + k] = t;
-                        }
-                inv = powmod(mat[pr * nc + c], PRIME - 2);
-                for (k = c; k < nc; k++)
-                        mat[pr * nc + k] =
-                            (uint32_t)mulmod(mat[pr * nc + k], inv);
-                for (row = 0; row < nr; row++) {
-                        uint64_t f = mat[row * nc + c];
-
-                        if (row == pr || f == 0)
-                                continue;
-                        for (k = c; k < nc; k++) {
-                                uint64_t v = mat[pr * nc + k];
-
-                                if (v)
-                                        mat[row * nc + k] =
-                                            (uint32_t)((mat[row * nc + k] +
-                                                        PRIME - mulmod(f, v)) %
-                                                       PRIME);
-                        }
-                }
-                pr++;
-        }
+        pr = rref_mod(mat, nr, nc, nc);
         for (row = 0; row < pr; row++) {
                 size_t nz = 0, last = 0;
 
@@ -1602,7 +1617,7 @@ static int
 explain(const struct mw_dc *dc, size_t e, unsigned char *relmark)
 {
         size_t n = dc->n_cells, *comp = NULL, *rels = NULL, *col = NULL;
-        size_t nc = 0, nr = 0, r, i, k, c, w, pr = 0, piv;
+        size_t nc = 0, nr = 0, r, i, k, c, w, pr = 0;
         uint32_t *mat = NULL;
         int found = 0;
         unsigned char *in = NULL;
@@ -1657,40 +1672,7 @@ explain(const struct mw_dc *dc, size_t e, unsigned char *relmark)
                                     c == 0 ? 1 : (uint32_t)(PRIME - 1);
                 mat[i * w + nc + i] = 1;
         }
-        for (c = 0; c < nc && pr < nr; c++) {
-                uint64_t inv;
-
-                for (piv = pr; piv < nr && mat[piv * w + c] == 0; piv++)
-                        ;
-                if (piv == nr)
-                        continue;
-                if (piv != pr)
-                        for (k = 0; k < w; k++) {
-                                uint32_t t = mat[pr * w + k];
-
-                                mat[pr * w + k] = mat[piv * w + k];
-                                mat[piv * w + k] = t;
-                        }
-                inv = powmod(mat[pr * w + c], PRIME - 2);
-                for (k = 0; k < w; k++)
-                        mat[pr * w + k] =
-                            (uint32_t)mulmod(mat[pr * w + k], inv);
-                for (r = 0; r < nr; r++) {
-                        uint64_t f = mat[r * w + c];
-
-                        if (r == pr || f == 0)
-                                continue;
-                        for (k = 0; k < w; k++)
-                                if (mat[pr * w + k])
-                                        mat[r * w + k] =
-                                            (uint32_t)((mat[r * w + k] + PRIME -
-                                                        mulmod(
-                                                            f,
-                                                            mat[pr * w + k])) %
-                                                       PRIME);
-                }
-                pr++;
-        }
+        pr = rref_mod(mat, nr, nc, w);
         for (r = 0; r < pr && !found; r++) {
                 size_t nz = 0;
 
