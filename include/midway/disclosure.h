@@ -157,6 +157,14 @@ void mw_dc_priority(struct mw_dc *dc, size_t id, int priority);
  * components of the audit. */
 void mw_dc_set_stop(struct mw_dc *dc, const volatile sig_atomic_t *stop);
 int mw_dc_priority_of(const struct mw_dc *dc, size_t id);
+/* Freezes a cell a report already published (docs/report.md, "Reports
+ * published before"): hidden (1) or published (0) for good. Protection
+ * never changes a frozen cell; it hides more of the other cells until no
+ * hidden cell, frozen ones included, can be worked out. A frozen hidden
+ * cell's lower bound is 1, or 0 with priority MW_DC_WITHHELD. Before
+ * mw_dc_protect(). */
+void mw_dc_freeze(struct mw_dc *dc, size_t id, int hidden);
+int mw_dc_frozen(const struct mw_dc *dc, size_t id);
 /* Sets a state by hand (tests; checking a pattern decided elsewhere). */
 void mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state);
 void mw_dc_get_stats(const struct mw_dc *dc, struct mw_dc_stats *stats);

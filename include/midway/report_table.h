@@ -123,10 +123,29 @@ struct mw_rdate {
         struct mw_rrow *rows; /* owned */
 };
 
+/* What an earlier report published of one of its dates (its cut-off or
+ * previous cut-off), for the protection of the reports published together
+ * (docs/report.md, "Reports published before"). */
+enum mw_rshown {
+        MW_RS_NONE = 0,  /* not in that report */
+        MW_RS_PUBLISHED, /* printed as it is */
+        MW_RS_HIDDEN,    /* printed as x, at least 1 */
+        MW_RS_WITHHELD,  /* printed as x in a withheld breakdown, >= 0 */
+};
+
+struct mw_rpast {
+        struct mw_rdate date; /* kind KEY or FULL; the report's rows */
+        unsigned char *shown; /* [row * MW_RC_N + col]: enum mw_rshown */
+};
+
 struct mw_rtable {
         struct mw_dc *dc; /* owned */
         size_t n_dates;
         const struct mw_rdate *dates; /* borrowed, by increasing date */
+        size_t n_past;
+        size_t cutoff;              /* index into dates */
+        unsigned char *force_exits; /* owned: [row] exits withheld */
+        size_t n_flows; /* counts hidden for a change of 1-4 persons */
         size_t n_rows;
         size_t *cell;     /* owned: [date][row][col] cell id or MW_RT_NONE */
         size_t *change;   /* owned: [row][2] visited, exits from the
@@ -143,7 +162,21 @@ struct mw_rtable {
 mw_err_t mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates,
                          size_t n_dates, size_t prev, size_t cutoff,
                          int threshold, char *errstr, size_t errstr_size);
+/* mw_rtable_build() with the dates of reports published before (past,
+ * n_past; borrowed, their rows' complements filled): their cells are
+ * frozen as they were published, related as in their report, ordered
+ * in time with this report's (cumulative counts never fall), and every
+ * count this report prints at the cut-off or the previous cut-off is tied
+ * to each published count of the same row and column by a change cell
+ * (a count of persons like any other). */
+mw_err_t mw_rtable_build_past(struct mw_rtable *t, struct mw_rdate *dates,
+                              size_t n_dates, size_t prev, size_t cutoff,
+                              struct mw_rpast *past, size_t n_past,
+                              int threshold, char *errstr, size_t errstr_size);
 void mw_rtable_release(struct mw_rtable *t);
+/* What this report prints of a count (for the next report's record). */
+enum mw_rshown mw_rtable_shown(const struct mw_rtable *t, size_t date,
+                               size_t row, enum mw_rcol col);
 
 /* 1 if dates of this kind carry the column. */
 int mw_rtable_has(enum mw_rdate_kind kind, enum mw_rcol col);

@@ -44,9 +44,10 @@
 struct mw_dc {
         int threshold;
         size_t n_cells, cap_cells;
-        long *value;          /* owned */
-        unsigned char *state; /* owned; enum mw_dc_state */
-        int *prio;            /* owned; mw_dc_priority() */
+        long *value;           /* owned */
+        unsigned char *state;  /* owned; enum mw_dc_state */
+        int *prio;             /* owned; mw_dc_priority() */
+        unsigned char *frozen; /* owned; mw_dc_freeze() */
         size_t n_rel, cap_rel;
         size_t *rel_off; /* owned; n_rel + 1 entries */
         size_t n_mem, cap_mem;
@@ -105,6 +106,7 @@ mw_dc_destroy(struct mw_dc *dc)
         free(dc->value);
         free(dc->state);
         free(dc->prio);
+        free(dc->frozen);
         free(dc->rel_off);
         free(dc->mem);
         free(dc->cell_off);
@@ -145,11 +147,17 @@ mw_dc_cell(struct mw_dc *dc, long value, size_t *id, char *errstr,
                         return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                        "out of memory");
                 dc->prio = pr;
+                s = realloc(dc->frozen, cap);
+                if (!s)
+                        return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                                       "out of memory");
+                dc->frozen = s;
                 dc->cap_cells = cap;
         }
         dc->value[dc->n_cells] = value;
         dc->state[dc->n_cells] = MW_DC_PUBLISHED;
         dc->prio[dc->n_cells] = 0;
+        dc->frozen[dc->n_cells] = 0;
         *id = dc->n_cells++;
         return MW_OK;
 }
@@ -303,6 +311,22 @@ mw_dc_set_state(struct mw_dc *dc, size_t id, enum mw_dc_state state)
 {
         if (id < dc->n_cells)
                 dc->state[id] = (unsigned char)state;
+}
+
+void
+mw_dc_freeze(struct mw_dc *dc, size_t id, int hidden)
+{
+        if (id >= dc->n_cells)
+                return;
+        dc->state[id] =
+            (unsigned char)(hidden ? MW_DC_SECONDARY : MW_DC_PUBLISHED);
+        dc->frozen[id] = 1;
+}
+
+int
+mw_dc_frozen(const struct mw_dc *dc, size_t id)
+{
+        return id < dc->n_cells && dc->frozen[id];
 }
 
 void
@@ -1326,7 +1350,8 @@ choose(const struct mw_dc *dc, size_t r)
         for (i = 1; i < rel_len(dc, r); i++) {
                 size_t c = m[i];
 
-                if (dc->state[c] != MW_DC_PUBLISHED || dc->value[c] == 0)
+                if (dc->state[c] != MW_DC_PUBLISHED || dc->value[c] == 0 ||
+                    dc->frozen[c])
                         continue;
                 if (best == NOT_FOUND || better(dc, c, 0, best, best_total)) {
                         best = c;
@@ -1334,6 +1359,7 @@ choose(const struct mw_dc *dc, size_t r)
                 }
         }
         if (dc->state[m[0]] == MW_DC_PUBLISHED && dc->value[m[0]] > 0 &&
+            !dc->frozen[m[0]] &&
             (best == NOT_FOUND || better(dc, m[0], 1, best, best_total)))
                 best = m[0];
         return best;
@@ -1378,6 +1404,20 @@ only_withheld_zero(const struct mw_dc *dc, size_t r)
         return 0;
 }
 
+/* 1 if the hidden members of r are frozen (a report published before
+ * decided them; the audit judges what that report printed). */
+static int
+hidden_frozen(const struct mw_dc *dc, size_t r)
+{
+        const size_t *m = rel_mem(dc, r);
+        size_t i;
+
+        for (i = 0; i < rel_len(dc, r); i++)
+                if (dc->state[m[i]] != MW_DC_PUBLISHED && !dc->frozen[m[i]])
+                        return 0;
+        return 1;
+}
+
 /* 1 if r is the breakdown of a published margin (an MW_DC_PUBLIC total)
  * into cells that are no margins. */
 static int
@@ -1404,6 +1444,8 @@ withhold_rel(struct mw_dc *dc, size_t r)
         size_t i, n = 0;
 
         for (i = 1; i < rel_len(dc, r); i++) {
+                if (dc->frozen[m[i]])
+                        continue;
                 if (dc->state[m[i]] == MW_DC_PUBLISHED)
                         n++;
                 if (dc->state[m[i]] != MW_DC_PRIMARY)
@@ -1469,7 +1511,8 @@ secondary(struct mw_dc *dc, size_t *rounds, char *errstr, size_t errstr_size)
                         }
                         if (c == NOT_FOUND) {
                                 if (n_suppressed_in(dc, r) != 1 ||
-                                    only_withheld_zero(dc, r))
+                                    only_withheld_zero(dc, r) ||
+                                    hidden_frozen(dc, r))
                                         continue; /* the audit decides */
                                 return mw_errf(errstr, errstr_size,
                                                MW_ERR_INVALID,
@@ -1560,7 +1603,7 @@ release_group(struct mw_dc *dc, size_t c, size_t *grp)
                                                 last = dc->mem[m];
                                 if (dc->state[last] != MW_DC_SECONDARY ||
                                     dc->prio[last] == MW_DC_WITHHELD ||
-                                    n == RELEASE_GROUP)
+                                    dc->frozen[last] || n == RELEASE_GROUP)
                                         goto undo;
                                 dc->state[last] = MW_DC_PUBLISHED;
                                 grp[n++] = last;
@@ -1697,6 +1740,59 @@ out:
 
 #define AUDIT_TRIES 24
 
+/* 1 if x is e or a hidden cell in one of e's relations. */
+static int
+next_to(const struct mw_dc *dc, size_t e, size_t x)
+{
+        size_t k, m;
+
+        if (x == e)
+                return 1;
+        if (dc->state[x] == MW_DC_PUBLISHED)
+                return 0;
+        for (k = dc->cell_off[e]; k < dc->cell_off[e + 1]; k++) {
+                size_t r = dc->cell_rel[k];
+
+                for (m = dc->rel_off[r]; m < dc->rel_off[r + 1]; m++)
+                        if (dc->mem[m] == x)
+                                return 1;
+        }
+        return 0;
+}
+
+/* For an exposed cell e whose relations have nothing left to hide (frozen
+ * cells of a report already published): a cell that an order ties to e or
+ * to a hidden cell next to it, such as the same count on a later date.
+ * A non-zero one is hidden; a zero one (zeros are never hidden) has its
+ * breakdowns of a published margin withheld. Returns how many cells it
+ * hid. */
+static size_t
+order_fix(struct mw_dc *dc, size_t e)
+{
+        size_t k, q, hid = 0;
+
+        for (k = 0; k < dc->n_ord && !hid; k++) {
+                size_t a = dc->ord[2 * k], b = dc->ord[2 * k + 1], p;
+
+                if (next_to(dc, e, a))
+                        p = b;
+                else if (next_to(dc, e, b))
+                        p = a;
+                else
+                        continue;
+                if (dc->frozen[p] || dc->state[p] != MW_DC_PUBLISHED)
+                        continue;
+                if (dc->value[p] > 0) {
+                        dc->state[p] = MW_DC_SECONDARY;
+                        return 1;
+                }
+                for (q = dc->cell_off[p]; q < dc->cell_off[p + 1]; q++)
+                        if (margin_rel(dc, dc->cell_rel[q]))
+                                hid += withhold_rel(dc, dc->cell_rel[q]);
+        }
+        return hid;
+}
+
 /* Suppresses, for every exposed cell, one more cell: of the published
  * non-zero members of its relations, in the order of choose() (lowest
  * priority, smallest value), the first whose suppression makes the cell
@@ -1749,7 +1845,7 @@ audit_add(struct mw_dc *dc, const unsigned char *ex, size_t *cand,
                                 size_t c = dc->mem[m];
 
                                 if (dc->state[c] != MW_DC_PUBLISHED ||
-                                    dc->value[c] == 0)
+                                    dc->value[c] == 0 || dc->frozen[c])
                                         continue;
                                 for (j = 0; j < nc && cand[j] != c; j++)
                                         ;
@@ -1786,6 +1882,15 @@ audit_add(struct mw_dc *dc, const unsigned char *ex, size_t *cand,
                         if (!ex2[i]) {
                                 pick = cand[j];
                                 break;
+                        }
+                }
+                if (pick == NOT_FOUND && nc == 0) {
+                        size_t hid = order_fix(dc, i);
+
+                        if (hid) {
+                                dc->stats.audit_added += hid;
+                                n_added += hid;
+                                continue;
                         }
                 }
                 if (pick == NOT_FOUND)
@@ -2025,6 +2130,8 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                 goto out;
         }
         for (i = 0; i < dc->n_cells; i++) {
+                if (dc->frozen[i])
+                        continue;
                 if (dc->prio[i] == MW_DC_WITHHELD)
                         dc->state[i] = MW_DC_SECONDARY;
                 if (dc->value[i] >= 1 && dc->value[i] < dc->threshold &&
@@ -2038,7 +2145,7 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
         /* release what is not needed, largest first */
         for (i = 0; i < dc->n_cells; i++)
                 if (dc->state[i] == MW_DC_SECONDARY &&
-                    dc->prio[i] != MW_DC_WITHHELD)
+                    dc->prio[i] != MW_DC_WITHHELD && !dc->frozen[i])
                         cand[n_cand++] = i;
         sort_release(dc, cand, picks, n_cand);
         err = release_secondary(dc, cand, n_cand, ex, batch, &n_batch, errstr,
@@ -2057,6 +2164,8 @@ mw_dc_protect(struct mw_dc *dc, char *errstr, size_t errstr_size)
                 if (dc->state[cand[i]] == MW_DC_PUBLISHED)
                         dc->stats.released++;
         for (i = 0; i < dc->n_cells; i++) {
+                if (dc->frozen[i])
+                        continue;
                 if (dc->state[i] == MW_DC_PRIMARY)
                         dc->stats.primary++;
                 else if (dc->state[i] == MW_DC_SECONDARY)

@@ -95,6 +95,7 @@ mw_rtable_release(struct mw_rtable *t)
         free(t->cell);
         free(t->change);
         free(t->residual);
+        free(t->force_exits);
         memset(t, 0, sizeof(*t));
 }
 
@@ -133,10 +134,12 @@ add_cell(struct mw_rtable *t, long v, size_t *id, char *errstr,
  * are (MW_DC_PUBLIC; docs/report.md, "Disclosure control"): they count
  * participation in the programme, which the municipalities publish
  * themselves. A project with fewer visited than the threshold at the
- * cut-off is protected as a whole, on every date: its margins are cells
- * like any other (every count of it is then below the threshold). The
- * rule is the project's, not the date's: the first months of a project
- * that is large at the cut-off show its small beginnings. */
+ * cut-off is protected as a whole: every breakdown of it, on every date,
+ * is withheld (zeros too), so that nothing about its people can be read,
+ * now or when a later report, where it has grown, prints its small
+ * beginnings. Its margins are printed like every project's: hiding them
+ * in one report would not bind the next, and breakdowns protected
+ * against a hidden margin would then give way. */
 static int
 margin(enum mw_rcol col)
 {
@@ -145,9 +148,9 @@ margin(enum mw_rcol col)
 }
 
 static int
-public_row(const long *n, int threshold)
+small_row(const long *n, int threshold)
 {
-        return n[MW_RC_VISITED] == 0 || n[MW_RC_VISITED] >= threshold;
+        return n[MW_RC_VISITED] > 0 && n[MW_RC_VISITED] < threshold;
 }
 
 /* What to keep when a choice must be made (mw_dc_priority()): active
@@ -292,7 +295,9 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
                                              "other"};
         const struct mw_code *reasons;
         size_t parts[MW_RT_REASONS + 1], out[4 + 1], n, i, g, nr;
-        int w;
+        int w,
+            whole = d < t->n_dates && small_row(t->dates[t->cutoff].rows[r].n,
+                                                mw_dc_threshold(t->dc));
         mw_err_t err;
 
 #define ID(c) (*cell_slot(t, d, r, (c)))
@@ -304,7 +309,7 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
              i++) {
                 parts[0] = ID(pairs[i][0]);
                 parts[1] = ID(pairs[i][1]);
-                w = 0;
+                w = whole;
                 err = breakdown(t, ID(MW_RC_ACTIVE), parts, 2, &w, errstr,
                                 errstr_size);
         }
@@ -315,7 +320,8 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
                 out[i] = ID(MW_RC_EXITS_JOB + i);
         for (i = 0; i < MW_RT_REASONS; i++)
                 parts[i] = ID(MW_RC_EXIT_FIRST + i);
-        w = unprotectable(t, ID(MW_RC_EXITS_TOTAL), out, 4,
+        w = whole || (t->force_exits && d == t->cutoff && t->force_exits[r]) ||
+            unprotectable(t, ID(MW_RC_EXITS_TOTAL), out, 4,
                           mw_dc_threshold(t->dc)) ||
             unprotectable(t, ID(MW_RC_EXITS_TOTAL), parts, MW_RT_REASONS,
                           mw_dc_threshold(t->dc));
@@ -337,19 +343,19 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
         if (!err) {
                 parts[0] = ID(MW_RC_FEMALE);
                 parts[1] = ID(MW_RC_MALE);
-                w = 0;
+                w = whole;
                 err = breakdown(t, ID(MW_RC_ACTIVE), parts, 2, &w, errstr,
                                 errstr_size);
         }
         for (i = 0; !err && i < 5; i++)
                 parts[i] = ID(MW_RC_AGE_FIRST + i);
-        w = 0;
+        w = whole;
         if (!err)
                 err = breakdown(t, ID(MW_RC_ACTIVE), parts, 5, &w, errstr,
                                 errstr_size);
         for (i = 0; !err && i < 5; i++)
                 parts[i] = ID(MW_RC_BENEFIT_FIRST + i);
-        w = 0;
+        w = whole;
         if (!err)
                 err = breakdown(t, ID(MW_RC_ACTIVE), parts, 5, &w, errstr,
                                 errstr_size);
@@ -357,7 +363,7 @@ row_relations(struct mw_rtable *t, size_t d, size_t r, enum mw_rdate_kind kind,
                 parts[0] = ID(MW_RC_ONE_AREA);
                 parts[1] = ID(MW_RC_MULTI_AREA);
                 parts[2] = ID(MW_RC_NO_AREA);
-                w = 0;
+                w = whole;
                 err = breakdown(t, ID(MW_RC_ACTIVE), parts, 3, &w, errstr,
                                 errstr_size);
         }
@@ -481,20 +487,339 @@ add_changes(struct mw_rtable *t, size_t prev, size_t cutoff, char *errstr,
         return MW_OK;
 }
 
-mw_err_t
-mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
-                size_t prev, size_t cutoff, int threshold, char *errstr,
-                size_t errstr_size)
+/* A block of the table: one of this report's dates (d < n_dates) or the
+ * date of a report published before (d - n_dates into past). */
+static const struct mw_rdate *
+block(const struct mw_rtable *t, const struct mw_rpast *past, size_t d)
 {
-        size_t d, r, c, n_rows, parts[64 + 1];
+        return d < t->n_dates ? &t->dates[d] : &past[d - t->n_dates].date;
+}
+
+static void
+fill_complements(long *n)
+{
+        n[MW_RC_UPTO4] = n[MW_RC_ACTIVE] - n[MW_RC_OVER4];
+        n[MW_RC_NO_INTERVENTION] = n[MW_RC_ACTIVE] - n[MW_RC_INTERVENTION];
+        n[MW_RC_NO_MENTOR] = n[MW_RC_ACTIVE] - n[MW_RC_MENTOR];
+        n[MW_RC_NO_COMPANY] = n[MW_RC_ACTIVE] - n[MW_RC_COMPANY];
+}
+
+/* The cells of block d. This report's: margins published (MW_DC_PUBLIC),
+ * the rest by priority. A
+ * report published before: frozen as it was printed. */
+static mw_err_t
+block_cells(struct mw_rtable *t, const struct mw_rpast *past, size_t d,
+            char *errstr, size_t errstr_size)
+{
+        const struct mw_rdate *b = block(t, past, d);
+        size_t r, c, *id;
+        mw_err_t err;
+
+        for (r = 0; r < t->n_rows; r++) {
+                long *n = b->rows[r].n;
+
+                fill_complements(n);
+                for (c = 0; c < MW_RC_N; c++) {
+                        if (!mw_rtable_has(b->kind, (enum mw_rcol)c))
+                                continue;
+                        if (n[c] < 0)
+                                return mw_errf(errstr, errstr_size,
+                                               MW_ERR_INVALID,
+                                               "project %d: %s is negative",
+                                               b->rows[r].project_id,
+                                               mw_rcol_name((enum mw_rcol)c));
+                        id = cell_slot(t, d, r, c);
+                        err = add_cell(t, n[c], id, errstr, errstr_size);
+                        if (err)
+                                return err;
+                        if (d >= t->n_dates)
+                                continue; /* frozen after the relations */
+                        mw_dc_priority(t->dc, *id,
+                                       margin((enum mw_rcol)c)
+                                           ? MW_DC_PUBLIC
+                                           : priority((enum mw_rcol)c,
+                                                      r + 1 == t->n_rows,
+                                                      d == t->cutoff));
+                }
+        }
+        return MW_OK;
+}
+
+/* The relations of block d: per row, and the total row per column. */
+static mw_err_t
+block_relations(struct mw_rtable *t, const struct mw_rpast *past, size_t d,
+                char *errstr, size_t errstr_size)
+{
+        size_t r, c, parts[64 + 1];
+        mw_err_t err;
+
+        for (r = 0; r < t->n_rows; r++) {
+                err = row_relations(t, d, r, block(t, past, d)->kind, errstr,
+                                    errstr_size);
+                if (err)
+                        return err;
+        }
+        for (c = 0; c < MW_RC_N; c++) {
+                if (*cell_slot(t, d, 0, c) == MW_RT_NONE)
+                        continue;
+                for (r = 0; r + 1 < t->n_rows; r++)
+                        parts[r] = *cell_slot(t, d, r, c);
+                err = relate(t, *cell_slot(t, d, t->n_rows - 1, c), parts,
+                             t->n_rows - 1, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
+        return MW_OK;
+}
+
+/* Freezes the cells of an earlier report's block as it printed them. */
+static void
+freeze_block(struct mw_rtable *t, const struct mw_rpast *p, size_t d)
+{
+        size_t r, c, id;
+
+        for (r = 0; r < t->n_rows; r++)
+                for (c = 0; c < MW_RC_N; c++) {
+                        unsigned char s = p->shown[r * MW_RC_N + c];
+
+                        id = *cell_slot(t, d, r, c);
+                        if (id == MW_RT_NONE)
+                                continue;
+                        mw_dc_priority(t->dc, id,
+                                       s == MW_RS_WITHHELD ? MW_DC_WITHHELD
+                                       : margin((enum mw_rcol)c) ? MW_DC_PUBLIC
+                                                                 : 0);
+                        mw_dc_freeze(t->dc, id,
+                                     s == MW_RS_HIDDEN || s == MW_RS_WITHHELD);
+                }
+}
+
+/* The cumulative counts that describe people: exits by outcome and by
+ * reason. The margins (visited, exits in total) are published on every
+ * date; a report that hid one (a project protected as a whole at its
+ * cut-off, and what that took) does not bind the next, where the project
+ * may be large: its small beginnings are then published (the rule is the
+ * project's at each cut-off). */
+static int
+cumulative(enum mw_rcol c)
+{
+        return c >= MW_RC_EXITS_JOB && c < MW_RC_EXIT_FIRST + MW_RT_REASONS;
+}
+
+/* 1 if a reader knows the cell's value whatever the suppression. */
+static int
+fixed(const struct mw_rtable *t, size_t id)
+{
+        return mw_dc_frozen(t->dc, id)
+                   ? !mw_dc_suppressed(t->dc, id)
+                   : mw_dc_priority_of(t->dc, id) == MW_DC_PUBLIC;
+}
+
+/* Cumulative counts never fall: for every row and cumulative column, the
+ * blocks that carry it in order of date (an earlier report's before this
+ * one's on the same date), each <= the next. A pair whose values
+ * disagree (a registration retracted since) is left out. */
+static mw_err_t
+add_orders(struct mw_rtable *t, const struct mw_rpast *past, size_t n_blocks,
+           char *errstr, size_t errstr_size)
+{
+        size_t r, c, d, e, last, *order;
+        mw_err_t err = MW_OK;
+
+        order = malloc(n_blocks * sizeof(*order));
+        if (!order)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        /* blocks by date, earlier reports first on a tie (insertion) */
+        for (d = 0; d < n_blocks; d++)
+                order[d] = d;
+        for (d = 1; d < n_blocks; d++)
+                for (e = d; e > 0; e--) {
+                        const struct mw_rdate *x = block(t, past, order[e - 1]);
+                        const struct mw_rdate *y = block(t, past, order[e]);
+
+                        if (x->date < y->date ||
+                            (x->date == y->date && order[e - 1] >= t->n_dates))
+                                break;
+                        last = order[e];
+                        order[e] = order[e - 1];
+                        order[e - 1] = last;
+                }
+        for (r = 0; !err && r < t->n_rows; r++)
+                for (c = 0; !err && c < MW_RC_N; c++) {
+                        if (!cumulative((enum mw_rcol)c))
+                                continue;
+                        last = MW_RT_NONE;
+                        for (d = 0; !err && d < n_blocks; d++) {
+                                size_t id = *cell_slot(t, order[d], r, c);
+
+                                if (id == MW_RT_NONE)
+                                        continue;
+                                if (last != MW_RT_NONE &&
+                                    mw_dc_value(t->dc, last) <=
+                                        mw_dc_value(t->dc, id) &&
+                                    !(fixed(t, last) && fixed(t, id)))
+                                        err = mw_dc_order(t->dc, last, id,
+                                                          errstr, errstr_size);
+                                last = id;
+                        }
+                }
+        free(order);
+        return err;
+}
+
+/* A date this report prints that a report published before printed too
+ * (the previous cut-off is usually an earlier report's cut-off): a count
+ * with the same value as then is printed as then, hidden or not (frozen
+ * both ways: a reader has the earlier report). A count that changed since
+ * (a late registration) is left to the rest of the rules. */
+static void
+inherit(struct mw_rtable *t, const struct mw_rpast *past)
+{
+        size_t d, p, r, c;
+
+        for (d = 0; d < t->n_dates; d++)
+                for (p = 0; p < t->n_past; p++) {
+                        if (past[p].date.date != t->dates[d].date)
+                                continue;
+                        for (r = 0; r < t->n_rows; r++)
+                                for (c = 0; c < MW_RC_N; c++) {
+                                        size_t now = *cell_slot(t, d, r, c);
+                                        size_t then =
+                                            *cell_slot(t, t->n_dates + p, r, c);
+
+                                        if (now == MW_RT_NONE ||
+                                            then == MW_RT_NONE ||
+                                            mw_dc_value(t->dc, now) !=
+                                                mw_dc_value(t->dc, then))
+                                                continue;
+                                        mw_dc_priority(
+                                            t->dc, now,
+                                            mw_dc_priority_of(t->dc, then));
+                                        mw_dc_freeze(
+                                            t->dc, now,
+                                            mw_dc_suppressed(t->dc, then));
+                                }
+                }
+}
+
+/* 1 if a reader who reads the counts a and b of the same row and column
+ * on two dates learns a change of 1 to threshold - 1 persons. */
+static int
+small_change(const struct mw_rtable *t, size_t a, size_t b)
+{
+        long d = mw_dc_value(t->dc, a) - mw_dc_value(t->dc, b);
+
+        if (d < 0)
+                d = -d;
+        return d >= 1 && d < mw_dc_threshold(t->dc);
+}
+
+/* Changes between dates are counts of persons too (one woman entered a
+ * project between two reports): a count this report prints at the
+ * cut-off that differs by 1 to threshold - 1 from the same count printed
+ * by a report published before, or at this report's previous cut-off,
+ * is a primary cell (at the previous cut-off, where that is the one
+ * printed twice in this report). Margins are published with their
+ * changes anyway; contacts count no persons; a count that fell to 0 is
+ * printed (zeros are never hidden). Secondary suppression then protects
+ * the marked cells like any other. */
+static void
+mark(struct mw_rtable *t, size_t id)
+{
+        if (mw_dc_frozen(t->dc, id) || mw_dc_value(t->dc, id) == 0)
+                return;
+        if (mw_dc_state(t->dc, id) == MW_DC_PUBLISHED)
+                t->n_flows++;
+        mw_dc_set_state(t->dc, id, MW_DC_PRIMARY);
+}
+
+static void
+mark_changes(struct mw_rtable *t, const struct mw_rpast *past, size_t prev)
+{
+        size_t d, r, c, now, then, old;
+
+        for (r = 0; r < t->n_rows; r++)
+                for (c = 0; c < MW_RC_N; c++) {
+                        now = *cell_slot(t, t->cutoff, r, c);
+                        if (now == MW_RT_NONE || margin((enum mw_rcol)c) ||
+                            c == MW_RC_CONTACTS)
+                                continue;
+                        then = prev == MW_RT_NONE ? MW_RT_NONE
+                                                  : *cell_slot(t, prev, r, c);
+                        if (then != MW_RT_NONE && small_change(t, then, now))
+                                mark(t, mw_dc_frozen(t->dc, then) ||
+                                                mw_dc_value(t->dc, then) == 0
+                                            ? now
+                                            : then);
+                        for (d = 0; d < t->n_past; d++) {
+                                old = *cell_slot(t, t->n_dates + d, r, c);
+                                if (old == MW_RT_NONE ||
+                                    past[d].shown[r * MW_RC_N + c] !=
+                                        MW_RS_PUBLISHED)
+                                        continue;
+                                if (small_change(t, old, now))
+                                        mark(t, now);
+                                if (then != MW_RT_NONE &&
+                                    small_change(t, old, then))
+                                        mark(t, then);
+                        }
+                }
+}
+
+/* A project whose exits by outcome and reason the latest report published
+ * before withheld as a whole, with fewer than threshold exits since: its
+ * breakdown now would give the earlier one away within those few exits
+ * (exits never fall: 4 exits then, 4 now and none of them for a job now
+ * means none for a job then), so it is withheld at the cut-off too. */
+static mw_err_t
+plan_exits(struct mw_rtable *t, const struct mw_rpast *past, char *errstr,
+           size_t errstr_size)
+{
+        const struct mw_rdate *cut = &t->dates[t->cutoff];
+        size_t d, r, latest = MW_RT_NONE;
+
+        t->force_exits = calloc(t->n_rows, 1);
+        if (!t->force_exits)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        for (d = 0; d < t->n_past; d++)
+                if (past[d].date.kind == MW_RD_FULL &&
+                    past[d].date.date < cut->date &&
+                    (latest == MW_RT_NONE ||
+                     past[d].date.date > past[latest].date.date))
+                        latest = d;
+        for (r = 0; latest != MW_RT_NONE && r < t->n_rows; r++)
+                t->force_exits[r] =
+                    past[latest].shown[r * MW_RC_N + MW_RC_EXITS_JOB] ==
+                        MW_RS_WITHHELD &&
+                    cut->rows[r].n[MW_RC_EXITS_TOTAL] -
+                            past[latest].date.rows[r].n[MW_RC_EXITS_TOTAL] <
+                        mw_dc_threshold(t->dc);
+        return MW_OK;
+}
+
+mw_err_t
+mw_rtable_build_past(struct mw_rtable *t, struct mw_rdate *dates,
+                     size_t n_dates, size_t prev, size_t cutoff,
+                     struct mw_rpast *past, size_t n_past, int threshold,
+                     char *errstr, size_t errstr_size)
+{
+        size_t d, c, n_blocks = n_dates + n_past;
         mw_err_t err;
 
         memset(t, 0, sizeof(*t));
         err = check_dates(dates, n_dates, prev, cutoff, errstr, errstr_size);
+        for (d = 0; !err && d < n_past; d++)
+                if (past[d].date.n_rows != dates[0].n_rows ||
+                    past[d].date.kind == MW_RD_SERIES)
+                        err = mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                      "report table: a report published "
+                                      "before has other projects");
         if (err)
                 return err;
-        n_rows = dates[0].n_rows;
-        if (n_rows > 64)
+        t->n_rows = dates[0].n_rows;
+        if (t->n_rows > 64)
                 return mw_errf(errstr, errstr_size, MW_ERR_TOOBIG,
                                "report table: more than 63 projects");
         t->dc = mw_dc_new(threshold, errstr, errstr_size);
@@ -502,70 +827,53 @@ mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
                 return MW_ERR_INVALID;
         t->n_dates = n_dates;
         t->dates = dates;
-        t->n_rows = n_rows;
-        t->cell = malloc(n_dates * n_rows * MW_RC_N * sizeof(*t->cell));
+        t->n_past = n_past;
+        t->cutoff = cutoff;
+        t->cell = malloc(n_blocks * t->n_rows * MW_RC_N * sizeof(*t->cell));
         if (!t->cell)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                "out of memory");
-        for (c = 0; c < n_dates * n_rows * MW_RC_N; c++)
+        for (c = 0; c < n_blocks * t->n_rows * MW_RC_N; c++)
                 t->cell[c] = MW_RT_NONE;
-        /* cells */
-        for (d = 0; d < n_dates; d++)
-                for (r = 0; r < n_rows; r++) {
-                        long *n = dates[d].rows[r].n;
-
-                        n[MW_RC_UPTO4] = n[MW_RC_ACTIVE] - n[MW_RC_OVER4];
-                        n[MW_RC_NO_INTERVENTION] =
-                            n[MW_RC_ACTIVE] - n[MW_RC_INTERVENTION];
-                        n[MW_RC_NO_MENTOR] = n[MW_RC_ACTIVE] - n[MW_RC_MENTOR];
-                        n[MW_RC_NO_COMPANY] =
-                            n[MW_RC_ACTIVE] - n[MW_RC_COMPANY];
-                        for (c = 0; c < MW_RC_N; c++) {
-                                if (!mw_rtable_has(dates[d].kind,
-                                                   (enum mw_rcol)c))
-                                        continue;
-                                if (n[c] < 0)
-                                        return mw_errf(
-                                            errstr, errstr_size, MW_ERR_INVALID,
-                                            "project %d: %s is negative",
-                                            dates[d].rows[r].project_id,
-                                            mw_rcol_name((enum mw_rcol)c));
-                                err = add_cell(t, n[c], cell_slot(t, d, r, c),
-                                               errstr, errstr_size);
-                                if (err)
-                                        return err;
-                                mw_dc_priority(
-                                    t->dc, *cell_slot(t, d, r, c),
-                                    margin((enum mw_rcol)c) &&
-                                            public_row(dates[cutoff].rows[r].n,
-                                                       threshold)
-                                        ? MW_DC_PUBLIC
-                                        : priority((enum mw_rcol)c,
-                                                   r + 1 == n_rows,
-                                                   d == cutoff));
-                        }
-                }
-        /* per row, per column, over time */
-        for (d = 0; d < n_dates; d++) {
-                for (r = 0; r < n_rows; r++) {
-                        err = row_relations(t, d, r, dates[d].kind, errstr,
-                                            errstr_size);
-                        if (err)
-                                return err;
-                }
-                for (c = 0; c < MW_RC_N; c++) {
-                        if (*cell_slot(t, d, 0, c) == MW_RT_NONE)
-                                continue;
-                        for (r = 0; r + 1 < n_rows; r++)
-                                parts[r] = *cell_slot(t, d, r, c);
-                        err = relate(t, *cell_slot(t, d, n_rows - 1, c), parts,
-                                     n_rows - 1, errstr, errstr_size);
-                        if (err)
-                                return err;
-                }
-        }
+        for (d = 0; !err && d < n_blocks; d++)
+                err = block_cells(t, past, d, errstr, errstr_size);
+        if (!err)
+                err = plan_exits(t, past, errstr, errstr_size);
+        for (d = 0; !err && d < n_blocks; d++)
+                err = block_relations(t, past, d, errstr, errstr_size);
+        for (d = 0; !err && d < n_past; d++)
+                freeze_block(t, &past[d], n_dates + d);
+        if (!err)
+                inherit(t, past);
+        if (!err)
+                err = add_orders(t, past, n_blocks, errstr, errstr_size);
+        if (!err)
+                mark_changes(t, past, prev);
         /* the change since the previous cut-off */
-        if (prev != MW_RT_NONE)
-                return add_changes(t, prev, cutoff, errstr, errstr_size);
-        return MW_OK;
+        if (!err && prev != MW_RT_NONE)
+                err = add_changes(t, prev, cutoff, errstr, errstr_size);
+        return err;
+}
+
+mw_err_t
+mw_rtable_build(struct mw_rtable *t, struct mw_rdate *dates, size_t n_dates,
+                size_t prev, size_t cutoff, int threshold, char *errstr,
+                size_t errstr_size)
+{
+        return mw_rtable_build_past(t, dates, n_dates, prev, cutoff, NULL, 0,
+                                    threshold, errstr, errstr_size);
+}
+
+enum mw_rshown
+mw_rtable_shown(const struct mw_rtable *t, size_t date, size_t row,
+                enum mw_rcol col)
+{
+        size_t id = mw_rtable_id(t, date, row, col);
+
+        if (id == MW_RT_NONE)
+                return MW_RS_NONE;
+        if (!mw_dc_suppressed(t->dc, id))
+                return MW_RS_PUBLISHED;
+        return mw_dc_priority_of(t->dc, id) == MW_DC_WITHHELD ? MW_RS_WITHHELD
+                                                              : MW_RS_HIDDEN;
 }

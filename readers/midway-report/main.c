@@ -42,6 +42,10 @@ static const struct mw_cli_opt cli_opts[] = {
     {'P', "previous", "DATE",
      "the previous cut-off for the changes (default:\nthree months before "
      "--as-of)"},
+    {'L', "ledger", "DIR",
+     "the record of published reports: protect this one\ntogether with "
+     "those recorded in DIR, refuse a\ncut-off recorded there, and record "
+     "this one\n(docs/report.md, \"Reports published before\")"},
     {'j', "jobs", "N",
      "2 (default): read the cut-off's status and the\nseries on two "
      "connections at once; 1: one after\nthe other"},
@@ -88,6 +92,9 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                 return mw_date_parse(value, &o->prev, errstr, errstr_size);
         case 'O':
                 o->out = value;
+                return MW_OK;
+        case 'L':
+                o->ledger = value;
                 return MW_OK;
         case 'l':
                 if (strcmp(value, "da") == 0)
@@ -172,9 +179,13 @@ run(const struct opts *opts, const struct mw_conf *conf)
                 mw_log_info("fetched: %zu dates x %zu rows in %ld ms",
                             rep.n_dates, rep.dates ? rep.dates[0].n_rows : 0,
                             ms_fetch);
-                err = mw_rtable_build(&rep.table, rep.dates, rep.n_dates,
-                                      rep.prev, rep.cutoff, opts->threshold,
-                                      errstr, sizeof(errstr));
+                err = mw_report_ledger_load(&rep, errstr, sizeof(errstr));
+        }
+        if (!err) {
+                err = mw_rtable_build_past(&rep.table, rep.dates, rep.n_dates,
+                                           rep.prev, rep.cutoff, rep.past,
+                                           rep.n_past, opts->threshold, errstr,
+                                           sizeof(errstr));
         }
         if (!err) {
                 mw_dc_set_stop(rep.table.dc, &mw_report_stop);
@@ -192,12 +203,13 @@ run(const struct opts *opts, const struct mw_conf *conf)
         if (!err) {
                 mw_dc_get_stats(rep.table.dc, &st);
                 ms_dc = ms_since(&t0) - ms_fetch;
-                mw_log_info("disclosure control: %zu cells, %zu relations, "
-                            "%zu primary, %zu secondary (%zu by the audit, "
-                            "%zu released); verified: no hidden cell can be "
-                            "worked out; in %ld ms",
-                            st.cells, st.relations, st.primary, st.secondary,
-                            st.audit_added, st.released, ms_dc);
+                mw_log_info(
+                    "disclosure control: %zu cells, %zu relations, "
+                    "%zu primary, %zu secondary (%zu by the audit, "
+                    "%zu released), %zu for a change of 1-4; verified: no "
+                    "hidden cell can be worked out; in %ld ms",
+                    st.cells, st.relations, st.primary, st.secondary,
+                    st.audit_added, st.released, rep.table.n_flows, ms_dc);
                 rep.n_rows = rep.dates[0].n_rows;
                 rep.total = rep.n_rows - 1;
                 mw_fmt_date(rep.cut_text, rep.dates[rep.cutoff].date, rep.lang);
@@ -209,6 +221,8 @@ run(const struct opts *opts, const struct mw_conf *conf)
         }
         if (!err)
                 err = mw_report_publish(&rep, errstr, sizeof(errstr));
+        if (!err)
+                err = mw_report_ledger_write(&rep, errstr, sizeof(errstr));
         if (err)
                 mw_log_error("report failed: %s", errstr);
         else
@@ -222,7 +236,7 @@ int
 main(int argc, char **argv)
 {
         struct opts opts = {mw_date_cutoff(),        -1, NULL, MW_LANG_DA,
-                            MW_DC_DEFAULT_THRESHOLD, 2};
+                            MW_DC_DEFAULT_THRESHOLD, 2,  NULL};
         struct mw_conf conf;
         char errstr[512];
         enum mw_cli_rc cli_rc;

@@ -258,6 +258,12 @@ mw_report_release(struct report *rep)
         size_t i;
 
         mw_rtable_release(&rep->table);
+        for (i = 0; i < rep->n_past; i++) {
+                free(rep->past[i].date.rows);
+                free(rep->past[i].shown);
+        }
+        free(rep->past);
+        free(rep->past_file);
         for (i = 0; rep->dates && i < rep->n_dates; i++)
                 free(rep->dates[i].rows);
         free(rep->dates);

@@ -11,6 +11,7 @@
  *   csv.c      status.csv, status-previous.csv, series.csv and
  *              data-quality.csv
  *   publish.c  the files, their hashes and data id, atomic publishing
+ *   ledger.c   the record of published reports (--ledger)
  * dates.c, cells.c, labels.c, csv.c and publish.c use no PostgreSQL: the
  * unit test tests/unit/test_report_prog.c compiles them (tests/tests.cmake,
  * MW_UNIT_SOURCES_report_prog). */
@@ -44,6 +45,7 @@ struct opts {
         enum mw_lang lang;
         int threshold;
         int jobs;
+        const char *ledger; /* --ledger DIR or NULL */
 };
 
 enum label {
@@ -216,6 +218,9 @@ struct report {
         size_t n_dates;
         size_t cutoff, prev;
         struct mw_rtable table;
+        struct mw_rpast *past; /* owned, n_past: reports published before */
+        size_t *past_file;     /* owned, n_past: which record */
+        size_t n_past, n_ledgers;
         size_t n_rows, total; /* total: index of the total row */
         char data_id[13];
         char cut_text[32], prev_text[32];
@@ -317,5 +322,13 @@ void mw_report_sums(struct report *rep);
 void mw_report_release(struct report *rep);
 mw_err_t mw_report_publish(struct report *rep, char *errstr,
                            size_t errstr_size);
+
+/* ledger.c: reads the records of reports published before into
+ * rep->past (nothing without --ledger; MW_ERR_INVALID if this cut-off has
+ * a record), and records this report once it is published. */
+mw_err_t mw_report_ledger_load(struct report *rep, char *errstr,
+                               size_t errstr_size);
+mw_err_t mw_report_ledger_write(struct report *rep, char *errstr,
+                                size_t errstr_size);
 
 #endif

@@ -132,9 +132,7 @@ python3 "$src/tests/redteam/attack.py" --threshold 5 "$OUT" >"$WORK/attack.out" 
         { cat "$WORK/attack.out" >&2; fail "the attacker worked out a hidden count of 1-4"; }
 echo "[$TEST_NAME] ok: $(tail -1 "$WORK/attack.out")"
 
-# Two reports published a month apart, read together, are not protected
-# yet: the attacker pins a count there (docs/report.md, "The attacker");
-# tests/redteam/test_attack.py shows that it reads several reports.
+# Reports published a month apart, read together: it_report_series.sh.
 
 # Chart = table: every point drawn is a published value of the tables.
 python3 "$src/tests/integration/chart_audit.py" "$OUT" | sed "s/^/[$TEST_NAME] /"

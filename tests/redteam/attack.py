@@ -20,8 +20,11 @@ It shares no code with the report or its suppression. What it knows:
     breakdown withheld as a whole: a published margin (visited, active,
     exits) whose breakdown's parts are all hidden; those may be 0.
 It pins a cell by bounds propagation over all of that, and by exact linear
-algebra (fractions) over the equations. Exit 1 if it pins a hidden count of
-1 .. N-1 persons; prints every cell it pins."""
+algebra (fractions) over the equations. And it subtracts: a count of
+persons printed on two dates that differs by 1 .. N-1 gives away the few
+who came or left in between. Exit 1 if it pins a hidden count of 1 .. N-1
+persons or finds such a change; prints every cell it pins and every
+change."""
 import argparse
 import csv
 import datetime
@@ -231,6 +234,27 @@ def algebra(m):
     return out
 
 
+def changes(m, threshold):
+    """Counts of persons printed on two dates (of one report or of two)
+    whose difference is 1 .. threshold-1: the people who came into or left
+    a group in between, e.g. one woman aged 40-49 who entered a project.
+    The margins (visited, active, exits) are published with their changes
+    (docs/report.md); contacts count no persons."""
+    by = {}
+    for (day, pid, c), v in m.known.items():
+        if c in MARGINS or c == "contacts_total":
+            continue
+        by.setdefault((pid, c), []).append((day, v))
+    out = []
+    for (pid, c), vals in sorted(by.items()):
+        vals.sort()
+        for i, (d1, v1) in enumerate(vals):
+            for d2, v2 in vals[i + 1:]:
+                if 1 <= abs(v2 - v1) < threshold:
+                    out.append((pid, c, d1, v1, d2, v2))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threshold", type=int, default=5)
@@ -249,10 +273,14 @@ def main():
     small = {c: v for c, v in printed.items() if 1 <= v < a.threshold}
     for c in sorted(printed):
         print("pinned: %s %s %s = %d" % (c + (printed[c],)))
+    moved = changes(m, a.threshold)
+    for pid, c, d1, v1, d2, v2 in moved:
+        print("change: project %s %s %s %d -> %s %d" % (pid, c, d1, v1, d2, v2))
     print("attack: %d hidden cells, %d equations, %d inequalities; pinned %d hidden cells, %d of them "
-          "a count of 1-%d" % (len(m.marked), len(m.eqs), len(m.les),
-                               len(printed), len(small), a.threshold - 1))
-    return 1 if small else 0
+          "a count of 1-%d; %d printed counts change by 1-%d between two dates"
+          % (len(m.marked), len(m.eqs), len(m.les), len(printed), len(small),
+             a.threshold - 1, len(moved), a.threshold - 1))
+    return 1 if small or moved else 0
 
 
 if __name__ == "__main__":

@@ -83,6 +83,22 @@ def main():
         series(b, [("2015-07-01", "1", "20", "16", "x")])
         expect("one report alone", attack(a), 0)
         expect("two reports read together", attack(a, b), 1)
+        # changes: a count of persons printed on two dates that moves by
+        # 1-4 (women 30 -> 31) gives the newcomer away; margins do not
+        c1, c2 = os.path.join(t, "c1"), os.path.join(t, "c2")
+        os.mkdir(c1)
+        os.mkdir(c2)
+        head = ["as_of", "project_id", "project_name", "visited", "active", "exits_total",
+                "n_female", "n_male"]
+        write(c1, "status.csv", head, [("2015-06-01", "1", "P1", "60", "60", "0", "30", "30")])
+        write(c2, "status.csv", head, [("2015-07-01", "1", "P1", "61", "61", "0", "31", "30")])
+        expect("a count of women that moves by 1 between two reports", attack(c1, c2), 1)
+        write(c2, "status.csv", head, [("2015-07-01", "1", "P1", "61", "61", "0", "x", "x")])
+        expect("... hidden in the later report", attack(c1, c2), 0)
+        write(c2, "status.csv", head, [("2015-07-01", "1", "P1", "66", "66", "0", "35", "31")])
+        expect("... a margin that moves by 6 and counts that move by 5 and 1", attack(c1, c2), 1)
+        write(c2, "status.csv", head, [("2015-07-01", "1", "P1", "70", "70", "0", "35", "35")])
+        expect("... counts that move by 5 each", attack(c1, c2), 0)
     return 0
 
 

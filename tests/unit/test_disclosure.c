@@ -519,6 +519,62 @@ test_order(void **state)
         mw_dc_destroy(dc);
 }
 
+/* A report published before (frozen cells): exits 4 then, all 4 for
+ * "other" (withheld, at least 0); 9 now, none for a job (printed 0), 9
+ * other. Exits never fall, so printing job = 0 now pins job = 0 then and
+ * other = 4 then: nothing in the old relation can be hidden, so the
+ * order's partner, a 0, has its breakdown withheld. Frozen cells keep
+ * their states; a published frozen cell is never hidden. */
+static void
+test_frozen(void **state)
+{
+        /* 0 E_old, 1 job_old, 2 other_old, 3 E_now, 4 job_now, 5 other_now */
+        static const long v[] = {4, 0, 4, 9, 0, 9};
+        struct mw_dc *dc;
+        size_t i;
+        (void)state;
+
+        dc = table(5, v, 6);
+        rel(dc, 0, 2, (size_t)1, (size_t)2);
+        rel(dc, 3, 2, (size_t)4, (size_t)5);
+        assert_int_equal(mw_dc_order(dc, 1, 4, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(mw_dc_order(dc, 2, 5, errstr, sizeof(errstr)), MW_OK);
+        for (i = 0; i < 6; i += 3)
+                mw_dc_priority(dc, i, MW_DC_PUBLIC);
+        mw_dc_priority(dc, 1, MW_DC_WITHHELD);
+        mw_dc_priority(dc, 2, MW_DC_WITHHELD);
+        mw_dc_freeze(dc, 0, 0);
+        mw_dc_freeze(dc, 1, 1);
+        mw_dc_freeze(dc, 2, 1);
+        assert_true(mw_dc_frozen(dc, 2));
+        assert_false(mw_dc_frozen(dc, 5));
+        assert_int_equal(n_exposed(dc), 1); /* other_old = 4 */
+        protect(dc);
+        assert_int_equal(n_exposed(dc), 0);
+        assert_false(mw_dc_suppressed(dc, 0));
+        assert_true(mw_dc_suppressed(dc, 1));
+        assert_true(mw_dc_suppressed(dc, 2));
+        assert_false(mw_dc_suppressed(dc, 3));
+        assert_true(mw_dc_suppressed(dc, 4));
+        assert_true(mw_dc_suppressed(dc, 5));
+        mw_dc_destroy(dc);
+
+        /* a frozen published part is never the choice: 9 = 3 + 6 with
+         * the 6 printed before, so the total goes */
+        {
+                static const long w[] = {9, 3, 6};
+
+                dc = table(5, w, 3);
+                rel(dc, 0, 2, (size_t)1, (size_t)2);
+                mw_dc_freeze(dc, 2, 0);
+                protect(dc);
+                assert_true(mw_dc_suppressed(dc, 0));
+                assert_true(mw_dc_suppressed(dc, 1));
+                assert_false(mw_dc_suppressed(dc, 2));
+                mw_dc_destroy(dc);
+        }
+}
+
 static void
 test_release(void **state)
 {
@@ -1210,6 +1266,7 @@ main(void)
             cmocka_unit_test(test_public_margin),
             cmocka_unit_test(test_withheld),
             cmocka_unit_test(test_order),
+            cmocka_unit_test(test_frozen),
             cmocka_unit_test(test_release),
             cmocka_unit_test(test_verify_single_hidden),
             cmocka_unit_test(test_derived),

@@ -33,7 +33,7 @@ day(const char *s)
 static void
 test_plan_dates(void **state)
 {
-        struct opts o = {0, -1, "out", MW_LANG_DA, 5, 2};
+        struct opts o = {0, -1, "out", MW_LANG_DA, 5, 2, NULL};
         struct report rep;
         size_t i;
 
@@ -69,7 +69,7 @@ test_plan_dates(void **state)
 static void
 test_plan_dates_month_end(void **state)
 {
-        struct opts o = {0, -1, "out", MW_LANG_EN, 5, 2};
+        struct opts o = {0, -1, "out", MW_LANG_EN, 5, 2, NULL};
         struct report rep;
         size_t i;
 
@@ -193,7 +193,7 @@ column_of(const char *header, const char *name)
 static void
 test_status_csv(void **state)
 {
-        struct opts o = {0, -1, "out", MW_LANG_EN, 5, 2};
+        struct opts o = {0, -1, "out", MW_LANG_EN, 5, 2, NULL};
         struct report rep;
         struct mw_rrow *rows;
         char *text, *lines[8], f[64];
@@ -291,7 +291,7 @@ test_status_csv(void **state)
 static void
 test_sums(void **state)
 {
-        struct opts o = {0, -1, "out", MW_LANG_DA, 5, 2};
+        struct opts o = {0, -1, "out", MW_LANG_DA, 5, 2, NULL};
         struct report rep;
         struct mw_buf b = MW_BUF_INIT;
 

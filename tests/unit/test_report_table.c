@@ -211,7 +211,8 @@ test_margins(void **state)
                 assert_false(mw_dc_suppressed(t.dc, t.change[i]));
         mw_rtable_release(&t);
 
-        /* project 3 with 2 visited at the cut-off: hidden on every date */
+        /* project 3 with 2 visited at the cut-off: protected as a whole,
+         * every breakdown withheld on every date, its margins printed */
         for (d = 0; d < 3; d++) {
                 fill_row(&f.rows[d][0], 3, d ? 2 : 1, none, 0, 0, 0, 0);
                 sum_rows(f.rows[d], 2);
@@ -221,12 +222,75 @@ test_margins(void **state)
             MW_OK);
         assert_int_equal(mw_dc_protect(t.dc, errstr, sizeof(errstr)), MW_OK);
         for (d = 0; d < 3; d++) {
-                assert_true(mw_rtable_hidden(&t, d, 0, MW_RC_VISITED));
-                assert_true(mw_rtable_hidden(&t, d, 0, MW_RC_ACTIVE));
+                assert_false(mw_rtable_hidden(&t, d, 0, MW_RC_VISITED));
+                assert_false(mw_rtable_hidden(&t, d, 0, MW_RC_ACTIVE));
         }
+        for (d = 1; d < 3; d++)
+                for (i = 0; i < 4; i++)
+                        assert_true(mw_rtable_hidden(
+                            &t, d, 0, (enum mw_rcol)(MW_RC_OVER4 + i)));
+        assert_true(mw_rtable_hidden(&t, 2, 0, MW_RC_FEMALE));
+        assert_true(mw_rtable_hidden(&t, 2, 0, MW_RC_NO_AREA));
+        assert_true(mw_rtable_hidden(&t, 2, 0, MW_RC_EXIT_FIRST));
         assert_int_equal(
             mw_dc_verify(t.dc, NULL, 0, &n, errstr, sizeof(errstr)), MW_OK);
         assert_int_equal(n, 0);
+        mw_rtable_release(&t);
+}
+
+/* Reports published before: a count that moved by 1-4 since it was
+ * printed is hidden now; a project whose exits breakdown was withheld,
+ * with fewer than 5 exits since, has it withheld again (zeros too). */
+static void
+test_past(void **state)
+{
+        struct fixture f;
+        struct mw_rtable t;
+        struct mw_rrow old[3];
+        unsigned char shown[3 * MW_RC_N];
+        struct mw_rpast past;
+        size_t r, c, n;
+        (void)state;
+
+        fixture(&f);
+        memcpy(old, f.rows[2], sizeof(old));
+        old[1].n[MW_RC_FEMALE] -= 2; /* project 7: 2 women fewer then */
+        old[1].n[MW_RC_MALE] += 2;
+        old[2].n[MW_RC_FEMALE] -= 2; /* and in the total */
+        old[2].n[MW_RC_MALE] += 2;
+        for (r = 0; r < 3; r++)
+                for (c = 0; c < MW_RC_N; c++)
+                        shown[r * MW_RC_N + c] =
+                            mw_rtable_has(MW_RD_FULL, (enum mw_rcol)c)
+                                ? MW_RS_PUBLISHED
+                                : MW_RS_NONE;
+        for (c = MW_RC_EXITS_JOB; c < MW_RC_EXIT_FIRST + MW_RT_REASONS; c++)
+                shown[c] = shown[2 * MW_RC_N + c] =
+                    MW_RS_WITHHELD; /* project 3 and the total row */
+        past = (struct mw_rpast){{16587, MW_RD_FULL, 3, old}, shown};
+        assert_int_equal(mw_rtable_build_past(&t, f.dates, 3, 1, 2, &past, 1, 5,
+                                              errstr, sizeof(errstr)),
+                         MW_OK);
+        if (mw_dc_protect(t.dc, errstr, sizeof(errstr)) != MW_OK)
+                fail_msg("protect: %s", errstr);
+        assert_int_equal(
+            mw_dc_verify(t.dc, NULL, 0, &n, errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(n, 0);
+        assert_true(mw_rtable_hidden(&t, 2, 1, MW_RC_FEMALE));
+        assert_true(mw_rtable_hidden(&t, 2, 1, MW_RC_MALE));
+        assert_int_equal(mw_rtable_shown(&t, 2, 1, MW_RC_FEMALE), MW_RS_HIDDEN);
+        for (c = MW_RC_EXITS_JOB; c < MW_RC_EXIT_FIRST + MW_RT_REASONS; c++)
+                assert_int_equal(mw_rtable_shown(&t, 2, 0, (enum mw_rcol)c),
+                                 MW_RS_WITHHELD);
+        mw_rtable_release(&t);
+
+        /* the same without the earlier report: printed */
+        fixture(&f);
+        assert_int_equal(
+            mw_rtable_build(&t, f.dates, 3, 1, 2, 5, errstr, sizeof(errstr)),
+            MW_OK);
+        assert_int_equal(mw_dc_protect(t.dc, errstr, sizeof(errstr)), MW_OK);
+        assert_false(mw_rtable_hidden(&t, 2, 1, MW_RC_FEMALE));
         mw_rtable_release(&t);
 }
 
@@ -312,6 +376,7 @@ main(void)
             cmocka_unit_test(test_names),
             cmocka_unit_test(test_build_and_protect),
             cmocka_unit_test(test_margins),
+            cmocka_unit_test(test_past),
             cmocka_unit_test(test_residual),
             cmocka_unit_test(test_errors),
         };
