@@ -268,7 +268,8 @@ cmd_create_topics(const struct mw_conf *conf)
         const rd_kafka_CreateTopics_result_t *res;
         const rd_kafka_topic_result_t **tres;
         size_t n, i, nt = 0, nres;
-        int rc = 1, created = 0, existed = 0;
+        int rc = 1, created = 0, existed = 0, days;
+        char retention[24];
 
         projects = mw_projects(&n, errstr, sizeof(errstr));
         if (!projects) {
@@ -308,9 +309,16 @@ cmd_create_topics(const struct mw_conf *conf)
                         nt = i;
                         goto out;
                 }
-                /* Registrations are kept: replay from the earliest offset
-                 * rebuilds the database. */
-                rd_kafka_NewTopic_set_config(topics[i], "retention.ms", "-1");
+                /* Registrations are kept (-1) unless a retention is set
+                 * (docs/security.md, "Retention"): replay from the earliest
+                 * offset rebuilds the database only from a topic that kept
+                 * every record. The dead-letter topic is the last. */
+                days = i + 1 == nt ? conf->dlq_retention_days
+                                   : conf->topic_retention_days;
+                snprintf(retention, sizeof(retention), "%lld",
+                         days < 0 ? -1LL : (long long)days * 86400000LL);
+                rd_kafka_NewTopic_set_config(topics[i], "retention.ms",
+                                             retention);
                 if (conf->replication > 1)
                         rd_kafka_NewTopic_set_config(
                             topics[i], "min.insync.replicas", "2");
@@ -342,8 +350,10 @@ cmd_create_topics(const struct mw_conf *conf)
                 }
         }
         mw_log_info("create-topics: %d created, %d already existed "
-                    "(%d partitions, replication %d)",
-                    created, existed, conf->partitions, conf->replication);
+                    "(%d partitions, replication %d, retention days: topics "
+                    "%d, dead letters %d; -1 keeps every record)",
+                    created, existed, conf->partitions, conf->replication,
+                    conf->topic_retention_days, conf->dlq_retention_days);
         /* the project topics, not the dead-letter topic (raw bytes) */
         if (rc == 0)
                 rc = subject_rules(conf, names, nt - 1);
