@@ -48,3 +48,26 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION midway_erase_citizen(int, text, text, int, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION midway_erase_citizen(int, text, text, int, bigint) TO midway_pipeline;
+
+-- Retention in PostgreSQL (docs/security.md, "Retention"): `midway-admin
+-- expire` (as the owner) deletes the dead letters published more than
+-- p_days days ago; the dead-letter topic has dropped their records by then
+-- (dlq.retention.days). A dead letter not yet published still holds its
+-- message and stays until it is. Events and the per-citizen state are kept
+-- while the programme's status is published: the status counts from each
+-- project's start, so deleting old events would change it; at the end they
+-- go with the database (docs/security.md).
+CREATE OR REPLACE FUNCTION midway_expire(p_days int)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF p_days IS NULL OR p_days < 0 THEN
+        RAISE EXCEPTION 'midway_expire: days must be 0 or more' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM dead_letter d WHERE d.published_at < now() - make_interval(days => p_days);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION midway_expire(int) FROM PUBLIC;

@@ -167,4 +167,11 @@ for d in 2015-03-01 2015-05-01 2015-07-01; do
         assert_eq "status on $d: erased = retracted" \
                 "$(status_csv "$d" "$ADMIN_CONNINFO dbname=$REF_DB" | md5sum)" "$(status_csv "$d" | md5sum)"
 done
+# Retention in PostgreSQL: the published dead letter (it holds no reference)
+# goes once it is older than dlq.retention.days.
+for days in -1 1 0; do
+        "$BIN/midway-admin" -q -o dlq.retention.days=$days expire
+        echo "$days:$(q "SELECT count(*) FROM dead_letter")"
+done >"$WORK/expire.txt"
+assert_eq "dead letters kept after expire with -1, 1, 0 days" "-1:1 1:1 0:0" "$(paste -sd' ' "$WORK/expire.txt")"
 echo "[$TEST_NAME] 4 citizens of 2 sites erased ($n_erased events, 1 dead letter): found nowhere in $tables tables, the topics or the logs; status as if retracted"
