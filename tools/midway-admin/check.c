@@ -135,7 +135,6 @@ judge_one(struct check *k, const rd_kafka_message_t *m)
         msg = (struct mw_message){topic,      p->project_id, m->key,
                                   m->key_len, m->payload,    m->len};
         if (mw_judge_erasure(&msg)) {
-                err = MW_OK;
                 k->erased++;
                 printf("%s %d %lld erase\n", topic, (int)m->partition,
                        (long long)m->offset);
