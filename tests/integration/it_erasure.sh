@@ -115,6 +115,9 @@ printf '# erasure requests\n\n' >"$WORK/req-20.txt"
 cat "$WORK/erase-20.txt" >>"$WORK/req-20.txt"
 "$BIN/midway-erase" -v -p 20 -k "$WORK/key" "$WORK/req-20.txt" 2>>"$WORK/erase.log"
 "$BIN/midway-erase" -v -p 1 -k "$WORK/key" - <"$WORK/erase-1.txt" 2>>"$WORK/erase.log"
+rc=0
+"$BIN/midway-admin" check >"$WORK/check.out" 2>"$WORK/check.log" || rc=$?
+assert_eq "midway-admin check: erasure requests (exit 3: the dead letter)" "4 3" "$(grep -c ' erase$' "$WORK/check.out") $rc"
 consume_to_end -v 2>>"$WORK/consumer.log"
 
 assert_eq "erasures recorded (count, events, dead letters)" "4|$n_erased|1" \
