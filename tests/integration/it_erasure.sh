@@ -16,6 +16,16 @@ SUPER_CONNINFO=$MW_PG_CONNINFO # the stack's postgres login: a superuser
 [ "$(q "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = t ] ||
         fail "the search needs a superuser login (row-level security)"
 
+# The retention policy of the stack (scripts/stack env) on the topics create-topics made.
+ms() { if [ "$1" -lt 0 ]; then echo -1; else echo $(($1 * 86400000)); fi; }
+for t in "$(topic_of odder)" "$MW_TOPIC_PREFIX.deadletter"; do
+        "$MW_SOURCE_DIR/scripts/stack" kafka-topics --describe --topic "$t" >"$WORK/describe" 2>&1
+        grep -o 'retention.ms=[-0-9]*' "$WORK/describe" || echo "$t: no retention.ms"
+done >"$WORK/retention"
+assert_eq "retention.ms of a project topic and of the dead-letter topic" \
+        "retention.ms=$(ms "${MW_TOPIC_RETENTION_DAYS:--1}") retention.ms=$(ms "${MW_DLQ_RETENTION_DAYS:--1}")" \
+        "$(paste -sd' ' "$WORK/retention")"
+
 # -- three sites, one dead letter of a citizen to be erased ---------------
 declare -A FILE
 FILE[20]=$(gen 20 40 151)
@@ -65,6 +75,7 @@ consume_to_end -v 2>>"$WORK/consumer.log"
 verify_state
 assert_eq "the erased citizen's message dead-lettered" 1 "$(q "SELECT count(*) FROM dead_letter")"
 before_events=$(q "SELECT count(*) FROM event")
+status_csv 2015-07-01 >"$WORK/status-before.csv"
 
 # -- the search --------------------------------------------------------------
 # hits_topics, hits_tables, hits_logs: how many records, rows, log lines hold
@@ -172,6 +183,9 @@ psql "$ADMIN_CONNINFO" -q -c "CREATE DATABASE $REF_DB" >/dev/null
         produce 1 "$WORK/retract-1.csv"
         consume_to_end 2>"$WORK/ref-consumer.txt"
 )
+status_csv 2015-07-01 >"$WORK/status-after.csv"
+[ "$(wc -l <"$WORK/status-after.csv")" -gt 3 ] || fail "no status after the erasure"
+! cmp -s "$WORK/status-before.csv" "$WORK/status-after.csv" || fail "the erasure changed no figure of the status"
 for d in 2015-03-01 2015-05-01 2015-07-01; do
         assert_eq "status on $d: erased = retracted" \
                 "$(status_csv "$d" "$ADMIN_CONNINFO dbname=$REF_DB" | md5sum)" "$(status_csv "$d" | md5sum)"
