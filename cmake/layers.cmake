@@ -66,6 +66,7 @@ set(MW_HEADERS_publish report report_table disclosure)
 # through them, the layers those use) and nothing else of libmidway.
 set(MW_PROGRAM_DIRS producers consumers readers tools)
 set(MW_LINKS_midway-producer wire kafka ingest)
+set(MW_LINKS_midway-erase kafka ingest)
 set(MW_LINKS_midway-consumer wire kafka store)
 set(MW_LINKS_midway-status store)
 set(MW_LINKS_midway-report store publish)

@@ -43,6 +43,7 @@ mw_consumer_batch_reset(struct consumer *c)
                 c->parts[i].batch_dups = 0;
                 c->parts[i].batch_dead = 0;
         }
+        mw_consumer_erase_reset(c);
         mw_buf_reset(&c->copy);
         mw_buf_reset(&c->raw);
         c->n_rows = 0;
@@ -507,6 +508,7 @@ mw_consumer_commit(struct consumer *c)
         in_tx = 1;
         if (apply_batch(c, errstr, sizeof(errstr)) ||
             mw_consumer_dead_store(c, errstr, sizeof(errstr)) ||
+            mw_consumer_erase_apply(c, errstr, sizeof(errstr)) ||
             advance_offsets(c, 0, errstr, sizeof(errstr)) ||
             advance_offsets(c, 1, errstr, sizeof(errstr)) ||
             mw_pg_exec(c->pg, "COMMIT", errstr, sizeof(errstr)))
@@ -534,6 +536,7 @@ mw_consumer_commit(struct consumer *c)
                      (long long)(started - c->batch_started),
                      (long long)c->last_commit_ms);
         mw_consumer_dead_publish(c);
+        mw_consumer_erase_kafka(c);
         mw_consumer_batch_reset(c);
         return 0;
 fail:

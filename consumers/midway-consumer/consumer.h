@@ -5,7 +5,8 @@
  * --exit-at-end must reach, and whether it did) and
  * dlq.c (dead letters: recorded in the batch's transaction, published to
  * the dead-letter topic after it commits, exactly once per source
- * offset). */
+ * offset) and erase.c (an erasure request: one citizen's rows removed in
+ * the transaction of its offset, then the Kafka records below it). */
 #ifndef MIDWAY_CONSUMER_H
 #define MIDWAY_CONSUMER_H
 
@@ -19,6 +20,7 @@
 #include "midway/codec.h"
 #include "midway/conf.h"
 #include "midway/registry.h"
+#include "midway/sink.h"
 
 #define PROG       "midway-consumer"
 #define MAX_TOPICS 256
@@ -111,6 +113,13 @@ struct consumer {
         int reconnecting; /* the connection is being re-established */
         int pending_dlq;  /* dead letters stored but not yet published */
         int64_t pending_retry_at;
+        /* An erasure request ends its batch: the open batch is committed
+         * before it is staged, and it is committed alone (erase.c). */
+        int erase_pending;
+        size_t erase_part;
+        int64_t erase_offset;
+        char erase_ref[65]; /* the citizen reference; wiped after use */
+        struct mw_sink_erased erased;
         char dlq_topic[256];
         size_t n_topics;
         char *topics[MAX_TOPICS]; /* owned */
@@ -178,5 +187,20 @@ void mw_consumer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 /* A reason fit for logs, headers and the database: printable ASCII only,
  * CPR-like digit runs masked. */
 void mw_consumer_clean_reason(const char *in, char *out, size_t out_size);
+
+/* erase.c */
+/* Stages the erasure request m of partition part as the whole batch (the
+ * caller committed what was open before). */
+void mw_consumer_erase_stage(struct consumer *c, size_t part,
+                             const rd_kafka_message_t *m);
+/* In the batch's transaction: erases the staged request's citizen. */
+mw_err_t mw_consumer_erase_apply(struct consumer *c, char *errstr,
+                                 size_t errstr_size);
+/* After the commit: logs the erasure (without the reference) and deletes
+ * the records of its partition below the stored offset, and those of the
+ * dead-letter topic that came from that partition. */
+void mw_consumer_erase_kafka(struct consumer *c);
+/* Forgets a staged request (the reference is wiped). */
+void mw_consumer_erase_reset(struct consumer *c);
 
 #endif

@@ -161,6 +161,7 @@ handle_message(struct consumer *c, const rd_kafka_message_t *m)
 {
         char reason[REASON_MAX];
         const char *stage = "";
+        struct mw_message msg;
         struct mw_event ev;
         struct part *p;
         size_t part;
@@ -176,7 +177,19 @@ handle_message(struct consumer *c, const rd_kafka_message_t *m)
         }
         part = (size_t)(p - c->parts);
         p->eof = 0;
-        rc = decode(c, p, m, &ev, &stage, reason, sizeof(reason));
+        msg = (struct mw_message){p->topic,   p->project_id, m->key,
+                                  m->key_len, m->payload,    m->len};
+        if (mw_judge_erasure(&msg)) {
+                /* alone in its batch: what came before is committed first;
+                 * if that fails, the partitions are rewound and the
+                 * request is read again */
+                if (c->batch_msgs > 0 && mw_consumer_commit(c) != 0)
+                        return 0;
+                mw_consumer_erase_stage(c, part, m);
+                rc = 2;
+        } else {
+                rc = decode(c, p, m, &ev, &stage, reason, sizeof(reason));
+        }
         if (rc < 0)
                 return -1;
         if (rc == 1) {
@@ -187,7 +200,7 @@ handle_message(struct consumer *c, const rd_kafka_message_t *m)
                         mw_log_error("out of memory recording a dead letter");
                         return -1;
                 }
-        } else {
+        } else if (rc == 0) {
                 if (mw_consumer_stage(c, part, &ev, m) != MW_OK) {
                         mw_log_error("out of memory staging an event");
                         return -1;
@@ -612,7 +625,7 @@ consume(struct consumer *c)
                 }
                 rd_kafka_poll(c->dlq, 0);
                 if (!c->held && c->batch_msgs > 0 &&
-                    (c->batch_msgs >= c->conf.batch_size ||
+                    (c->erase_pending || c->batch_msgs >= c->conf.batch_size ||
                      c->raw.len >= RAW_MAX ||
                      mw_clock_ms() - c->batch_started >= c->conf.batch_ms ||
                      close_early(c)))

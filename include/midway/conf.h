@@ -10,7 +10,8 @@
  *
  * Property names: brokers, registry.url, pg.conninfo, topic.prefix,
  * dlq.topic, group.id, producer.id, batch.rows, batch.ms,
- * topic.partitions, topic.replication, kafka.<librdkafka property>. */
+ * topic.partitions, topic.replication, topic.retention.days,
+ * dlq.retention.days, kafka.<librdkafka property>. */
 #ifndef MIDWAY_CONF_H
 #define MIDWAY_CONF_H
 
@@ -34,6 +35,8 @@ struct mw_conf {
         int broker_wait_ms;
         int partitions;
         int replication;
+        int topic_retention_days; /* -1: keep every record */
+        int dlq_retention_days;   /* -1: keep every record */
         size_t n_kafka;
         char *kafka_key[MW_CONF_MAX_KAFKA]; /* owned */
         char *kafka_val[MW_CONF_MAX_KAFKA]; /* owned */

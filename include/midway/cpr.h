@@ -4,7 +4,8 @@
  * validator, the reject files and every log line of every program.
  *
  * No function here ever copies a CPR number into errstr. The keyed
- * pseudonym of a CPR number is midway/pseudo.h (the producer's alone). */
+ * pseudonym of a CPR number is midway/pseudo.h (the municipality's side
+ * alone: midway-producer and midway-erase). */
 #ifndef MIDWAY_CPR_H
 #define MIDWAY_CPR_H
 

@@ -32,6 +32,12 @@ struct mw_message {
  * string) and reason says why, in printable ASCII without any CPR number
  * (stage "privacy" names only the field). Any other error is not the
  * message's fault (the registry unreachable): errstr says what. */
+/* 1 if m is an erasure request (docs/schemas.md, "Erasure"): a tombstone,
+ * that is a record without a value, whose key is a citizen reference (64
+ * lowercase hex digits), on a project's topic. The consumer erases that
+ * citizen of the topic's project instead of judging the message. */
+int mw_judge_erasure(const struct mw_message *m);
+
 mw_err_t mw_judge(struct mw_codec *codec, struct mw_registry *reg,
                   const struct mw_message *m, const volatile sig_atomic_t *run,
                   struct mw_event *ev, const char **stage, char *reason,

@@ -111,4 +111,26 @@ mw_err_t mw_sink_dead_pending(PGconn *pg, const char *const *topics,
                               mw_sink_pending_cb *cb, void *arg, char *errstr,
                               size_t errstr_size);
 
+/* ---- erasure (migration 0011, functions/60_erasure.sql) ---------------- */
+
+#define MW_SINK_DLQ_PARTS 64 /* dead-letter partitions an erasure reports */
+
+/* What one erasure removed, and where in the dead-letter topic the
+ * records dead-lettered from the request's source partition end. */
+struct mw_sink_erased {
+        long events, dead_letters;
+        size_t n_dlq;
+        int32_t dlq_partition[MW_SINK_DLQ_PARTS];
+        int64_t dlq_below[MW_SINK_DLQ_PARTS]; /* delete the records below */
+};
+
+/* Erases every row of citizen ref (64 hex digits) of project_id: events,
+ * per-citizen state, dead letters still keyed by it; records the erasure
+ * against the request's place on Kafka (topic, partition, offset), without
+ * the reference. Inside the caller's transaction. */
+mw_err_t mw_sink_erase(PGconn *pg, int32_t project_id, const char *ref,
+                       const char *topic, int32_t partition, int64_t offset,
+                       struct mw_sink_erased *out, char *errstr,
+                       size_t errstr_size);
+
 #endif

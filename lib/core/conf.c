@@ -73,6 +73,12 @@ static const struct mw_conf_prop props[] = {
         "Partitions of a topic the programs create"),
     INT("topic.replication", replication, 1, 10, "1",
         "Replication factor of a topic the programs create"),
+    INT("topic.retention.days", topic_retention_days, -1, 36500, "-1",
+        "Days a project topic the programs create keeps a record "
+        "(retention.ms); -1 keeps every record"),
+    INT("dlq.retention.days", dlq_retention_days, -1, 36500, "-1",
+        "Days the dead-letter topic the programs create keeps a record; -1 "
+        "keeps every record"),
 };
 
 #define N_PROPS (sizeof(props) / sizeof(props[0]))

@@ -519,3 +519,43 @@ out:
         arrays_release(&a);
         return err;
 }
+
+/* ---- erasure ---------------------------------------------------------- */
+
+mw_err_t
+mw_sink_erase(PGconn *pg, int32_t project_id, const char *ref,
+              const char *topic, int32_t partition, int64_t offset,
+              struct mw_sink_erased *out, char *errstr, size_t errstr_size)
+{
+        char proj[16], part[16], off[24];
+        const char *vals[5] = {proj, ref, topic, part, off};
+        PGresult *res;
+        int i, n;
+
+        memset(out, 0, sizeof(*out));
+        snprintf(proj, sizeof(proj), "%d", (int)project_id);
+        snprintf(part, sizeof(part), "%d", (int)partition);
+        snprintf(off, sizeof(off), "%lld", (long long)offset);
+        res = PQexecParams(pg,
+                           "SELECT events, dead_letters, dlq_partition, "
+                           "dlq_below FROM midway_erase_citizen($1, $2, $3, "
+                           "$4, $5)",
+                           5, NULL, vals, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+                return mw_pg_result(pg, res, "erasing a citizen", errstr,
+                                    errstr_size);
+        n = PQntuples(res);
+        for (i = 0; i < n; i++) {
+                out->events = strtol(PQgetvalue(res, i, 0), NULL, 10);
+                out->dead_letters = strtol(PQgetvalue(res, i, 1), NULL, 10);
+                if (PQgetisnull(res, i, 2) || out->n_dlq == MW_SINK_DLQ_PARTS)
+                        continue;
+                out->dlq_partition[out->n_dlq] =
+                    (int32_t)strtol(PQgetvalue(res, i, 2), NULL, 10);
+                out->dlq_below[out->n_dlq] =
+                    strtoll(PQgetvalue(res, i, 3), NULL, 10);
+                out->n_dlq++;
+        }
+        PQclear(res);
+        return MW_OK;
+}

@@ -30,6 +30,13 @@ key_is_ref(const struct mw_message *m)
         return 1;
 }
 
+int
+mw_judge_erasure(const struct mw_message *m)
+{
+        return (!m->value || m->len == 0) && m->project_id != 0 &&
+               key_is_ref(m);
+}
+
 /* Makes the writer schema of id known to codec. MW_ERR_INVALID (stage
  * "schema") if the registry does not know it or it cannot be read. */
 static mw_err_t

@@ -17,6 +17,9 @@ env_lines() {
         fi
         echo "export MW_STACK_DIR=$STATE"
         echo "export MW_KAFKA_LIBS=$KAFKA_LIBS"
+        # the retention policy of the topics create-topics makes (docs/security.md)
+        echo "export MW_TOPIC_RETENTION_DAYS=${MW_TOPIC_RETENTION_DAYS:-90}"
+        echo "export MW_DLQ_RETENTION_DAYS=${MW_DLQ_RETENTION_DAYS:-30}"
 }
 
 java_up_wait() { # component pid new

@@ -172,10 +172,10 @@ secure_acl_lines() {
         for slug in "${USERS[@]:2}"; do
                 t=$prefix.registrations.$slug
                 echo "User:$slug TOPIC LITERAL $t WRITE,DESCRIBE"
-                echo "User:consumer TOPIC LITERAL $t READ,DESCRIBE"
+                echo "User:consumer TOPIC LITERAL $t READ,DESCRIBE,DELETE"
         done
         echo "User:consumer GROUP LITERAL $group READ"
-        echo "User:consumer TOPIC LITERAL $dlq READ,WRITE,DESCRIBE"
+        echo "User:consumer TOPIC LITERAL $dlq READ,WRITE,DESCRIBE,DELETE"
 }
 
 secure_acls() {

@@ -35,7 +35,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DOCKER = os.path.join(REPO, "docker")
 COMPOSE = os.path.join(DOCKER, "compose.yaml")
 JOBS = "/usr/local/lib/midway/"
-PROGRAMS = ("midway-producer", "midway-consumer", "midway-admin", "midway-status",
+PROGRAMS = ("midway-producer", "midway-erase", "midway-consumer", "midway-admin", "midway-status",
             "midway-report", "midway-gen")
 
 

@@ -65,7 +65,7 @@ grep -qx "kafka.security.protocol=SASL_SSL" "$CONF/$A.conf" || fail "$A.conf is 
 
 # The ACLs: A's user may write and describe its own topic and nothing else.
 sstack acls >"$WORK/acls"
-assert_eq "ACL bindings (30 x 2 project, 30 x 2 + 4 consumer)" "124" "$(wc -l <"$WORK/acls")"
+assert_eq "ACL bindings (30 x 2 project, 30 x 3 + 5 consumer)" "155" "$(wc -l <"$WORK/acls")"
 assert_eq "bindings of User:$A" \
         "User:$A TOPIC LITERAL $(topic_of "$A") DESCRIBE ALLOW *|User:$A TOPIC LITERAL $(topic_of "$A") WRITE ALLOW *" \
         "$(grep "^User:$A " "$WORK/acls" | paste -sd'|')"
@@ -181,6 +181,20 @@ assert_eq "A's project-30 event and keyless event: dead-lettered at stage bind" 
         "bind: event of project 30 on the topic of project 5|bind: the message key is not the event's citizen_ref" \
         "$(q "SELECT stage || ': ' || reason FROM dead_letter WHERE stage = 'bind' ORDER BY kafka_offset" | paste -sd'|')"
 assert_eq "consumer user: poison + 2 bound messages in $MW_TOPIC_PREFIX.deadletter" "3" "$(count "$MW_TOPIC_PREFIX.deadletter")"
+verify_state
+
+# 8. An erasure under the ACLs (docs/security.md, "Erasure and retention"): A's user sends
+#    the request (a tombstone on its own topic); the consumer user removes the citizen and
+#    deletes the records below the request (DELETE on the topics).
+sed -n 2p "$fa" | cut -d';' -f1 >"$WORK/erase.txt"
+n_k=$(grep -c "^$(cat "$WORK/erase.txt");" "$fa")
+timeout 60 "$BIN/midway-erase" -p 5 -k "$WORK/key" -c "$CONF/$A.conf" "$WORK/erase.txt" 2>"$WORK/erase.log" ||
+        { cat "$WORK/erase.log" >&2; fail "midway-erase as A's user failed"; }
+timeout 120 "$BIN/midway-consumer" -e -c "$CONF/consumer.conf" 2>"$WORK/consumer-erase.log" ||
+        { cat "$WORK/consumer-erase.log" >&2; fail "midway-consumer (erasure) as the consumer user failed"; }
+assert_eq "erasure as A's user: events of A left" "$((n_a - n_k))" "$(q "SELECT count(*) FROM event WHERE project_id = 5")"
+assert_eq "erasure: Kafka records deleted by the consumer user" 1 \
+        "$(grep -c 'erasure: Kafka records deleted' "$WORK/consumer-erase.log" || true)"
 verify_state
 
 echo "[$TEST_NAME] compared: A->A $n_a of $n_a delivered; A->B 0 of $n_b (authorization); wrong password, PLAINTEXT, TLS without SASL: 0; B reading A, consumer writing A: refused; A's user's project-30 and keyless events: dead-lettered (bind); consumer: $n_a events + 3 dead letters; $((SECONDS - t0))s"

@@ -266,10 +266,15 @@ assert_eq "PUBLIC: everything a login without roles can reach" \
 assert_eq "auditor: everything it can reach" \
         "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
         "$(reach "$AUD")"
-assert_eq "SECURITY DEFINER functions: the status and data-quality functions, search_path pinned" \
-        "municipal.data_quality(date) search_path=pg_catalog, public, pg_temp;status.data_quality(date) search_path=pg_catalog, public, pg_temp;status.project_series(date[]) search_path=pg_catalog, public, pg_temp;status.project_status(date) search_path=pg_catalog, public, pg_temp" \
+assert_eq "SECURITY DEFINER functions: the status and data-quality functions, the erasure, search_path pinned" \
+        "midway_erase_citizen(integer,text,text,integer,bigint) search_path=pg_catalog, public, pg_temp;municipal.data_quality(date) search_path=pg_catalog, public, pg_temp;status.data_quality(date) search_path=pg_catalog, public, pg_temp;status.project_series(date[]) search_path=pg_catalog, public, pg_temp;status.project_status(date) search_path=pg_catalog, public, pg_temp" \
         "$(q "SELECT string_agg(oid::regprocedure || ' ' || array_to_string(proconfig, ','), ';' ORDER BY oid::regprocedure::text)
               FROM pg_proc WHERE prosecdef")"
+assert_eq "who may erase a citizen (functions/60_erasure.sql): the pipeline alone" "midway_pipeline" \
+        "$(q "SELECT string_agg(r.rolname, ',' ORDER BY r.rolname) FROM pg_roles r
+              WHERE NOT r.rolsuper AND r.oid <> (SELECT proowner FROM pg_proc WHERE proname = 'midway_erase_citizen')
+                AND r.rolname NOT LIKE 'pg\_%' AND r.rolname LIKE 'midway\_%'
+                AND has_function_privilege(r.oid, 'midway_erase_citizen(int, text, text, int, bigint)', 'EXECUTE')")"
 assert_eq "functions of ours executable by PUBLIC" "" \
         "$(q "SELECT string_agg(p.oid::regprocedure::text, ',') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
               WHERE n.nspname IN ('public', 'status', 'municipal')

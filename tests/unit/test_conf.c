@@ -85,7 +85,7 @@ test_props_table(void **state)
         size_t i, n = 0;
 
         props = mw_conf_props(&n);
-        assert_int_equal(n, 12);
+        assert_int_equal(n, 14);
         assert_non_null(mw_conf_props(NULL));
         for (i = 0; i < n; i++) {
                 assert_non_null(props[i].name);

@@ -7,6 +7,7 @@
  * stdout, one line per message:
  *   TOPIC PARTITION OFFSET store KIND EVENT_ID
  *   TOPIC PARTITION OFFSET dead-letter STAGE REASON
+ *   TOPIC PARTITION OFFSET erase          (an erasure request: a tombstone)
  * stderr: one summary line. */
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ struct check {
         struct mw_registry *reg;
         struct cpart parts[MAX_PARTS];
         size_t n_parts, n_open;
-        long stored, dead;
+        long stored, dead, erased;
 };
 
 /* Adds the partitions of topic that hold messages, at their first offset,
@@ -133,9 +134,13 @@ judge_one(struct check *k, const rd_kafka_message_t *m)
                 return 0;
         msg = (struct mw_message){topic,      p->project_id, m->key,
                                   m->key_len, m->payload,    m->len};
-        err = mw_judge(k->codec, k->reg, &msg, &check_run, &ev, &stage, reason,
-                       sizeof(reason), errstr, sizeof(errstr));
-        if (err == MW_OK) {
+        if (mw_judge_erasure(&msg)) {
+                k->erased++;
+                printf("%s %d %lld erase\n", topic, (int)m->partition,
+                       (long long)m->offset);
+        } else if ((err = mw_judge(k->codec, k->reg, &msg, &check_run, &ev,
+                                   &stage, reason, sizeof(reason), errstr,
+                                   sizeof(errstr))) == MW_OK) {
                 k->stored++;
                 printf("%s %d %lld store %s %s\n", topic, (int)m->partition,
                        (long long)m->offset, mw_kind_name(ev.kind),
@@ -252,9 +257,9 @@ mw_admin_check(const struct mw_conf *conf)
                 goto out;
         if (read_all(k) != 0)
                 goto out;
-        mw_log_info("check: %ld messages would be stored, %ld dead-lettered "
-                    "(%zu partitions read to their end)",
-                    k->stored, k->dead, k->n_parts);
+        mw_log_info("check: %ld messages would be stored, %ld dead-lettered, "
+                    "%ld erasure requests (%zu partitions read to their end)",
+                    k->stored, k->dead, k->erased, k->n_parts);
         rc = k->dead ? EXIT_DEAD : MW_EXIT_OK;
 out:
         if (list)

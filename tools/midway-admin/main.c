@@ -16,6 +16,8 @@
  *   midway-admin replay          rebuild a fresh database from the topics:
  *                                migrate, midway-consumer --exit-at-end in
  *                                a group of its own, then verify
+ *   midway-admin expire          delete the dead letters older than
+ *                                dlq.retention.days (docs/security.md)
  */
 #include <libgen.h>
 #include <limits.h>
@@ -89,7 +91,9 @@ static const struct mw_cli cli = {
     "                  <group.id>-replay-<time> (the options are passed on),\n"
     "                  then verify; exit 0 only if every partition was "
     "drained\n"
-    "                  to its end offset and verify found no difference",
+    "                  to its end offset and verify found no difference\n"
+    "  expire          delete the dead-letter records published more than\n"
+    "                  dlq.retention.days ago (-1: nothing is deleted)",
     "0 done, 1 failure, 2 usage error, 3 check: messages would be "
     "dead-lettered"};
 
@@ -114,6 +118,42 @@ cmd_migrate(const struct mw_conf *conf)
                             "file(s) applied, reference data refreshed",
                             applied, functions);
         }
+        PQfinish(pg);
+        return rc;
+}
+
+/* The retention of dead letters in PostgreSQL (functions/60_erasure.sql). */
+static int
+cmd_expire(const struct mw_conf *conf)
+{
+        char errstr[1024], days[16];
+        const char *vals[1] = {days};
+        PGresult *res;
+        PGconn *pg;
+        int rc = 1;
+
+        if (conf->dlq_retention_days < 0) {
+                mw_log_info("expire: dlq.retention.days is -1: every dead "
+                            "letter is kept");
+                return 0;
+        }
+        pg = mw_pg_connect(conf->pg_conninfo, PROG, errstr, sizeof(errstr));
+        if (!pg) {
+                mw_log_error("%s", errstr);
+                return 1;
+        }
+        snprintf(days, sizeof(days), "%d", conf->dlq_retention_days);
+        res = PQexecParams(pg, "SELECT midway_expire($1)", 1, NULL, vals, NULL,
+                           NULL, 0);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+                mw_log_info("expire: %s dead letters published more than %d "
+                            "days ago deleted",
+                            PQgetvalue(res, 0, 0), conf->dlq_retention_days);
+                rc = 0;
+        } else {
+                mw_log_error("expire: %s", PQerrorMessage(pg));
+        }
+        PQclear(res);
         PQfinish(pg);
         return rc;
 }
@@ -268,7 +308,8 @@ cmd_create_topics(const struct mw_conf *conf)
         const rd_kafka_CreateTopics_result_t *res;
         const rd_kafka_topic_result_t **tres;
         size_t n, i, nt = 0, nres;
-        int rc = 1, created = 0, existed = 0;
+        int rc = 1, created = 0, existed = 0, days;
+        char retention[24];
 
         projects = mw_projects(&n, errstr, sizeof(errstr));
         if (!projects) {
@@ -308,9 +349,16 @@ cmd_create_topics(const struct mw_conf *conf)
                         nt = i;
                         goto out;
                 }
-                /* Registrations are kept: replay from the earliest offset
-                 * rebuilds the database. */
-                rd_kafka_NewTopic_set_config(topics[i], "retention.ms", "-1");
+                /* Registrations are kept (-1) unless a retention is set
+                 * (docs/security.md, "Retention"): replay from the earliest
+                 * offset rebuilds the database only from a topic that kept
+                 * every record. The dead-letter topic is the last. */
+                days = i + 1 == nt ? conf->dlq_retention_days
+                                   : conf->topic_retention_days;
+                snprintf(retention, sizeof(retention), "%lld",
+                         days < 0 ? -1LL : (long long)days * 86400000LL);
+                rd_kafka_NewTopic_set_config(topics[i], "retention.ms",
+                                             retention);
                 if (conf->replication > 1)
                         rd_kafka_NewTopic_set_config(
                             topics[i], "min.insync.replicas", "2");
@@ -342,8 +390,10 @@ cmd_create_topics(const struct mw_conf *conf)
                 }
         }
         mw_log_info("create-topics: %d created, %d already existed "
-                    "(%d partitions, replication %d)",
-                    created, existed, conf->partitions, conf->replication);
+                    "(%d partitions, replication %d, retention days: topics "
+                    "%d, dead letters %d; -1 keeps every record)",
+                    created, existed, conf->partitions, conf->replication,
+                    conf->topic_retention_days, conf->dlq_retention_days);
         /* the project topics, not the dead-letter topic (raw bytes) */
         if (rc == 0)
                 rc = subject_rules(conf, names, nt - 1);
@@ -511,6 +561,8 @@ main(int argc, char **argv)
                 rc = mw_admin_check(&conf);
         } else if (strcmp(cmd, "replay") == 0) {
                 rc = cmd_replay(&conf, argv, first);
+        } else if (strcmp(cmd, "expire") == 0) {
+                rc = cmd_expire(&conf);
         } else {
                 if (cli_rc == MW_CLI_RUN) {
                         snprintf(errstr, sizeof(errstr), "unknown command '%s'",
