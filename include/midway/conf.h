@@ -10,7 +10,8 @@
  *
  * Property names: brokers, registry.url, pg.conninfo, topic.prefix,
  * dlq.topic, group.id, producer.id, batch.rows, batch.ms,
- * topic.partitions, topic.replication, kafka.<librdkafka property>. */
+ * topic.partitions, topic.replication, metrics.listen,
+ * kafka.<librdkafka property>. */
 #ifndef MIDWAY_CONF_H
 #define MIDWAY_CONF_H
 
@@ -29,6 +30,7 @@ struct mw_conf {
         char *dlq_topic;    /* owned; "" = <prefix>.deadletter */
         char *group_id;     /* owned */
         char *producer_id;  /* owned; "" = hostname */
+        char *metrics_addr; /* owned; "" = no metrics listener */
         int batch_size;
         int batch_ms;
         int broker_wait_ms;

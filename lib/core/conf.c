@@ -73,6 +73,10 @@ static const struct mw_conf_prop props[] = {
         "Partitions of a topic the programs create"),
     INT("topic.replication", replication, 1, 10, "1",
         "Replication factor of a topic the programs create"),
+    STR("metrics.listen", metrics_addr, "",
+        "Consumer and producer --watch: serve /metrics, /healthz and "
+        "/readyz over HTTP on PORT (loopback), IPV4ADDRESS:PORT or "
+        "[IPV6ADDRESS]:PORT; empty means no listener"),
 };
 
 #define N_PROPS (sizeof(props) / sizeof(props[0]))
