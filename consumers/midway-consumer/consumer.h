@@ -5,7 +5,7 @@
  * --exit-at-end must reach, and whether it did) and
  * dlq.c (dead letters: recorded in the batch's transaction, published to
  * the dead-letter topic after it commits, exactly once per source
- * offset). */
+ * offset) and metrics.c (metrics and health over HTTP, when asked). */
 #ifndef MIDWAY_CONSUMER_H
 #define MIDWAY_CONSUMER_H
 
@@ -120,6 +120,7 @@ struct consumer {
         int tty;             /* stderr is a terminal: show progress */
         int64_t last_logged; /* off a terminal: the last progress line */
         long logged_msgs;    /* total_msgs at that line */
+        struct consumer_metrics *metrics; /* owned; NULL: no listener */
 };
 
 /* batch.c */
@@ -178,5 +179,16 @@ void mw_consumer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 /* A reason fit for logs, headers and the database: printable ASCII only,
  * CPR-like digit runs masked. */
 void mw_consumer_clean_reason(const char *in, char *out, size_t out_size);
+
+/* metrics.c */
+/* Starts the listener of metrics.listen, if set, and the PostgreSQL
+ * probe. 0 (also when not asked), -1 failed (logged). */
+int mw_consumer_metrics_start(struct consumer *c);
+/* Feeds the metrics from c: at most every 200 ms unless now. */
+void mw_consumer_metrics_update(struct consumer *c, int now);
+/* A commit that took ms: ok (its dead letters counted by stage), or
+ * rolled back. */
+void mw_consumer_metrics_commit(struct consumer *c, int64_t ms, int ok);
+void mw_consumer_metrics_stop(struct consumer *c);
 
 #endif
