@@ -229,7 +229,8 @@ pg_probe(struct mw_metrics *reg, void *arg)
                                            "tcp_user_timeout",
                                            "application_name", "dbname", NULL};
         struct consumer_metrics *cm = arg;
-        const char *vals[] = {"5", "5000", PROG " health", cm->conninfo, NULL};
+        static const char app[] = PROG " health";
+        const char *vals[] = {"5", "5000", app, cm->conninfo, NULL};
         PGresult *r;
         int ok = 0;
 

@@ -139,7 +139,8 @@ mw_metrics_add(struct mw_metrics *m, const char *name, const char *help,
                 goto fail;
         if (m->n_fams == m->cap_fams) {
                 size_t cap = m->cap_fams ? m->cap_fams * 2 : 16;
-                struct mw_metric **p = realloc(m->fams, cap * sizeof(*p));
+                struct mw_metric **p =
+                    realloc(m->fams, cap * sizeof(struct mw_metric *));
 
                 if (!p)
                         goto oom;
