@@ -123,7 +123,8 @@ consumer_pg="$(sed -e 's/host=[^ ]*//' -e 's/port=[0-9]*//' <<<"$MW_PG_CONNINFO"
 # ---- the consumer, the producer and Prometheus
 MW_PG_CONNINFO=$consumer_pg "$BIN/midway-consumer" --metrics 127.0.0.1:0 -o batch.ms=50 \
         2>"$WORK/consumer.log" &
-pids+=("$!")
+consumer_pid=$!
+pids+=("$consumer_pid")
 C=http://127.0.0.1:$(port_of "$WORK/consumer.log")
 mkdir "$WORK/spool"
 "$BIN/midway-producer" -p odder -k "$WORK/key" --watch "$WORK/spool" --poll-ms 200 \
@@ -228,6 +229,14 @@ for ((i = 0; i < WAIT * 5; i++)); do
 done
 grep -q '^midway_producer_brokers_up 0$' <<<"$(curl -s "$P2/metrics")" || fail "brokers_up is not 0"
 echo "[$TEST_NAME] ok: midway_producer_brokers_up 0"
+# ---- a clean stop with the listener and the probe running (ASan: no leak, no race)
+kill -TERM "$consumer_pid"
+rc=0
+wait "$consumer_pid" || rc=$?
+assert_eq "consumer exit status after SIGTERM" 0 "$rc"
+if grep -E "Sanitizer|runtime error" "$WORK/consumer.log" >&2; then
+        fail "the consumer's log shows a sanitizer report"
+fi
 stop_all
 pids=()
 echo "[$TEST_NAME] Prometheus read $sent events, $bad dead letters, lag $((sent + bad)) then 0, readiness through a PostgreSQL outage"
