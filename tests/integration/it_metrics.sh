@@ -209,6 +209,11 @@ if [ -z "$batches" ] || [ "$batches" -lt 1 ]; then
         fail "no batch counted: '$batches'"
 fi
 wait_prom "consumer: a commit time per batch" 'midway_consumer_commit_seconds_count' "$batches"
+failures=$(prom 'midway_consumer_commit_failures_total')
+if [ -z "$failures" ] || [ "$failures" -lt 1 ]; then
+        fail "the batch that met the outage is not counted as a failed commit: '$failures'"
+fi
+echo "[$TEST_NAME] ok: commit failures during the outage: $failures"
 age=$(prom 'midway_consumer_last_commit_age_seconds < 60')
 [ -n "$age" ] || fail "last commit age: $(prom 'midway_consumer_last_commit_age_seconds')"
 assert_eq "events in PostgreSQL (as Prometheus says)" "$sent" "$(q "SELECT count(*) FROM event")"
