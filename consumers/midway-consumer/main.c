@@ -25,6 +25,7 @@
 #include "midway/judge.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
+#include "midway/metrics.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
 #include "midway/sink.h"
@@ -687,8 +688,10 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                 return MW_OK;
         }
         if (key == OPT_METRICS)
-                return mw_conf_set(&c->conf, "metrics.listen", value, errstr,
-                                   errstr_size);
+                return mw_metrics_check_addr(value, errstr, errstr_size)
+                           ? MW_ERR_INVALID
+                           : mw_conf_set(&c->conf, "metrics.listen", value,
+                                         errstr, errstr_size);
         /* 't' */
         if (c->n_topics >= MAX_TOPICS)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,

@@ -97,6 +97,11 @@ int mw_metrics_ready(struct mw_metrics *m, char *why, size_t why_size);
  * numeric address is refused: no name lookups. */
 mw_err_t mw_metrics_listen(struct mw_metrics *m, const char *spec, char *errstr,
                            size_t errstr_size);
+/* Whether spec is an address mw_metrics_listen() takes (a program checks
+ * its --metrics option with it: a usage error). MW_ERR_INVALID with the
+ * reason in errstr. */
+mw_err_t mw_metrics_check_addr(const char *spec, char *errstr,
+                               size_t errstr_size);
 /* The port listened on, 0 when not listening. */
 int mw_metrics_port(struct mw_metrics *m);
 

@@ -154,6 +154,14 @@ bad:
 }
 
 mw_err_t
+mw_metrics_check_addr(const char *spec, char *errstr, size_t errstr_size)
+{
+        struct sockaddr_storage sa;
+
+        return parse_spec(spec, &sa, errstr, errstr_size);
+}
+
+mw_err_t
 mw_metrics_listen(struct mw_metrics *m, const char *spec, char *errstr,
                   size_t errstr_size)
 {

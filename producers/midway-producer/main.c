@@ -38,6 +38,7 @@
 #include "midway/journal.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
+#include "midway/metrics.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
 #include "midway/registry.h"
@@ -179,6 +180,8 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                                        "--poll-ms: 10 to 3600000");
                 return MW_OK;
         case OPT_METRICS:
+                if (mw_metrics_check_addr(value, errstr, errstr_size))
+                        return MW_ERR_INVALID;
                 return mw_conf_set(&a->p->conf, "metrics.listen", value, errstr,
                                    errstr_size);
         default: /* OPT_FORCE */

@@ -283,8 +283,16 @@ test_listen_spec(void **state)
                     mw_metrics_listen(m, bad[i], errstr, sizeof(errstr)),
                     MW_ERR_INVALID);
                 assert_non_null(strstr(errstr, "expected PORT"));
+                assert_int_equal(
+                    mw_metrics_check_addr(bad[i], errstr, sizeof(errstr)),
+                    MW_ERR_INVALID);
                 mw_metrics_destroy(m);
         }
+        assert_int_equal(
+            mw_metrics_check_addr("[::1]:9464", errstr, sizeof(errstr)), MW_OK);
+        assert_int_equal(
+            mw_metrics_check_addr("10.0.0.1:80", errstr, sizeof(errstr)),
+            MW_OK);
         /* only a port: loopback */
         m = new_registry();
         assert_int_equal(mw_metrics_listen(m, "0", errstr, sizeof(errstr)),
