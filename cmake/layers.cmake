@@ -34,6 +34,10 @@
 #   framing, the schema-registry client. avro-c, jansson, libcurl.
 # kafka: librdkafka configuration from a midway configuration. Uses only
 #   core: it knows nothing about events. librdkafka (its header is public).
+# metrics: the metrics registry, its Prometheus text format, readiness and
+#   the HTTP listener serving them (/metrics, /healthz, /readyz), for the
+#   long-running programs. Uses only core: it knows nothing of what it
+#   counts. libmicrohttpd, pthreads.
 # ingest: the producer's side: the export reader, the journal of files
 #   sent, the keyed pseudonym (HMAC). OpenSSL, jansson, libuuid (the text
 #   form of an event id). Only the producer.
@@ -42,12 +46,13 @@
 #   comes from event. libpq (its header is public).
 # publish: the published report's figures, disclosure control and
 #   renderers. Plain C. Only midway-report.
-set(MW_LAYERS core event wire kafka ingest store publish)
+set(MW_LAYERS core event wire kafka metrics ingest store publish)
 
 set(MW_USES_core "")
 set(MW_USES_event core)
 set(MW_USES_wire event)
 set(MW_USES_kafka core)
+set(MW_USES_metrics core)
 set(MW_USES_ingest event)
 set(MW_USES_store event)
 set(MW_USES_publish event)
@@ -57,6 +62,7 @@ set(MW_HEADERS_core err buf log clock date conf csv cli)
 set(MW_HEADERS_event event codes projects uuid validate cpr fields)
 set(MW_HEADERS_wire codec frame registry judge)
 set(MW_HEADERS_kafka kafka)
+set(MW_HEADERS_metrics metrics)
 set(MW_HEADERS_ingest export journal pseudo)
 set(MW_HEADERS_store pg sink)
 set(MW_HEADERS_publish report report_table disclosure)
@@ -65,9 +71,9 @@ set(MW_HEADERS_publish report report_table disclosure)
 # files with one internal header. Each links the layers it names (and,
 # through them, the layers those use) and nothing else of libmidway.
 set(MW_PROGRAM_DIRS producers consumers readers tools)
-set(MW_LINKS_midway-producer wire kafka ingest)
+set(MW_LINKS_midway-producer wire kafka metrics ingest)
 set(MW_LINKS_midway-erase kafka ingest)
-set(MW_LINKS_midway-consumer wire kafka store)
+set(MW_LINKS_midway-consumer wire kafka metrics store)
 set(MW_LINKS_midway-status store)
 set(MW_LINKS_midway-report store publish)
 set(MW_LINKS_midway-admin wire kafka store)

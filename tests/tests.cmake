@@ -108,6 +108,12 @@ set_tests_properties(docs.contract PROPERTIES LABELS lint)
 add_test(NAME deploy.compose
          COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/deploy/check_compose.py ${CMAKE_BINARY_DIR})
 set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
+# The alerting rules of docs/operations.md: valid, and each fires (and stays quiet) on
+# the series of tests/deploy/alerts.test.yml; the deployment's scrape configuration.
+add_test(NAME deploy.alerts
+         COMMAND sh -c "promtool check rules docker/prometheus/alerts.yml && promtool check config docker/prometheus/prometheus.yml && promtool test rules tests/deploy/alerts.test.yml"
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(deploy.alerts PROPERTIES LABELS "deploy;lint" TIMEOUT 60)
 
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})

@@ -529,6 +529,7 @@ mw_consumer_commit(struct consumer *c)
         c->total_batches++;
         c->last_commit_ms = mw_clock_ms() - started;
         c->fail_backoff_ms = 0;
+        mw_consumer_metrics_commit(c, c->last_commit_ms, 1);
         mw_log_debug("batch committed: %ld messages, %ld events, %ld "
                      "duplicates, %zu dead letters; open %lld ms, commit %lld "
                      "ms",
@@ -542,6 +543,7 @@ mw_consumer_commit(struct consumer *c)
 fail:
         mw_log_error("batch of %ld messages not applied: %s", c->batch_msgs,
                      errstr);
+        mw_consumer_metrics_commit(c, mw_clock_ms() - started, 0);
         if (in_tx && PQstatus(c->pg) == CONNECTION_OK)
                 mw_pg_exec(c->pg, "ROLLBACK", NULL, 0);
         /* not the data's fault: pause, and try again a little later each

@@ -5,8 +5,9 @@
  * --exit-at-end must reach, and whether it did) and
  * dlq.c (dead letters: recorded in the batch's transaction, published to
  * the dead-letter topic after it commits, exactly once per source
- * offset) and erase.c (an erasure request: one citizen's rows removed in
- * the transaction of its offset, then the Kafka records below it). */
+ * offset), erase.c (an erasure request: one citizen's rows removed in
+ * the transaction of its offset, then the Kafka records below it) and
+ * metrics.c (metrics and health over HTTP, when asked). */
 #ifndef MIDWAY_CONSUMER_H
 #define MIDWAY_CONSUMER_H
 
@@ -129,6 +130,7 @@ struct consumer {
         int tty;             /* stderr is a terminal: show progress */
         int64_t last_logged; /* off a terminal: the last progress line */
         long logged_msgs;    /* total_msgs at that line */
+        struct consumer_metrics *metrics; /* owned; NULL: no listener */
 };
 
 /* batch.c */
@@ -202,5 +204,16 @@ mw_err_t mw_consumer_erase_apply(struct consumer *c, char *errstr,
 void mw_consumer_erase_kafka(struct consumer *c);
 /* Forgets a staged request (the reference is wiped). */
 void mw_consumer_erase_reset(struct consumer *c);
+
+/* metrics.c */
+/* Starts the listener of metrics.listen, if set, and the PostgreSQL
+ * probe. 0 (also when not asked), -1 failed (logged). */
+int mw_consumer_metrics_start(struct consumer *c);
+/* Feeds the metrics from c: at most every 200 ms unless now. */
+void mw_consumer_metrics_update(struct consumer *c, int now);
+/* A commit that took ms: ok (its dead letters counted by stage), or
+ * rolled back. */
+void mw_consumer_metrics_commit(struct consumer *c, int64_t ms, int ok);
+void mw_consumer_metrics_stop(struct consumer *c);
 
 #endif

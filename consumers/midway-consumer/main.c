@@ -25,6 +25,7 @@
 #include "midway/judge.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
+#include "midway/metrics.h"
 #include "midway/pg.h"
 #include "midway/projects.h"
 #include "midway/sink.h"
@@ -41,6 +42,8 @@ on_signal(int sig)
         mw_consumer_run = 0;
 }
 
+#define OPT_METRICS 256
+
 static const struct mw_cli_opt opts[] = {
     {'t', "topic", "TOPIC",
      "consume TOPIC (repeatable; default: every project's topic)"},
@@ -49,6 +52,10 @@ static const struct mw_cli_opt opts[] = {
      "offset read at start: exit 0 only then; exit 1 if another member of\n"
      "the group holds some of them, on a signal before the end, or when\n"
      "the brokers give nothing for broker.wait.ms"},
+    {OPT_METRICS, "metrics", "ADDR",
+     "serve /metrics, /healthz and /readyz over HTTP on ADDR: PORT\n"
+     "(loopback), IPV4ADDRESS:PORT or [IPV6ADDRESS]:PORT (the property\n"
+     "metrics.listen)"},
     {0, NULL, NULL, NULL}};
 
 static const struct mw_cli cli = {
@@ -634,6 +641,7 @@ consume(struct consumer *c)
                     mw_clock_ms() >= c->pending_retry_at)
                         mw_consumer_dead_recover(c);
                 progress(c, 0);
+                mw_consumer_metrics_update(c, 0);
                 if ((end = at_end(c)) != 0)
                         break;
         }
@@ -655,6 +663,7 @@ teardown(struct consumer *c)
 {
         size_t i;
 
+        mw_consumer_metrics_stop(c);
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk);
                 if (c->queue)
@@ -691,6 +700,11 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                 c->exit_at_end = 1;
                 return MW_OK;
         }
+        if (key == OPT_METRICS)
+                return mw_metrics_check_addr(value, errstr, errstr_size)
+                           ? MW_ERR_INVALID
+                           : mw_conf_set(&c->conf, "metrics.listen", value,
+                                         errstr, errstr_size);
         /* 't' */
         if (c->n_topics >= MAX_TOPICS)
                 return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
@@ -724,10 +738,10 @@ main(int argc, char **argv)
                 teardown(&c);
                 return 1;
         }
-        rc =
-            setup(&c) == 0 && (!c.exit_at_end || mw_consumer_read_ends(&c) == 0)
-                ? consume(&c)
-                : 1;
+        rc = mw_consumer_metrics_start(&c) == 0 && setup(&c) == 0 &&
+                     (!c.exit_at_end || mw_consumer_read_ends(&c) == 0)
+                 ? consume(&c)
+                 : 1;
         teardown(&c);
         return rc;
 }

@@ -11,7 +11,7 @@
  * Property names: brokers, registry.url, pg.conninfo, topic.prefix,
  * dlq.topic, group.id, producer.id, batch.rows, batch.ms,
  * topic.partitions, topic.replication, topic.retention.days,
- * dlq.retention.days, kafka.<librdkafka property>. */
+ * dlq.retention.days, metrics.listen, kafka.<librdkafka property>. */
 #ifndef MIDWAY_CONF_H
 #define MIDWAY_CONF_H
 
@@ -30,6 +30,7 @@ struct mw_conf {
         char *dlq_topic;    /* owned; "" = <prefix>.deadletter */
         char *group_id;     /* owned */
         char *producer_id;  /* owned; "" = hostname */
+        char *metrics_addr; /* owned; "" = no metrics listener */
         int batch_size;
         int batch_ms;
         int broker_wait_ms;

@@ -79,6 +79,10 @@ static const struct mw_conf_prop props[] = {
     INT("dlq.retention.days", dlq_retention_days, -1, 36500, "-1",
         "Days the dead-letter topic the programs create keeps a record; -1 "
         "keeps every record"),
+    STR("metrics.listen", metrics_addr, "",
+        "Consumer and producer --watch: serve /metrics, /healthz and "
+        "/readyz over HTTP on PORT (loopback), IPV4ADDRESS:PORT or "
+        "[IPV6ADDRESS]:PORT; empty means no listener"),
 };
 
 #define N_PROPS (sizeof(props) / sizeof(props[0]))

@@ -49,6 +49,10 @@ expect 2 "midway-producer: --poll-ms: 10 to 3600000 (see --help)" \
         "$p" -p 3 -k "$work/key" --watch "$work" --poll-ms 5
 expect 2 "midway-producer: --watch writes its own reject files and cannot be a dry run (see --help)" \
         "$p" -p odder -k "$work/key" --watch "$work" -n
+expect 2 "midway-producer: metrics address 'localhost:9464': expected PORT, IPV4ADDRESS:PORT or [IPV6ADDRESS]:PORT (numeric) (see --help)" \
+        "$p" -p odder -k "$work/key" --watch "$work" --metrics localhost:9464
+expect 2 "midway-consumer: metrics address '0.0.0.0:99999': expected PORT, IPV4ADDRESS:PORT or [IPV6ADDRESS]:PORT (numeric) (see --help)" \
+        "$bin/midway-consumer" --metrics 0.0.0.0:99999
 # -d and -g are the consumer's and the readers', not the producer's
 expect 2 "midway-producer: unknown option '-d' (see --help)" "$p" -d x -p 3 -k k f
 echo "ok: midway-producer's usage errors"

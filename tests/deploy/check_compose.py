@@ -10,14 +10,18 @@
    reference/projects.csv and no other; build contexts, Dockerfiles and every COPY
    source exist; every secret is declared and generated, and has an example; the three
    brokers' quorum matches the services; the registry's settings are those of
-   stack/registry.properties; the PostgreSQL login roles exist in the init script.
+   stack/registry.properties; the PostgreSQL login roles exist in the init script;
+   Prometheus (docker/prometheus/prometheus.yml) scrapes exactly the services that serve
+   metrics (the consumers and the watching producers, MW_METRICS_LISTEN off loopback),
+   its rule files are in the image, and its port is published on loopback only.
 3. The midway programs built in BUILD_DIR are run with each service's environment and
    command (secret paths mapped to the generated files): `--help` appended (exit 0 only
    if every flag, MW_* variable and -c file is accepted), and each producer as a dry
    run (-n) of a small generated export with its own key and configuration.
 4. Self-test: mutated copies of the configuration (a project's producer removed, a
-   misspelt variable, a wrong quorum, an unknown property, a missing Dockerfile) must
-   each be reported, or the test fails.
+   misspelt variable, a wrong quorum, an unknown property, a missing Dockerfile, a
+   consumer without metrics, a consumer Prometheus does not scrape) must each be
+   reported, or the test fails.
 Nothing is started: no container, no image build, no network.
 """
 import copy
@@ -126,6 +130,7 @@ class Checker:
         self.check_registry(services, errors)
         self.check_postgres(errors)
         self.check_env(services, errors)
+        self.check_prometheus(services, errors)
         if run_programs:
             self.check_programs(services, errors)
         return errors
@@ -286,6 +291,48 @@ class Checker:
                 errors.append(f"{conf}: user {user} has no password in pg-passwords")
             if group and members.get(user) != group:
                 errors.append(f"{conf}: user {user} is not in role {group}")
+
+    def check_prometheus(self, services, errors):
+        svc = services.get("prometheus")
+        if svc is None:
+            errors.append("no prometheus service")
+            return
+        build = svc.get("build")
+        if not isinstance(build, dict) or build.get("dockerfile") != "docker/prometheus/Dockerfile":
+            errors.append("prometheus: not built from docker/prometheus/Dockerfile")
+        for port in svc.get("ports") or []:
+            host_ip = port.get("host_ip") if isinstance(port, dict) else \
+                (str(port).split(":")[0] if str(port).count(":") == 2 else "")
+            if host_ip != "127.0.0.1":
+                errors.append(f"prometheus: port {port} is published beyond the host's loopback")
+        pdir = os.path.join(DOCKER, "prometheus")
+        conf = yaml.safe_load(open(os.path.join(pdir, "prometheus.yml"), encoding="utf-8"))
+        dockerfile = open(os.path.join(pdir, "Dockerfile"), encoding="utf-8").read()
+        for rules in conf.get("rule_files") or []:
+            if not os.path.isfile(os.path.join(pdir, rules)) or \
+                    f"docker/prometheus/{rules}" not in dockerfile:
+                errors.append(f"prometheus.yml: rule file {rules} missing or not in the image")
+        targets = set()
+        for job in conf.get("scrape_configs") or []:
+            for sc in job.get("static_configs") or []:
+                targets.update(sc.get("targets") or [])
+        want = set()
+        for name, s in services.items():
+            cmd = s.get("command") or []
+            prog = os.path.basename(cmd[0]) if cmd else ""
+            if prog != "midway-consumer" and not (prog == "midway-producer" and "--watch" in cmd):
+                continue
+            listen = str((s.get("environment") or {}).get("MW_METRICS_LISTEN", ""))
+            if not listen or listen.startswith("127.") or ":" not in listen:
+                errors.append(f"{name}: serves no metrics Prometheus can reach "
+                              f"(MW_METRICS_LISTEN '{listen}')")
+                continue
+            want.add(f"{name}:{listen.rsplit(':', 1)[1]}")
+        for t in sorted(want - targets):
+            errors.append(f"prometheus.yml: {t} is not scraped")
+        for t in sorted(targets - want):
+            errors.append(f"prometheus.yml: target {t} is no service that serves metrics")
+        self.counts["scrape_targets"] = len(targets)
 
     def check_env(self, services, errors):
         for name, svc in services.items():
@@ -535,8 +582,14 @@ def main():
         def foreign_producer(c):
             c["services"]["producer-atlantis"] = copy.deepcopy(c["services"]["producer-odder"])
 
+        def metrics_off(c):
+            del c["services"]["consumer-1"]["environment"]["MW_METRICS_LISTEN"]
+
+        def unscraped_consumer(c):
+            c["services"]["consumer-3"] = copy.deepcopy(c["services"]["consumer-1"])
+
         mutations = [drop_producer, misspelt_env, wrong_quorum, unknown_property,
-                     missing_dockerfile, foreign_producer]
+                     missing_dockerfile, foreign_producer, metrics_off, unscraped_consumer]
         detected = 0
         for m in mutations:
             c = copy.deepcopy(cfg)

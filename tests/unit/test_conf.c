@@ -66,6 +66,7 @@ test_defaults(void **state)
         assert_string_equal(conf->dlq_topic, "");
         assert_string_equal(conf->group_id, "midway-consumer");
         assert_string_equal(conf->producer_id, "");
+        assert_string_equal(conf->metrics_addr, ""); /* no listener */
         assert_int_equal(conf->batch_size, 5000);
         assert_int_equal(conf->batch_ms, 200);
         assert_int_equal(conf->broker_wait_ms, 60000);
@@ -85,7 +86,7 @@ test_props_table(void **state)
         size_t i, n = 0;
 
         props = mw_conf_props(&n);
-        assert_int_equal(n, 14);
+        assert_int_equal(n, 15);
         assert_non_null(mw_conf_props(NULL));
         for (i = 0; i < n; i++) {
                 assert_non_null(props[i].name);

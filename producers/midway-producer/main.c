@@ -12,9 +12,9 @@
  * The input format is documented in docs/input-format.md.
  *
  * Just over 1,000 lines: sending a file, the delivery bookkeeping and
- * watch mode share the producer's state; the next change here should make
- * it a program folder (producers/midway-producer/{main,send,watch}.c), as
- * the consumer and the report are. */
+ * watch mode share the producer's state; the next change here should split
+ * this file by them (send.c, watch.c beside main.c), as the consumer and
+ * the report are split. metrics.c (metrics and health) is apart already. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -38,13 +38,13 @@
 #include "midway/journal.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
+#include "midway/metrics.h"
 #include "midway/projects.h"
 #include "midway/pseudo.h"
 #include "midway/registry.h"
 #include "midway/uuid.h"
 #include "midway/validate.h"
-
-#define PROG "midway-producer"
+#include "producer.h"
 
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
@@ -91,6 +91,7 @@ struct producer {
         int64_t last_progress;
         int tty; /* stderr is a terminal: show progress */
         struct mw_buf out;
+        struct producer_metrics *metrics; /* owned; NULL: none */
 };
 
 static void
@@ -100,7 +101,7 @@ on_signal(int sig)
         run = 0;
 }
 
-enum { OPT_POLL_MS = 256, OPT_FORCE };
+enum { OPT_POLL_MS = 256, OPT_FORCE, OPT_METRICS };
 
 static const struct mw_cli_opt cli_opts[] = {
     {'p', "project", "PROJECT",
@@ -118,6 +119,9 @@ static const struct mw_cli_opt cli_opts[] = {
      "DIR/.state\nunless -s; until SIGTERM"},
     {OPT_POLL_MS, "poll-ms", "N", "how often --watch looks (default 2000)"},
     {OPT_FORCE, "force", NULL, "send files the journal says were sent"},
+    {OPT_METRICS, "metrics", "ADDR",
+     "with --watch: serve /metrics, /healthz and /readyz\non ADDR: PORT "
+     "(loopback) or ADDRESS:PORT"},
     {0, NULL, NULL, NULL}};
 
 static const struct mw_cli cli = {
@@ -175,6 +179,11 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
                         return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
                                        "--poll-ms: 10 to 3600000");
                 return MW_OK;
+        case OPT_METRICS:
+                if (mw_metrics_check_addr(value, errstr, errstr_size))
+                        return MW_ERR_INVALID;
+                return mw_conf_set(&a->p->conf, "metrics.listen", value, errstr,
+                                   errstr_size);
         default: /* OPT_FORCE */
                 a->p->force = 1;
                 return MW_OK;
@@ -299,11 +308,21 @@ dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 static void
+metrics(struct producer *p, int now)
+{
+        struct producer_counts n = {p->rows, p->sent, p->acked, p->rejected,
+                                    p->failed};
+
+        mw_producer_metrics_update(p->metrics, &n, now);
+}
+
+static void
 progress(struct producer *p, int final)
 {
         int64_t now;
         double secs;
 
+        metrics(p, final);
         if (!final && !p->tty)
                 return;
         now = mw_clock_ms();
@@ -709,6 +728,7 @@ watch(struct producer *p, const char *dir, long poll_ms)
                         p->rejects = fopen(rej, "w");
                         rejected = p->rejected;
                         rc = send_file(p, path, why, sizeof(why));
+                        metrics(p, 1);
                         if (p->rejects)
                                 fclose(p->rejects);
                         p->rejects = NULL;
@@ -720,6 +740,7 @@ watch(struct producer *p, const char *dir, long poll_ms)
                                         snprintf(path, sizeof(path),
                                                  "%s.rejects", dst);
                                         rename(rej, path);
+                                        mw_producer_metrics_file(p->metrics, 1);
                                         mw_log_info("%s: done",
                                                     shown(dst, shown_buf,
                                                           sizeof(shown_buf)));
@@ -731,6 +752,7 @@ watch(struct producer *p, const char *dir, long poll_ms)
                                     why);
                                 if (move_to(dir, files[i].name, "failed", dst,
                                             sizeof(dst)) == 0) {
+                                        mw_producer_metrics_file(p->metrics, 0);
                                         snprintf(path, sizeof(path), "%s.error",
                                                  dst);
                                         fp = fopen(path, "w");
@@ -959,6 +981,7 @@ teardown(struct producer *p, const char *rejects, int rc)
 {
         char why[512];
 
+        mw_producer_metrics_stop(p->metrics);
         if (p->rkt)
                 rd_kafka_topic_destroy(p->rkt);
         if (p->rk)
@@ -1011,6 +1034,10 @@ main(int argc, char **argv)
                 return teardown(&p, a.rejects, MW_EXIT_FAILURE);
         }
         if (p.rk && !a.watch_dir && reach_brokers(&p) != 0)
+                return teardown(&p, a.rejects, MW_EXIT_FAILURE);
+        if (a.watch_dir && p.rk && *p.conf.metrics_addr &&
+            !(p.metrics =
+                  mw_producer_metrics_start(p.conf.metrics_addr, p.rk, p.rkt)))
                 return teardown(&p, a.rejects, MW_EXIT_FAILURE);
         rc = MW_EXIT_OK;
         if (a.watch_dir) {
