@@ -62,7 +62,10 @@ for u in "$units"/*.service; do
         user=$(sed -n 's/^User=//p' "$u")
         uid=$(uid_of "$user")
         [ -n "$uid" ] || fail "$name: User=$user is not created by sysusers.d"
-        exe=$(sed -n 's/^ExecStart=//p' "$u" | grep -o "$bindir/midway-[a-z-]*" | head -1)
+        # ExecStart= with its continuation lines joined
+        exe=$(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' "$u" | sed -n 's/^ExecStart=//p' |
+                grep -o "$bindir/midway-[a-z-]*" || true)
+        exe=${exe%%$'\n'*}
         [ -x "$root$exe" ] || fail "$name: ExecStart names $exe, which is not installed"
         for path in $(sed -n 's/^ReadWritePaths=//p' "$u"); do
                 case $path in
