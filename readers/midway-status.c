@@ -68,12 +68,15 @@ static const struct col quality_cols[] = {
 
 /* The appendices (--appendix): one row per project, figure and the
  * total row. */
-static const struct col appendix_cols[] = {
-    {"project_name", "project"}, {"appendix", "appendix"},
-    {"measure", "figure"},       {"n", "n"},
-    {"base", "base"},            {"value", "value"},
-    {"prev_value", "previous"},  {"change_pp", "change pp"},
-    {NULL, NULL}};
+static const struct col appendix_cols[] = {{"project_name", "project"},
+                                           {"appendix", "appendix"},
+                                           {"measure", "figure"},
+                                           {"n", "n"},
+                                           {"base", "base"},
+                                           {"value", "value"},
+                                           {"prev_value", "previous"},
+                                           {"change_pp", "change pp"},
+                                           {NULL, NULL}};
 
 /* What is printed: the status, the data quality or an appendix. */
 struct view {
@@ -488,9 +491,14 @@ out:
 int
 main(int argc, char **argv)
 {
-        struct args args = {
-            mw_date_cutoff(), FMT_TABLE, &status_view, NULL, NULL, "", NULL,
-            -1};
+        struct args args = {mw_date_cutoff(),
+                            FMT_TABLE,
+                            &status_view,
+                            NULL,
+                            NULL,
+                            "",
+                            NULL,
+                            -1};
         struct mw_conf conf;
         char errstr[512], as_of[11], prev[11];
         const char *vals[4];
