@@ -193,7 +193,8 @@ $$;
 -- cut-off (previous NULL: none) and its change in percentage points
 -- (value - prev_value, from the unrounded shares, 1 decimal). Rows:
 -- projects in order, then the total, each in the order of the figures;
--- a project without citizens has n 0, base 0 and no value. Bilag 1's
+-- a project without citizens has n 0, base 0 and no value; an average
+-- has no n. Bilag 1's
 -- target figures come from the reference data (NULL where the sources
 -- state no target; the total row: the sums over the projects that state
 -- one, and the visited of those projects against them).
@@ -223,7 +224,7 @@ r AS (
                       WHEN 5 THEN CASE WHEN pr.tt IS NULL THEN NULL
                                        WHEN pr.is_total = 1 THEN (SELECT vt.n FROM vt)
                                        ELSE v.n END
-                      ELSE coalesce(now.n, 0) END AS n,
+                      ELSE CASE WHEN m.kind <> 'average' THEN coalesce(now.n, 0) END END AS n,
            CASE WHEN m.pos = 5 THEN pr.tt WHEN m.kind <> 'count' THEN coalesce(now.base, 0) END AS base,
            now.value, bef.n AS pn, bef.base AS pb, bef.value AS pv
     FROM pr
