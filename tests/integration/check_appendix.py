@@ -9,6 +9,10 @@ json` for the same cut-off, and the disclosure rules of docs/report.md
   - no count of 1 to threshold - 1 persons but a margin (visited, active);
   - no share, rate or average over 1 to threshold - 1 persons; a change in
     percentage points only where both shares are published;
+  - no hidden count is the only hidden member of a relation a reader
+    knows (a breakdown against its published base, the total row against
+    the projects), and no category leaves a complement of 1 to
+    threshold - 1 persons (active minus the count);
   - the company-oriented share at the month ends equals the exact series;
   - bilag.html and each project page print what appendix.csv says.
 Used by check_report.py (--exact-appendix)."""
@@ -147,6 +151,54 @@ def check_company(rows, series_path):
     return n
 
 
+GROUPS = {  # parts -> the figure whose n is their sum
+    "one.": "problem.one", "multiple.": "problem.multiple",
+}
+OWN = ["one.psychological", "one.physical", "one.social", "multiple.psychological_physical",
+       "multiple.psychological_social", "multiple.physical_social", "multiple.all_three",
+       "category.health", "category.social", "category.education", "category.other", "parallel"]
+
+
+def check_relations(rows, exact, t):
+    """A hidden count alone in a relation with published members is worked
+    out by subtraction: each breakdown of the appendix against its base,
+    each figure's total row against the projects."""
+    pub = {(r["project_id"], r["measure"]): r for r in rows}
+    pids = sorted({r["project_id"] for r in rows if r["project_id"]}, key=int)
+    n_rel = 0
+
+    def alone(cells, what):
+        hidden = [c for c in cells if c == MARK]
+        if len(hidden) == 1:
+            fail("appendix: a hidden count can be worked out from %s" % (what,))
+
+    for pid in pids + [""]:
+        for prefix, margin in GROUPS.items():
+            parts = [m for m in OWN if m.startswith(prefix)]
+            want = sum(exact[(pid, m)]["n"] for m in parts)
+            if want != exact[(pid, margin)]["n"]:
+                continue  # a residual the reader does not know
+            alone([pub[(pid, margin)]["n"]] + [pub[(pid, m)]["n"] for m in parts],
+                  "%s %s = %s" % (pid or "Total", margin, parts))
+            n_rel += 1
+        for m in OWN:
+            r = pub[(pid, m)]
+            if r["n"] != MARK and r["base"] != MARK and r["base"] != "" and \
+                    1 <= int(r["base"]) - int(r["n"]) < t:
+                fail("appendix: %s %s leaves %d persons without it" % (pid or "Total", m,
+                                                                       int(r["base"]) - int(r["n"])))
+    for m in OWN:
+        alone([pub[("", m)]["n"]] + [pub[(pid, m)]["n"] for pid in pids], "the total of %s" % m)
+        n_rel += 1
+    for prefix in ("gender.", "age.", "benefit.", "problem."):
+        parts = [r for r in rows if r["project_id"] == "" and r["measure"].startswith(prefix)]
+        if sum(exact[("", r["measure"])]["prev_n"] or 0 for r in parts) == \
+                exact[("", parts[0]["measure"])]["prev_base"]:
+            alone([r["prev_n"] for r in parts], "all projects' %s at the previous cut-off" % prefix)
+            n_rel += 1
+    return n_rel
+
+
 BILAG_TABLES = [
     [("expected_target", "n"), ("expected_target_total", "n"), ("visited", "n"),
      ("share_of_total_target", "value"), ("active", "n")],
@@ -230,6 +282,9 @@ def check_appendix(d, exact_path, series_path, t, slugs):
     n_pub, n_hid = check_rows(main, exact, t)
     print("ok: appendix.csv: %d figures equal midway-status --appendix, %d hidden; no count, share "
           "or average of 1-%d persons, no change beside a hidden share" % (n_pub, n_hid, t - 1))
+    n = check_relations(main, exact, t)
+    print("ok: appendix: no hidden count alone in any of %d relations a reader knows, no category "
+          "leaves 1-%d persons" % (n, t - 1))
     if series_path:
         n = check_company([r for r in rows if r["as_of"] != cut], series_path)
         print("ok: appendix.csv: %d company-oriented shares at the month ends equal the series" % n)

@@ -241,6 +241,41 @@ fi
 grep -q "appendix.csv ('20', 'months_in_project') value" "$WORK/broken-a.out" ||
         fail "check_report.py failed on the changed appendix for another reason: $(tail -1 "$WORK/broken-a.out")"
 echo "[$TEST_NAME] ok: check_report.py rejects an appendix figure that differs ($(tail -1 "$WORK/broken-a.out"))"
+# ... and an appendix with a secondary cell published: of a breakdown of
+# the problem areas with a published base and two parts hidden, one is
+# published with its exact value (the other is then base minus the rest).
+cp -r "$OUT" "$WORK/broken-s"
+python3 - "$WORK/broken-s/appendix.csv" "$WORK/exact-appendix.json" <<'EOF2' || fail "could not publish a secondary cell of appendix.csv"
+import csv, json, sys
+path, exact = sys.argv[1], json.load(open(sys.argv[2]))["projects"]
+ex = {(str(r["project_id"] or ""), r["measure"]): r for r in exact}
+rows = list(csv.DictReader(open(path, encoding="utf-8")))
+pub = {(r["project_id"], r["measure"]): r for r in rows if r["as_of"] == rows[0]["as_of"]}
+for (pid, m), r in pub.items():
+    if m != "problem.one" or r["n"] == "x":
+        continue
+    parts = [pub[(pid, "one." + a)] for a in ("psychological", "physical", "social")]
+    hid = [p for p in parts if p["n"] == "x"]
+    if len(hid) == 2 and any(ex[(pid, p["measure"])]["n"] >= 5 for p in hid):
+        big = max(hid, key=lambda p: ex[(pid, p["measure"])]["n"])
+        big["n"] = str(ex[(pid, big["measure"])]["n"])
+        print("published %s of project %s" % (big["measure"], pid))
+        break
+else:
+    sys.exit("no breakdown with two parts hidden")
+w = csv.DictWriter(open(path, "w", newline="", encoding="utf-8"), fieldnames=list(rows[0]),
+                   lineterminator="\n")
+w.writeheader()
+w.writerows(rows)
+EOF2
+if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        --exact-appendix "$WORK/exact-appendix.json" "$WORK/broken-s" >"$WORK/broken-s.out"; then
+        fail "check_report.py accepted an appendix with a secondary cell published"
+fi
+grep -q "a hidden count can be worked out" "$WORK/broken-s.out" ||
+        fail "check_report.py failed on the weakened appendix for another reason: $(tail -1 "$WORK/broken-s.out")"
+echo "[$TEST_NAME] ok: check_report.py rejects an appendix with a secondary cell published ($(tail -1 "$WORK/broken-s.out"))"
 
 # 4. Deterministic: a second run into a fresh directory, and over the
 #    existing one (replaced as a whole), give the same bytes.
