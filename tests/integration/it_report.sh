@@ -110,7 +110,7 @@ grep -qF "har ikke registreret en vurdering" "$OUT/frederikshavn.html" ||
         fail "a project without an assessment does not say so"
 grep -qE 'project_status|project_series|data_quality' "$OUT"/*.html "$OUT"/*.md &&
         fail "a page names an SQL function"
-echo "[$TEST_NAME] ok: 32 pages, Markdown and CSV written, checksums match, no script, no timestamp"
+echo "[$TEST_NAME] ok: 33 pages, Markdown and CSV written, checksums match, no script, no timestamp"
 
 # 3. The figures against midway-status (exact, superuser), and the
 #    independent check of the suppression.

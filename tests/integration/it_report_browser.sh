@@ -149,4 +149,4 @@ for x, t in labels:
     assert int(x) - 7 * len(t) >= 0, (x, t)
 print("ok: the English profile labels fit (%d labels)" % len(labels))
 EOF
-echo "[$TEST_NAME] ok: a project page prints on two A4 pages, the overview on $(pdf_pages "$ART/index.pdf")"
+echo "[$TEST_NAME] ok: a project page prints on three A4 pages, the overview on $(pdf_pages "$ART/index.pdf")"
