@@ -66,24 +66,49 @@ static const struct col quality_cols[] = {
     {"dead_letters", "dead letters"},
     {NULL, NULL}};
 
-/* What is printed: the status, or the data quality. */
+/* The appendices (--appendix): one row per project, figure and the
+ * total row. */
+static const struct col appendix_cols[] = {{"project_name", "project"},
+                                           {"appendix", "appendix"},
+                                           {"measure", "figure"},
+                                           {"n", "n"},
+                                           {"base", "base"},
+                                           {"value", "value"},
+                                           {"prev_value", "previous"},
+                                           {"change_pp", "change pp"},
+                                           {NULL, NULL}};
+
+/* What is printed: the status, the data quality or an appendix. */
 struct view {
         const char *title; /* of the table format */
-        const char *sql;   /* $1 the cut-off, $2 the project or NULL */
+        const char *sql;   /* $1 the cut-off, $2 the project or NULL; the
+                              appendix also $3 the previous cut-off or
+                              NULL, $4 which appendix or NULL (all) */
         const struct col *cols;
+        int n_params;
 };
 
 static const struct view status_view = {
     "Midway status",
     "SELECT * FROM status.project_status($1::date) "
     "WHERE $2::int IS NULL OR project_id = $2::int",
-    status_cols};
+    status_cols, 2};
 
 static const struct view quality_view = {
     "Data quality of the registrations",
     "SELECT * FROM status.data_quality($1::date) "
     "WHERE $2::int IS NULL OR project_id = $2::int",
-    quality_cols};
+    quality_cols, 2};
+
+/* The previous cut-off defaults to three months before the cut-off, as in
+ * midway-report. */
+static const struct view appendix_view = {
+    "Appendices of the midway status",
+    "SELECT * FROM status.appendix($1::date, "
+    "coalesce($3::date, ($1::date - interval '3 months')::date)) "
+    "WHERE ($2::int IS NULL OR project_id = $2::int) "
+    "AND ($4::text IS NULL OR appendix = $4::text)",
+    appendix_cols, 4};
 
 /* Display width of UTF-8 text (code points; the names are Latin). */
 static int
@@ -239,6 +264,12 @@ static const struct mw_cli_opt opts[] = {
     {'A', "assess", "FILE",
      "store the assessments in FILE (project;as_of;item;\nlevel;text) "
      "instead; exit 3 if rows were\nrejected (docs/report.md)"},
+    {'B', "appendix", "WHICH",
+     "the figures of an appendix instead: 1 to 5,\ninterventions (the "
+     "project page's) or all\n(docs/status.md, \"Appendices\")"},
+    {'P', "previous", "DATE",
+     "--appendix: the previous cut-off of Bilag 2's\nchanges (default: "
+     "three months before --as-of)"},
     {'Q', "quality", NULL,
      "the data quality of the registrations instead:\nintakes missing, "
      "contacts before intake, registration\nlag, dead letters "
@@ -265,6 +296,8 @@ struct args {
         const char *assess;  /* --assess FILE */
         const char *project; /* NULL: all */
         char project_id[16];
+        const char *appendix; /* --appendix: NULL all */
+        int32_t prev;         /* --previous; -1: the default */
 };
 
 static mw_err_t
@@ -283,6 +316,21 @@ on_opt(void *arg, int key, const char *value, char *errstr, size_t errstr_size)
         case 'A':
                 a->assess = value;
                 return MW_OK;
+        case 'B':
+                a->view = &appendix_view;
+                a->appendix = strcmp(value, "all") == 0 ? NULL : value;
+                if (a->appendix && !strchr("12345", value[0]) &&
+                    strcmp(value, "interventions") != 0)
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "--appendix: 1 to 5, interventions "
+                                       "or all");
+                if (a->appendix && strchr("12345", value[0]) && value[1])
+                        return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                                       "--appendix: 1 to 5, interventions "
+                                       "or all");
+                return MW_OK;
+        case 'P':
+                return mw_date_parse(value, &a->prev, errstr, errstr_size);
         case 'f':
                 if (strcmp(value, "table") == 0)
                         a->fmt = FMT_TABLE;
@@ -443,11 +491,17 @@ out:
 int
 main(int argc, char **argv)
 {
-        struct args args = {
-            mw_date_cutoff(), FMT_TABLE, &status_view, NULL, NULL, ""};
+        struct args args = {mw_date_cutoff(),
+                            FMT_TABLE,
+                            &status_view,
+                            NULL,
+                            NULL,
+                            "",
+                            NULL,
+                            -1};
         struct mw_conf conf;
-        char errstr[512], as_of[11];
-        const char *vals[2];
+        char errstr[512], as_of[11], prev[11];
+        const char *vals[4];
         PGconn *pg = NULL;
         PGresult *res = NULL;
         enum mw_cli_rc cli_rc;
@@ -471,7 +525,14 @@ main(int argc, char **argv)
         }
         vals[0] = as_of;
         vals[1] = args.project;
-        res = PQexecParams(pg, args.view->sql, 2, NULL, vals, NULL, NULL, 0);
+        vals[2] = NULL;
+        if (args.prev >= 0) {
+                mw_date_format(args.prev, prev);
+                vals[2] = prev;
+        }
+        vals[3] = args.appendix;
+        res = PQexecParams(pg, args.view->sql, args.view->n_params, NULL, vals,
+                           NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
                 const char *msg =

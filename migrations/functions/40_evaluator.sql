@@ -27,6 +27,20 @@ BEGIN
     RETURN QUERY SELECT * FROM midway_data_quality(as_of);
 END $$;
 
+-- The appendices (36_appendix.sql) at a cut-off, with the shares of
+-- Bilag 2 at a previous cut-off (NULL: none): both dates must be cut-offs.
+CREATE OR REPLACE FUNCTION status.appendix(as_of date, previous date)
+RETURNS TABLE (project_id int, project_name text, appendix text, measure text,
+               n int, base int, value numeric, prev_n int, prev_base int,
+               prev_value numeric, change_pp numeric)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    PERFORM midway_status_gate('status.appendix',
+                               ARRAY[as_of] || CASE WHEN previous IS NULL THEN '{}'::date[]
+                                                    ELSE ARRAY[previous] END, false);
+    RETURN QUERY SELECT a.* FROM midway_appendix(as_of, previous) a;
+END $$;
+
 -- The status at the latest publication cut-off on or before today (it was
 -- today's, which an evaluator may no longer ask for); the date is the new
 -- last column.
@@ -38,10 +52,10 @@ WITH c AS (
 SELECT s.*, c.as_of FROM c CROSS JOIN LATERAL status.project_status(c.as_of) s;
 
 REVOKE ALL ON FUNCTION status.project_status(date), status.project_series(date[]),
-                        status.data_quality(date)
+                        status.data_quality(date), status.appendix(date, date)
     FROM PUBLIC, midway_evaluator, midway_auditor, midway_municipality, midway_pipeline;
 GRANT EXECUTE ON FUNCTION status.project_status(date), status.project_series(date[]),
-                          status.data_quality(date)
+                          status.data_quality(date), status.appendix(date, date)
     TO midway_evaluator, midway_auditor;
 REVOKE ALL ON status.current_status
     FROM PUBLIC, midway_evaluator, midway_auditor, midway_municipality, midway_pipeline;

@@ -1,7 +1,7 @@
 /* midway-report: reading the status (report.h). Only
- * status.project_status(), status.project_series() and
- * status.data_quality(), so the report runs as a member of
- * midway_evaluator. */
+ * status.project_status(), status.project_series(), status.data_quality(),
+ * status.appendix() and the assessments, so the report runs as a member
+ * of midway_evaluator. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 #include "midway/date.h"
 #include "midway/pg.h"
+#include "appendix.h"
 #include "report.h"
 
 static mw_err_t
@@ -371,6 +372,30 @@ fetch_assessments(struct report *rep, PGconn *pg, const char *day, char *errstr,
         return err;
 }
 
+/* Reads status.appendix() of the cut-off, with Bilag 2 at the previous
+ * cut-off, on pg (in the snapshot of the status). */
+static mw_err_t
+fetch_appendix(struct report *rep, PGconn *pg, const char *day, char *errstr,
+               size_t errstr_size)
+{
+        char prev[11];
+        const char *param[2] = {day, prev};
+        PGresult *res;
+        mw_err_t err;
+
+        mw_date_format(rep->dates[rep->prev].date, prev);
+        res = PQexecParams(pg,
+                           "SELECT * FROM status.appendix($1::date, $2::date)",
+                           2, NULL, param, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+                err = mw_errf(errstr, errstr_size, MW_ERR_DB, "appendix: %s",
+                              PQerrorMessage(pg));
+        else
+                err = mw_app_parse(rep, res, errstr, errstr_size);
+        PQclear(res);
+        return err;
+}
+
 enum { Q_STATUS, Q_SERIES, N_QUERIES };
 
 /* "{YYYY-MM-DD,...}": every date of rep, the array series() takes. At
@@ -527,6 +552,9 @@ mw_report_fetch(struct report *rep, const struct mw_conf *conf, char *errstr,
         if (!err)
                 err = fetch_assessments(rep, pg[0], status_day, errstr,
                                         errstr_size);
+        if (!err)
+                err =
+                    fetch_appendix(rep, pg[0], status_day, errstr, errstr_size);
         for (q = 0; q < N_QUERIES; q++) {
                 PQclear(res[q]);
                 if (pg[q])

@@ -21,6 +21,7 @@
 #include "midway/date.h"
 #include "midway/disclosure.h"
 #include "midway/log.h"
+#include "appendix.h"
 #include "report.h"
 
 static void
@@ -138,6 +139,7 @@ render(struct report *rep)
         mw_report_status_csv(rep, rep->prev, "status-previous.csv");
         mw_report_series_csv(rep);
         mw_report_quality_csv(rep);
+        mw_report_appendix_csv(rep);
         if (!rep->err && mw_report_data_id(rep))
                 rep->err = MW_ERR_INVALID;
         mw_report_overview(rep);
@@ -145,6 +147,8 @@ render(struct report *rep)
                 mw_report_project_page(rep, r);
         if (!rep->err)
                 mw_report_quality_page(rep);
+        if (!rep->err)
+                mw_report_appendix_page(rep);
         mw_report_sums(rep);
         return rep->err;
 }
@@ -214,6 +218,14 @@ run(const struct opts *opts, const struct mw_conf *conf)
                 rep.total = rep.n_rows - 1;
                 mw_fmt_date(rep.cut_text, rep.dates[rep.cutoff].date, rep.lang);
                 mw_fmt_date(rep.prev_text, rep.dates[rep.prev].date, rep.lang);
+                err = mw_app_protect(&rep, errstr, sizeof(errstr));
+        }
+        if (!err) {
+                mw_dc_get_stats(rep.app->dc, &st);
+                mw_log_info("appendices: %zu cells, %zu relations, %zu "
+                            "primary, %zu secondary; verified: no hidden "
+                            "cell can be worked out",
+                            st.cells, st.relations, st.primary, st.secondary);
                 if (render(&rep))
                         err = mw_errf(errstr, sizeof(errstr), rep.err,
                                       "rendering failed: %s",
@@ -228,6 +240,7 @@ run(const struct opts *opts, const struct mw_conf *conf)
         else
                 mw_log_info("written: %s (%zu files, data id %s) in %ld ms",
                             opts->out, rep.n_files, rep.data_id, ms_since(&t0));
+        mw_app_release(rep.app);
         mw_report_release(&rep);
         return err ? MW_EXIT_FAILURE : MW_EXIT_OK;
 }

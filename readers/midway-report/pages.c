@@ -720,6 +720,7 @@ mw_report_overview(struct report *rep)
         mw_rdoc_md(&doc, "[");
         mw_rdoc_md(&doc, L(rep, L_DQ_LINK));
         mw_rdoc_md(&doc, "](datakvalitet.md)\n\n");
+        mw_report_appendix_link(rep, &doc);
         page_end(rep, &doc);
         if (!rep->err)
                 rep->err = doc.err;
@@ -818,6 +819,7 @@ mw_report_project_page(struct report *rep, size_t row)
         exits_tables(rep, &doc, row);
         mw_rdoc_heading(&doc, 2, "profil", L(rep, L_PROFILE_H));
         profile(rep, &doc, row);
+        mw_report_project_appendix(rep, &doc, row);
         mw_rdoc_heading(&doc, 2, "vurdering", L(rep, L_ASSESS_H));
         assessment(rep, &doc, r->project_id);
         page_end(rep, &doc);
@@ -958,4 +960,20 @@ mw_report_quality_page(struct report *rep)
         mw_report_add_file(rep, "datakvalitet.html", &doc.html);
         mw_report_add_file(rep, "datakvalitet.md", &doc.md);
         mw_rdoc_release(&doc);
+}
+
+/* The page frame for the pages of other files (bilag.c). */
+void
+mw_report_page_open(const struct report *rep, struct mw_rdoc *doc,
+                    const char *title, const char *kicker, const char *h1,
+                    const char *sub)
+{
+        page_start(rep, doc, title, kicker, h1, sub);
+        back_link(rep, doc);
+}
+
+void
+mw_report_page_close(const struct report *rep, struct mw_rdoc *doc)
+{
+        page_end(rep, doc);
 }

@@ -164,6 +164,8 @@ enum label {
 /* [label][0]: Danish, [1]: English; NULL: no text (L() gives ""). */
 extern const char *const mw_report_labels[L_COUNT][2];
 
+struct appendix;
+
 struct file {
         char name[64];
         struct mw_buf buf; /* owned */
@@ -226,6 +228,7 @@ struct report {
         char cut_text[32], prev_text[32];
         struct dq_row *dq; /* owned, n_dq; the total row last */
         size_t n_dq;
+        struct appendix *app;      /* owned (appendix.h) */
         struct assessment *assess; /* owned, n_assess, by project */
         size_t n_assess;
         struct file *files; /* owned, n_files */
@@ -304,6 +307,20 @@ struct mw_rcell mw_report_cell_change_pct(const struct report *rep,
 void mw_report_overview(struct report *rep);
 void mw_report_project_page(struct report *rep, size_t row);
 void mw_report_quality_page(struct report *rep);
+/* The frame of a page (with the link back to the overview) and its end. */
+void mw_report_page_open(const struct report *rep, struct mw_rdoc *doc,
+                         const char *title, const char *kicker, const char *h1,
+                         const char *sub);
+void mw_report_page_close(const struct report *rep, struct mw_rdoc *doc);
+
+/* bilag.c: the appendices (Bilag 1-5) as a page of their own, the project
+ * page's sections of its appendix figures and interventions, the link
+ * from the overview, appendix.csv. */
+void mw_report_appendix_page(struct report *rep);
+void mw_report_project_appendix(struct report *rep, struct mw_rdoc *doc,
+                                size_t row);
+void mw_report_appendix_link(struct report *rep, struct mw_rdoc *doc);
+void mw_report_appendix_csv(struct report *rep);
 
 /* csv.c */
 void mw_report_status_csv(struct report *rep, size_t date, const char *name);

@@ -47,6 +47,8 @@ import os
 import re
 import sys
 
+from check_appendix import check_appendix
+
 MARK = "x"
 REASONS = ["caseworker_assessed", "flexjob", "moved", "citizen_left", "ordinary_job",
            "ordinary_education", "disability_pension", "parental_leave", "rehabilitation",
@@ -378,6 +380,7 @@ def main():
     ap.add_argument("--exact-prev")
     ap.add_argument("--exact-series")
     ap.add_argument("--exact-quality")
+    ap.add_argument("--exact-appendix", help="midway-status --appendix all --format json")
     ap.add_argument("report")
     a = ap.parse_args()
     t = a.threshold
@@ -530,6 +533,12 @@ def main():
     # 5. the data quality
     if a.exact_quality:
         check_quality(d, a.exact_quality)
+
+    # 6. the appendices (check_appendix.py)
+    if a.exact_appendix:
+        slugs = {r["project_id"]: slug(r["project_name"])
+                 for r in read_csv(os.path.join(d, "status.csv")) if r["project_id"]}
+        check_appendix(d, a.exact_appendix, a.exact_series, t, slugs)
 
 
 if __name__ == "__main__":

@@ -197,6 +197,13 @@ case "$err" in
 *"permission denied for the status at 2015-06-02"*) ;;
 *) fail "data quality: refusal message: $err" ;;
 esac
+for args in "'2015-06-02', NULL" "'2015-07-01', '2015-06-02'" "NULL, NULL"; do
+        err=$(as "$EVAL" "SELECT * FROM status.appendix($args)" 2>&1) && fail "the appendices at ($args) were allowed"
+        case "$err" in
+        *"permission denied for the status"*) ;;
+        *) fail "appendices at ($args): refusal message: $err" ;;
+        esac
+done
 if "$BIN/midway-status" -d "$MW_PG_CONNINFO user=$EVAL" --as-of 2015-06-02 >/dev/null 2>"$WORK/status.err"; then
         fail "midway-status gave 2015-06-02 to the evaluator"
 fi
@@ -259,15 +266,15 @@ reach() { # LOGIN -> functions, relations and schemas of this database it can us
                  ORDER BY 1" | paste -sd';'
 }
 assert_eq "evaluator: everything it can reach" \
-        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT,WRITE;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
+        "function status.appendix(date,date);function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT,WRITE;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
         "$(reach "$EVAL")"
 assert_eq "PUBLIC: everything a login without roles can reach" \
         "schema municipal ;schema public USAGE;schema status " "$(reach "$NOBODY")"
 assert_eq "auditor: everything it can reach" \
-        "function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
+        "function status.appendix(date,date);function status.data_quality(date);function status.project_series(date[]);function status.project_status(date);relation status.assessment SELECT;relation status.current_status SELECT;relation status.project_assessment SELECT;relation status.publication_date SELECT;schema municipal ;schema public USAGE;schema status USAGE" \
         "$(reach "$AUD")"
-assert_eq "SECURITY DEFINER functions: the status and data-quality functions, the erasure, search_path pinned" \
-        "midway_erase_citizen(integer,text,text,integer,bigint) search_path=pg_catalog, public, pg_temp;municipal.data_quality(date) search_path=pg_catalog, public, pg_temp;status.data_quality(date) search_path=pg_catalog, public, pg_temp;status.project_series(date[]) search_path=pg_catalog, public, pg_temp;status.project_status(date) search_path=pg_catalog, public, pg_temp" \
+assert_eq "SECURITY DEFINER functions: the status and data-quality functions, the appendices, the erasure, search_path pinned" \
+        "midway_erase_citizen(integer,text,text,integer,bigint) search_path=pg_catalog, public, pg_temp;municipal.data_quality(date) search_path=pg_catalog, public, pg_temp;status.appendix(date,date) search_path=pg_catalog, public, pg_temp;status.data_quality(date) search_path=pg_catalog, public, pg_temp;status.project_series(date[]) search_path=pg_catalog, public, pg_temp;status.project_status(date) search_path=pg_catalog, public, pg_temp" \
         "$(q "SELECT string_agg(oid::regprocedure || ' ' || array_to_string(proconfig, ','), ';' ORDER BY oid::regprocedure::text)
               FROM pg_proc WHERE prosecdef")"
 assert_eq "who may erase a citizen (functions/60_erasure.sql): the pipeline alone" "midway_pipeline" \

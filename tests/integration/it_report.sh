@@ -74,13 +74,15 @@ cat "$WORK/report.log"
 [ -z "${MW_REPORT_KEEP:-}" ] || { rm -rf "$MW_REPORT_KEEP" && cp -r "$OUT" "$MW_REPORT_KEEP"; }
 grep -q "verified: no hidden cell can be worked out" "$WORK/report.log" ||
         fail "no verifier line in the log"
-[ "$(grep -c '' "$WORK/report.log")" -eq 4 ] || fail "expected 4 log lines (one per step)"
+[ "$(grep -c '' "$WORK/report.log")" -eq 5 ] || fail "expected 5 log lines (one per step)"
+grep -q "appendices: .*verified: no hidden cell can be worked out" "$WORK/report.log" ||
+        fail "no verifier line of the appendices in the log"
 n_html=$(ls "$OUT"/*.html | wc -l)
-assert_eq "HTML pages (overview + 30 projects + data quality)" "32" "$n_html"
-assert_eq "Markdown files" "32" "$(ls "$OUT"/*.md | wc -l)"
+assert_eq "HTML pages (overview + 30 projects + data quality + appendices)" "33" "$n_html"
+assert_eq "Markdown files" "33" "$(ls "$OUT"/*.md | wc -l)"
 for f in index.html status.md status.csv status-previous.csv series.csv SHA256SUMS \
         frederikshavn.html vallensbaek-ishoej.html broenderslev.md \
-        datakvalitet.html datakvalitet.md data-quality.csv; do
+        datakvalitet.html datakvalitet.md data-quality.csv bilag.html bilag.md appendix.csv; do
         [ -s "$OUT/$f" ] || fail "missing $f"
 done
 (cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS does not match"
@@ -94,6 +96,12 @@ grep -qE '[0-9],[0-9] %' "$OUT/index.html" || fail "no Danish percentages (42,0 
 grep -q '2.145' "$OUT/index.html" || fail "no Danish thousands separator (2.145)"
 grep -qE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$OUT"/*.html "$OUT"/*.md && fail "a timestamp in the report"
 grep -q 'href="datakvalitet.html"' "$OUT/index.html" || fail "the overview does not link the data quality"
+grep -q 'href="bilag.html"' "$OUT/index.html" || fail "the overview does not link the appendices"
+for want in "Bilag 1. Nøgletal" "Bilag 2. Målgruppeprofil" "Ændring i målgruppen siden" "Bilag 3." \
+        "Bilag 4. Mentorstøtte" "Bilag 5. Borgere uden indsats" "giver kilderne intet måltal"; do
+        grep -qF "$want" "$OUT/bilag.html" || fail "bilag.html lacks: $want"
+done
+grep -qF "Indsatserne i projektet" "$OUT/odder.html" || fail "a project page lacks its interventions"
 for want in "Evaluators vurdering" "Minimumskrav 4: koordinerende sagsbehandler og mentor" "Delvist opfyldt" \
         "Not every citizen has been offered a mentor yet." "Fremadrettede fokusområder" "Anchoring; results"; do
         grep -qF "$want" "$OUT/odder.html" || fail "Odder's page lacks its assessment: $want"
@@ -102,7 +110,7 @@ grep -qF "har ikke registreret en vurdering" "$OUT/frederikshavn.html" ||
         fail "a project without an assessment does not say so"
 grep -qE 'project_status|project_series|data_quality' "$OUT"/*.html "$OUT"/*.md &&
         fail "a page names an SQL function"
-echo "[$TEST_NAME] ok: 32 pages, Markdown and CSV written, checksums match, no script, no timestamp"
+echo "[$TEST_NAME] ok: 33 pages, Markdown and CSV written, checksums match, no script, no timestamp"
 
 # 3. The figures against midway-status (exact, superuser), and the
 #    independent check of the suppression.
@@ -110,19 +118,20 @@ status_csv $AS_OF >"$WORK/exact.csv"
 status_csv $PREV >"$WORK/exact-prev.csv"
 dates=$(tail -n +2 "$OUT/series.csv" | cut -d, -f1 | sort -u | paste -sd, -)
 {
-        echo "as_of,project_id,visited,active,exits_total"
-        q "SELECT d, s.project_id, s.visited, s.active, s.exits_total
+        echo "as_of,project_id,visited,active,exits_total,n_company_oriented"
+        q "SELECT d, s.project_id, s.visited, s.active, s.exits_total, s.n_company_oriented
            FROM unnest(string_to_array('$dates', ',')::date[]) d,
                 LATERAL status.project_status(d) s" | tr '|' ','
 } >"$WORK/exact-series.csv"
 "$BIN/midway-status" --quality --format json --as-of $AS_OF >"$WORK/exact-quality.json"
+"$BIN/midway-status" --appendix all --previous $PREV --format json --as-of $AS_OF >"$WORK/exact-appendix.json"
 python3 -c 'import json, sys
 r = [p for p in json.load(open(sys.argv[1]))["projects"] if p["project_id"] == 20][0]
 assert r["dead_letters"] == 1 and r["contacts_without_intake"] == 1, r' "$WORK/exact-quality.json" ||
         fail "the data-quality set-up: no dead letter or contact without an intake for Odder"
 python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
         --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
-        --exact-quality "$WORK/exact-quality.json" "$OUT" |
+        --exact-quality "$WORK/exact-quality.json" --exact-appendix "$WORK/exact-appendix.json" "$OUT" |
         sed "s/^/[$TEST_NAME] /"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "check_report.py failed"
 
@@ -204,6 +213,68 @@ if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK
 fi
 echo "[$TEST_NAME] ok: check_report.py rejects a data-quality figure that differs ($(tail -1 "$WORK/broken-q.out"))"
 
+# ... and a report whose appendix differs from midway-status: Odder's
+# average time in the project one tenth of a month more.
+cp -r "$OUT" "$WORK/broken-a"
+python3 - "$WORK/broken-a/appendix.csv" <<'EOF2' || fail "could not change Odder's months in appendix.csv"
+import sys
+from decimal import Decimal
+p = sys.argv[1]
+lines = open(p, encoding="utf-8").read().split("\n")
+for i, l in enumerate(lines):
+    f = l.split(",")
+    if len(f) > 7 and f[1] == "20" and f[4] == "months_in_project":
+        f[7] = str(Decimal(f[7]) + Decimal("0.1"))
+        lines[i] = ",".join(f)
+        break
+else:
+    sys.exit("no row")
+open(p, "w", encoding="utf-8").write("\n".join(lines))
+EOF2
+if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        --exact-appendix "$WORK/exact-appendix.json" "$WORK/broken-a" >"$WORK/broken-a.out"; then
+        fail "check_report.py accepted an appendix figure that differs from midway-status"
+fi
+grep -q "appendix.csv ('20', 'months_in_project') value" "$WORK/broken-a.out" ||
+        fail "check_report.py failed on the changed appendix for another reason: $(tail -1 "$WORK/broken-a.out")"
+echo "[$TEST_NAME] ok: check_report.py rejects an appendix figure that differs ($(tail -1 "$WORK/broken-a.out"))"
+# ... and an appendix with a secondary cell published: of a breakdown of
+# the problem areas with a published base and two parts hidden, one is
+# published with its exact value (the other is then base minus the rest).
+cp -r "$OUT" "$WORK/broken-s"
+python3 - "$WORK/broken-s/appendix.csv" "$WORK/exact-appendix.json" <<'EOF2' || fail "could not publish a secondary cell of appendix.csv"
+import csv, json, sys
+path, exact = sys.argv[1], json.load(open(sys.argv[2]))["projects"]
+ex = {(str(r["project_id"] or ""), r["measure"]): r for r in exact}
+rows = list(csv.DictReader(open(path, encoding="utf-8")))
+pub = {(r["project_id"], r["measure"]): r for r in rows if r["as_of"] == rows[0]["as_of"]}
+for (pid, m), r in pub.items():
+    if m != "problem.one" or r["n"] == "x":
+        continue
+    parts = [pub[(pid, "one." + a)] for a in ("psychological", "physical", "social")]
+    hid = [p for p in parts if p["n"] == "x"]
+    if len(hid) == 2 and any(ex[(pid, p["measure"])]["n"] >= 5 for p in hid):
+        big = max(hid, key=lambda p: ex[(pid, p["measure"])]["n"])
+        big["n"] = str(ex[(pid, big["measure"])]["n"])
+        print("published %s of project %s" % (big["measure"], pid))
+        break
+else:
+    sys.exit("no breakdown with two parts hidden")
+w = csv.DictWriter(open(path, "w", newline="", encoding="utf-8"), fieldnames=list(rows[0]),
+                   lineterminator="\n")
+w.writeheader()
+w.writerows(rows)
+EOF2
+if python3 "$src/tests/integration/check_report.py" --threshold 5 --exact "$WORK/exact.csv" \
+        --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
+        --exact-appendix "$WORK/exact-appendix.json" "$WORK/broken-s" >"$WORK/broken-s.out"; then
+        fail "check_report.py accepted an appendix with a secondary cell published"
+fi
+grep -q "a hidden count can be worked out" "$WORK/broken-s.out" ||
+        fail "check_report.py failed on the weakened appendix for another reason: $(tail -1 "$WORK/broken-s.out")"
+echo "[$TEST_NAME] ok: check_report.py rejects an appendix with a secondary cell published ($(tail -1 "$WORK/broken-s.out"))"
+
 # 4. Deterministic: a second run into a fresh directory, and over the
 #    existing one (replaced as a whole), give the same bytes.
 report "$WORK/again" 2>/dev/null || fail "second run failed"
@@ -218,9 +289,10 @@ echo "[$TEST_NAME] ok: byte-identical on a second run and when replacing the ear
 report "$WORK/t3" --threshold 3 2>"$WORK/t3.log" || fail "--threshold 3 failed"
 python3 "$src/tests/integration/check_report.py" --threshold 3 --exact "$WORK/exact.csv" \
         --exact-prev "$WORK/exact-prev.csv" --exact-series "$WORK/exact-series.csv" \
-        --exact-quality "$WORK/exact-quality.json" "$WORK/t3" >"$WORK/t3.out" || { cat "$WORK/t3.out" >&2; fail "check_report.py --threshold 3"; }
-p5=$(grep -o '[0-9]* primary' "$WORK/report.log" | cut -d' ' -f1)
-p3=$(grep -o '[0-9]* primary' "$WORK/t3.log" | cut -d' ' -f1)
+        --exact-quality "$WORK/exact-quality.json" --exact-appendix "$WORK/exact-appendix.json" \
+        "$WORK/t3" >"$WORK/t3.out" || { cat "$WORK/t3.out" >&2; fail "check_report.py --threshold 3"; }
+p5=$(grep -m1 'disclosure control:' "$WORK/report.log" | grep -o '[0-9]* primary' | cut -d' ' -f1)
+p3=$(grep -m1 'disclosure control:' "$WORK/t3.log" | grep -o '[0-9]* primary' | cut -d' ' -f1)
 [ "$p3" -lt "$p5" ] || fail "threshold 3 hides $p3 small counts, threshold 5 $p5"
 grep -q "Antal på 1 til 2 personer" "$WORK/t3/index.html" || fail "the legend does not follow --threshold"
 grep -qE ',(3|4),' "$WORK/t3/status.csv" || fail "threshold 3 publishes no 3 or 4"

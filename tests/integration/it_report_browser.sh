@@ -5,10 +5,12 @@
 # dataset: screenshots at A4 proportions (1240 x 1754) and PDFs, kept in
 # $MW_BUILD_DIR/artifacts/report/ (paths printed), the DOM after loading
 # holds the tables and the SVG charts, the console stays silent, a project
-# page prints on two A4 pages, and nothing outside the report is loaded.
+# page prints on three A4 pages, and nothing outside the report is loaded.
 # Issue 13: every printed page but the last is filled (pdftoppm), the
 # English profile chart has room for its longest label, the line chart's
-# y axis has a title; the data-quality page renders too.
+# y axis has a title; the data-quality page renders too, and the
+# appendices (bilag.html, Danish and English) and the project page's
+# interventions (Danish and English).
 . "$(dirname "$0")/lib.sh"
 
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/install-deps)"
@@ -81,7 +83,7 @@ pdf_pages() {
 print(max(int(n) for n in re.findall(rb"/Count (\d+)", open(sys.argv[1], "rb").read())))' "$1"
 }
 
-for page in index frederikshavn datakvalitet en/index; do
+for page in index frederikshavn datakvalitet bilag en/index en/bilag en/frederikshavn; do
         html=$OUT/$page.html
         chromium_run "$html" png "$ART/$page.png"
         chromium_run "$html" pdf "$ART/$page.pdf"
@@ -99,6 +101,9 @@ for page in index frederikshavn datakvalitet en/index; do
         if [ "$page" = datakvalitet ]; then
                 [ "$n_tables" -ge 2 ] || fail "$page: $n_tables tables in the DOM"
                 grep -q 'Registreringer' "$dom" || fail "$page: labels missing"
+        elif [ "${page#*/}" = bilag ]; then
+                [ "$n_tables" -eq 8 ] || fail "$page: $n_tables tables in the DOM (Bilag 1, three of 2, Fig. 3, 3, 4, 5)"
+                grep -qE 'Bilag 5. Borgere uden indsats|Appendix 5. Citizens without' "$dom" || fail "$page: labels missing"
         else
                 [ "$n_tables" -ge 5 ] || fail "$page: $n_tables tables in the DOM"
                 [ "$n_svg" -ge 2 ] || fail "$page: $n_svg SVG charts in the DOM"
@@ -125,7 +130,10 @@ for page in index frederikshavn datakvalitet en/index; do
         echo "[$TEST_NAME] screenshot: $ART/$page.png"
         echo "[$TEST_NAME] pdf: $ART/$page.pdf ($(pdf_pages "$ART/$page.pdf") A4 pages, filled" $fill")"
 done
-assert_eq "project page printed on A4 (two pages)" "2" "$(pdf_pages "$ART/frederikshavn.pdf")"
+assert_eq "project page printed on A4 (three pages: the third the interventions and appendices)" "3" \
+        "$(pdf_pages "$ART/frederikshavn.pdf")"
+grep -qE 'Indsatserne i projektet' "$ART/frederikshavn.dom.html" || fail "the project page lacks its interventions"
+grep -qE 'The interventions in the project' "$ART/en/frederikshavn.dom.html" || fail "en: the project page lacks its interventions"
 [ "$(pdf_pages "$ART/index.pdf")" -le 4 ] || fail "the overview prints on more than 4 pages"
 grep -q '/MediaBox \[0 0 59[45]' "$ART/frederikshavn.pdf" || fail "the PDF is not A4 (595 x 842 pt)"
 # The English profile chart: its longest label, right-aligned at the
@@ -141,4 +149,4 @@ for x, t in labels:
     assert int(x) - 7 * len(t) >= 0, (x, t)
 print("ok: the English profile labels fit (%d labels)" % len(labels))
 EOF
-echo "[$TEST_NAME] ok: a project page prints on two A4 pages, the overview on $(pdf_pages "$ART/index.pdf")"
+echo "[$TEST_NAME] ok: a project page prints on three A4 pages, the overview on $(pdf_pages "$ART/index.pdf")"

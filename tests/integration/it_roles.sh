@@ -71,6 +71,15 @@ assert_eq "evaluator: Frederikshavn's contacts in the data quality, exact" \
         "$(as "$EVAL" "SELECT contacts FROM status.data_quality('2015-07-01') WHERE project_id = 5")"
 denied "$EVAL" "SELECT * FROM midway_status('2015-07-01')"
 denied "$EVAL" "SELECT * FROM midway_data_quality('2015-07-01')"
+assert_eq "evaluator: Frederikshavn's women in Bilag 2, exact" \
+        "$(q "SELECT n_female FROM midway_status('2015-07-01') WHERE project_id = 5")" \
+        "$(as "$EVAL" "SELECT n FROM status.appendix('2015-07-01', '2015-04-01') WHERE project_id = 5 AND measure = 'gender.female'")"
+for f in "midway_appendix('2015-07-01', NULL)" "midway_appendix_counts('2015-07-01')" \
+        "midway_appendix_citizens('2015-07-01')"; do
+        denied "$EVAL" "SELECT * FROM $f"
+        denied "$MUNI" "SELECT * FROM $f"
+done
+denied "$MUNI" "SELECT * FROM status.appendix('2015-07-01', NULL)"
 denied "$EVAL" "SELECT * FROM municipal.data_quality('2015-07-01')"
 denied "$EVAL" "SELECT * FROM midway_status_series('{2015-07-01}')"
 denied "$EVAL" "SELECT * FROM municipal.project_status('2015-07-01')"
@@ -173,7 +182,8 @@ for t in event citizen citizen_profile citizen_contact kafka_offset dead_letter 
         pipe_refused "ALTER TABLE $t ADD COLUMN x int"
         pipe_refused "TRUNCATE $t"
 done
-for f in "midway_rebuild_citizens()" "status.project_series('{2015-07-01}')"; do
+for f in "midway_rebuild_citizens()" "status.project_series('{2015-07-01}')" \
+        "status.appendix('2015-07-01', NULL)"; do
         pipe_refused "SELECT $f"
 done
 log "pipeline login: $tried statements tried, $refused refused"
