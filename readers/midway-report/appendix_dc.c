@@ -254,6 +254,35 @@ column_sums(struct build *b, const size_t *first, size_t per_row)
         }
 }
 
+/* A count of the appendices' own table that moved by 1 to threshold - 1
+ * since a report published before printed it is a primary cell (the few
+ * who came or left in between; docs/report.md, "Reports published
+ * before"). */
+static void
+mark_changes(struct build *b)
+{
+        const struct report *rep = b->rep;
+        struct appendix *app = b->app;
+        size_t i, r;
+
+        for (i = 0; i < rep->n_app_past; i++) {
+                const struct app_past *p = &rep->app_past[i];
+
+                for (r = 0; r < app->n_rows; r++) {
+                        size_t id = app->rows[r].f[p->measure].id;
+                        long now, d;
+
+                        if (app->rows[r].project_id != p->project_id ||
+                            id == MW_RT_NONE)
+                                continue;
+                        now = mw_dc_value(app->dc, id);
+                        d = now > p->value ? now - p->value : p->value - now;
+                        if (now > 0 && d >= 1 && d < mw_dc_threshold(app->dc))
+                                mw_dc_set_state(app->dc, id, MW_DC_PRIMARY);
+                }
+        }
+}
+
 /* One round: every cell and relation, protected and verified. */
 static void
 build_round(struct build *b)
@@ -283,6 +312,8 @@ build_round(struct build *b)
         column_sums(b, first, per_row);
         free(first);
         prev_cells(b, app->n_rows - 1);
+        if (!b->err)
+                mark_changes(b);
         if (!b->err) {
                 mw_dc_set_stop(app->dc, &mw_report_stop);
                 b->err = mw_dc_protect(app->dc, b->errstr, b->errstr_size);

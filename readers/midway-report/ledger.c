@@ -7,8 +7,9 @@
  *   2015-07-01,full,3,n_female,31,published
  *
  * (kind: key or full; shown: published, hidden or withheld; project_id 0
- * is the total row). A new report reads every record but its own
- * cut-off's and protects its cells together with them; it refuses a
+ * is the total row; kind appendix: a count of the appendices' own table,
+ * column its measure, e.g. one.physical). A new report reads every record but
+ * its own cut-off's and protects its cells together with them; it refuses a
  * cut-off that has a record (a cut-off is published once). The record
  * holds counts below the threshold: it stays with the evaluator (mode
  * 0600), never beside the published files.
@@ -27,6 +28,7 @@
 
 #include "midway/date.h"
 #include "midway/log.h"
+#include "appendix.h"
 #include "report.h"
 
 #define LEDGER_HEADER "date,kind,project_id,column,value,shown"
@@ -114,6 +116,37 @@ row_of(const struct report *rep, int project_id)
         return -1;
 }
 
+/* A line of kind appendix: a printed one into rep->app_past. */
+static mw_err_t
+app_line(struct report *rep, char **f, const char *path, long no, char *errstr,
+         size_t errstr_size)
+{
+        struct app_past *p;
+        char *end;
+        long pid, value;
+        int m = mw_app_find(f[3]), shown = shown_of(f[5]);
+
+        errno = 0;
+        pid = strtol(f[2], &end, 10);
+        if (errno || *end || end == f[2] || m < 0 || shown < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "%s:%ld: not a line of a report record (%s)",
+                               path, no, LEDGER_HEADER);
+        value = strtol(f[4], &end, 10);
+        if (errno || *end || end == f[4] || value < 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_INVALID,
+                               "%s:%ld: not a count", path, no);
+        if (shown != MW_RS_PUBLISHED)
+                return MW_OK;
+        p = realloc(rep->app_past, (rep->n_app_past + 1) * sizeof(*p));
+        if (!p)
+                return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
+                               "out of memory");
+        rep->app_past = p;
+        p[rep->n_app_past++] = (struct app_past){(int)pid, m, value};
+        return MW_OK;
+}
+
 /* One line of a record into rep->past. */
 static mw_err_t
 ledger_line(struct report *rep, char *line, const char *path, long no,
@@ -131,8 +164,11 @@ ledger_line(struct report *rep, char *line, const char *path, long no,
              s = strtok_r(NULL, ",", &save))
                 f[k++] = s;
         if (k != 6 || mw_date_parse(f[0], &date, errstr, errstr_size) ||
-            (strcmp(f[1], "key") && strcmp(f[1], "full")))
+            (strcmp(f[1], "key") && strcmp(f[1], "full") &&
+             strcmp(f[1], "appendix")))
                 goto bad;
+        if (strcmp(f[1], "appendix") == 0)
+                return app_line(rep, f, path, no, errstr, errstr_size);
         errno = 0;
         pid = strtol(f[2], &end, 10);
         if (errno || *end || end == f[2])
@@ -277,6 +313,36 @@ ledger_block(struct report *rep, struct mw_buf *b, size_t d)
         return err;
 }
 
+/* The appendices' own counts at the cut-off (appendix_dc.c). */
+static mw_err_t
+ledger_appendix(struct report *rep, struct mw_buf *b)
+{
+        const struct appendix *app = rep->app;
+        char day[11];
+        size_t r;
+        int m;
+        mw_err_t err = MW_OK;
+
+        if (!app)
+                return MW_OK;
+        mw_date_format(rep->dates[rep->cutoff].date, day);
+        for (r = 0; !err && r < app->n_rows; r++)
+                for (m = 0; !err && m < APP_N; m++) {
+                        const struct app_val *v = &app->rows[r].f[m];
+
+                        if (v->id == MW_RT_NONE || v->null[AF_N])
+                                continue;
+                        err = mw_buf_appendf(
+                            b, "%s,appendix,%d,%s,%ld,%s\n", day,
+                            app->rows[r].project_id, mw_app_measures[m].name,
+                            v->v[AF_N],
+                            mw_app_show(rep, r, m, AF_N) == AS_SHOW
+                                ? "published"
+                                : "hidden");
+                }
+        return err;
+}
+
 mw_err_t
 mw_report_ledger_write(struct report *rep, char *errstr, size_t errstr_size)
 {
@@ -295,6 +361,8 @@ mw_report_ledger_write(struct report *rep, char *errstr, size_t errstr_size)
                 err = ledger_block(rep, &b, rep->prev);
         if (!err)
                 err = ledger_block(rep, &b, rep->cutoff);
+        if (!err)
+                err = ledger_appendix(rep, &b);
         if (err) {
                 mw_buf_release(&b);
                 return mw_errf(errstr, errstr_size, err, "out of memory");

@@ -264,6 +264,7 @@ mw_report_release(struct report *rep)
         }
         free(rep->past);
         free(rep->past_file);
+        free(rep->app_past);
         for (i = 0; rep->dates && i < rep->n_dates; i++)
                 free(rep->dates[i].rows);
         free(rep->dates);

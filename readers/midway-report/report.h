@@ -165,6 +165,13 @@ enum label {
 extern const char *const mw_report_labels[L_COUNT][2];
 
 struct appendix;
+/* A count of the appendices' own table that a report published before
+ * printed (ledger.c). */
+struct app_past {
+        int project_id;
+        int measure; /* index into mw_app_measures */
+        long value;
+};
 
 struct file {
         char name[64];
@@ -223,6 +230,9 @@ struct report {
         struct mw_rpast *past; /* owned, n_past: reports published before */
         size_t *past_file;     /* owned, n_past: which record */
         size_t n_past, n_ledgers;
+        struct app_past *app_past; /* owned, n_app_past: the appendices'
+                                      own counts reports printed before */
+        size_t n_app_past;
         size_t n_rows, total; /* total: index of the total row */
         char data_id[13];
         char cut_text[32], prev_text[32];

@@ -4,7 +4,8 @@
     attack.py [--threshold N] REPORT_DIR [REPORT_DIR...]
 
 Reads only what a report publishes (status.csv, status-previous.csv,
-series.csv of each directory; several directories = reports published on
+series.csv of each directory, and the counts of appendix.csv for the
+changes below; several directories = reports published on
 different nights, read together) and tries to work out hidden cells ("x").
 It shares no code with the report or its suppression. What it knows:
   - the documented relations of every row on every date (visited = active +
@@ -60,6 +61,7 @@ class Model:
         self.lo0 = {}      # cell -> lower bound (1 hidden, 0 never printed)
         self.eqs = []      # (total, [parts])
         self.les = []      # (a, b): a <= b
+        self.app = {}      # appendix counts printed: for the changes only
 
     def cell(self, name, text):
         if text == MARK:
@@ -96,6 +98,12 @@ def load(m, dirs):
                         if c in SKIP or c.startswith("pct_"):
                             continue
                         m.cell(k + (c,), v)
+        p = os.path.join(d, "appendix.csv")
+        if os.path.exists(p):
+            with open(p, newline="", encoding="utf-8") as fh:
+                for r in csv.DictReader(fh):
+                    if r["n"] not in ("", MARK):
+                        m.app[(r["as_of"], r["project_id"] or "T", "app:" + r["measure"])] = int(r["n"])
     return rows
 
 
@@ -145,6 +153,7 @@ def relations(m, rows):
 
 
 MARGINS = ("visited", "active", "exits_total")
+APP_MARGINS = ("app:visited", "app:active", "app:exits_total")
 
 
 def withheld(m):
@@ -241,9 +250,9 @@ def changes(m, threshold):
     The margins (visited, active, exits) are published with their changes
     (docs/report.md); contacts count no persons."""
     by = {}
-    for (day, pid, c), v in m.known.items():
-        if c in MARGINS or c == "contacts_total":
-            continue
+    for (day, pid, c), v in list(m.known.items()) + list(m.app.items()):
+        if c in MARGINS or c == "contacts_total" or c in APP_MARGINS or c.startswith("app:project_type."):
+            continue  # project_type.*: the project's active or 0, a margin
         by.setdefault((pid, c), []).append((day, v))
     out = []
     for (pid, c), vals in sorted(by.items()):
