@@ -32,6 +32,7 @@ struct mw_conf {
         int batch_size;
         int batch_ms;
         int broker_wait_ms;
+        int auth_wait_ms;
         int partitions;
         int replication;
         size_t n_kafka;
