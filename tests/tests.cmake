@@ -108,6 +108,12 @@ set_tests_properties(docs.contract PROPERTIES LABELS lint)
 add_test(NAME deploy.compose
          COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/deploy/check_compose.py ${CMAKE_BINARY_DIR})
 set_tests_properties(deploy.compose PROPERTIES LABELS "deploy;lint" TIMEOUT 300)
+# The same file run for real: a private Docker engine, the images, the deployment up,
+# exports of five sites through it with a broker killed and a consumer restarted, the
+# report job (tests/deploy/compose_e2e.sh; about 5-10 minutes, docs/deployment.md).
+add_test(NAME deploy.compose_e2e
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/deploy/compose_e2e.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(deploy.compose_e2e PROPERTIES LABELS deploy TIMEOUT 1800 RUN_SERIAL TRUE)
 
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})

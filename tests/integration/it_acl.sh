@@ -183,7 +183,24 @@ assert_eq "A's project-30 event and keyless event: dead-lettered at stage bind" 
 assert_eq "consumer user: poison + 2 bound messages in $MW_TOPIC_PREFIX.deadletter" "3" "$(count "$MW_TOPIC_PREFIX.deadletter")"
 verify_state
 
-# 8. auth.wait.ms (a broker that has not applied the ACLs yet, as at a cold start of the
+# 8. midway-kafka-acls wait (the compose deployment's topics job): every binding on each
+#    broker, asked broker by broker; one no broker has makes it wait, then fail
+sstack acls | awk '$6 == "ALLOW" { print $1, $2, $3, $4, $5 }' >"$WORK/bindings"
+"$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 30 1 <"$WORK/bindings" >"$WORK/acl-wait.out" ||
+        fail "midway-kafka-acls wait: the stack's own bindings not found ($(cat "$WORK/acl-wait.out"))"
+assert_eq "midway-kafka-acls wait: the stack's bindings" "kafka-acls: every broker (1) has the 124 bindings" "$(cat "$WORK/acl-wait.out")"
+t=$SECONDS
+rc=0
+{ cat "$WORK/bindings"; echo "User:nobody TOPIC LITERAL $(topic_of "$A") READ"; } |
+        "$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 3 1 >/dev/null 2>"$WORK/acl-wait.err" || rc=$?
+assert_eq "midway-kafka-acls wait, a binding no broker has: exit status" 1 "$rc"
+[ $((SECONDS - t)) -ge 3 ] || fail "midway-kafka-acls wait gave up after $((SECONDS - t)) s, before 3 s"
+grep -q "has 124 of 125 bindings" "$WORK/acl-wait.err" || { cat "$WORK/acl-wait.err" >&2; fail "midway-kafka-acls wait did not say what is missing"; }
+rc=0
+"$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 3 2 <"$WORK/bindings" >/dev/null 2>"$WORK/acl-wait2.err" || rc=$?
+assert_eq "midway-kafka-acls wait for 2 brokers, 1 known: exit status" 1 "$rc"
+
+# 9. auth.wait.ms (a broker that has not applied the ACLs yet, as at a cold start of the
 #    compose deployment): an authorisation refused at start-up is retried with new
 #    connections for that long, then the program stops; an ACL that arrives within it
 #    lets the run go on. B's topic is empty (A's user was refused it above).
