@@ -114,6 +114,12 @@ add_test(NAME deploy.alerts
          COMMAND sh -c "promtool check rules docker/prometheus/alerts.yml && promtool check config docker/prometheus/prometheus.yml && promtool test rules tests/deploy/alerts.test.yml"
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(deploy.alerts PROPERTIES LABELS "deploy;lint" TIMEOUT 60)
+# The same file run for real: a private Docker engine, the images, the deployment up,
+# exports of five sites through it with a broker killed and a consumer restarted, the
+# report job (tests/deploy/compose_e2e.sh; about 5-10 minutes, docs/deployment.md).
+add_test(NAME deploy.compose_e2e
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/deploy/compose_e2e.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(deploy.compose_e2e PROPERTIES LABELS deploy TIMEOUT 1800 RUN_SERIAL TRUE)
 
 # Command-line tools without the stack.
 add_test(NAME cli.gen COMMAND ${CMAKE_SOURCE_DIR}/tests/cli/gen.sh ${CMAKE_BINARY_DIR})

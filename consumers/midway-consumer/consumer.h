@@ -102,6 +102,7 @@ struct consumer {
         struct end *ends; /* owned, n_ends: --exit-at-end's goal */
         size_t n_ends;
         int64_t kafka_seen_ms;   /* last message, end or assignment */
+        int64_t authz_until;     /* start + auth.wait.ms (mw_clock_ms) */
         int64_t end_checked_ms;  /* partitions of other members: checked */
         int64_t others_sum;      /* their offsets stored here, summed */
         int64_t others_moved_ms; /* when that sum last moved */

@@ -34,6 +34,8 @@
 
 volatile sig_atomic_t mw_consumer_run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
+/* Kafka refused an authorisation within auth.wait.ms of the start */
+static volatile sig_atomic_t authz_refused;
 
 static void
 on_signal(int sig)
@@ -310,6 +312,14 @@ on_fatal(int err, const char *reason)
         mw_consumer_run = 0;
 }
 
+static void
+on_authz(int err, const char *reason)
+{
+        (void)err;
+        (void)reason;
+        authz_refused = 1;
+}
+
 /* The consumer's or the dead-letter producer's configuration. The
  * settings exactly-once relies on are forced after the user's -X. */
 static rd_kafka_conf_t *
@@ -366,14 +376,13 @@ fail:
         return NULL;
 }
 
+static int setup_kafka(struct consumer *c);
+
 static int
 setup(struct consumer *c)
 {
         char errstr[512];
         const struct mw_project *projects;
-        rd_kafka_topic_partition_list_t *subs;
-        rd_kafka_conf_t *kc;
-        rd_kafka_resp_err_t err;
         size_t n, i;
 
         c->codec = mw_codec_new(errstr, sizeof(errstr));
@@ -411,6 +420,24 @@ setup(struct consumer *c)
                         c->n_topics++;
                 }
         }
+        return setup_kafka(c);
+oom:
+        snprintf(errstr, sizeof(errstr), "out of memory");
+fail:
+        mw_log_error("%s", errstr);
+        return -1;
+}
+
+/* The dead-letter producer and the consumer, subscribed. 0 or -1 (logged). */
+static int
+setup_kafka(struct consumer *c)
+{
+        char errstr[512];
+        rd_kafka_topic_partition_list_t *subs;
+        rd_kafka_conf_t *kc;
+        rd_kafka_resp_err_t err;
+        size_t i;
+
         kc = kafka_conf(c, 0);
         if (!kc)
                 return -1;
@@ -446,11 +473,50 @@ setup(struct consumer *c)
         mw_log_info("group=%s subscribed to %zu topics; dead letters to %s",
                     c->conf.group_id, c->n_topics, c->dlq_topic);
         return 0;
-oom:
-        snprintf(errstr, sizeof(errstr), "out of memory");
 fail:
         mw_log_error("%s", errstr);
         return -1;
+}
+
+static void
+teardown_kafka(struct consumer *c)
+{
+        if (c->rk) {
+                rd_kafka_consumer_close(c->rk);
+                if (c->queue)
+                        rd_kafka_queue_destroy(c->queue);
+                rd_kafka_destroy(c->rk);
+        }
+        if (c->dlq) {
+                rd_kafka_flush(c->dlq, 10000);
+                rd_kafka_destroy(c->dlq);
+        }
+        c->rk = c->dlq = NULL;
+        c->queue = NULL;
+}
+
+/* Kafka refused an authorisation within auth.wait.ms of the start: most
+ * likely a broker that has not applied the ACLs yet. New handles after a
+ * pause (the dead-letter producer, refused its producer id, cannot be used
+ * again); the open batch is committed on the revocation as at any close,
+ * and the offsets are read again from PostgreSQL on the new assignment.
+ * 0, or -1 (stopped by a signal or the new handles failed). */
+static int
+kafka_restart(struct consumer *c)
+{
+        authz_refused = 0;
+        mw_log_warn("Kafka refused an authorisation at start-up (the ACLs "
+                    "may not be on every broker yet): connecting again in "
+                    "2 s; an authorisation error %d s after the start stops "
+                    "the consumer (auth.wait.ms)",
+                    c->conf.auth_wait_ms / 1000);
+        teardown_kafka(c);
+        mw_consumer_batch_reset(c);
+        parts_clear(c);
+        mw_clock_sleep_ms(2000, &mw_consumer_run);
+        if (!mw_consumer_run)
+                return -1;
+        return setup_kafka(c);
 }
 
 static int
@@ -569,6 +635,17 @@ on_message(struct consumer *c, rd_kafka_message_t *m)
                 }
         } else if (m->err) {
                 mw_log_warn("consumer: %s", rd_kafka_message_errstr(m));
+                if (mw_kafka_error_is_authz(c->rk, m->err)) {
+                        if (mw_clock_ms() < c->authz_until) {
+                                authz_refused = 1;
+                        } else {
+                                mw_log_error("stopped: Kafka refused this "
+                                             "consumer (auth.wait.ms after "
+                                             "the start has passed): check "
+                                             "its ACLs");
+                                c->fatal = 1;
+                        }
+                }
         } else if (handle_message(c, m) != 0) {
                 return -1;
         }
@@ -620,6 +697,10 @@ consume(struct consumer *c)
         c->tty = isatty(STDERR_FILENO);
         c->kafka_seen_ms = mw_clock_ms();
         while (mw_consumer_run && !c->fatal) {
+                if (authz_refused && kafka_restart(c) != 0) {
+                        rc = 1;
+                        break;
+                }
                 if (c->held)
                         mw_consumer_resume(c);
                 m = rd_kafka_consumer_poll(c->rk,
@@ -664,16 +745,7 @@ teardown(struct consumer *c)
         size_t i;
 
         mw_consumer_metrics_stop(c);
-        if (c->rk) {
-                rd_kafka_consumer_close(c->rk);
-                if (c->queue)
-                        rd_kafka_queue_destroy(c->queue);
-                rd_kafka_destroy(c->rk);
-        }
-        if (c->dlq) {
-                rd_kafka_flush(c->dlq, 10000);
-                rd_kafka_destroy(c->dlq);
-        }
+        teardown_kafka(c);
         if (c->pg)
                 PQfinish(c->pg);
         mw_registry_destroy(c->reg);
@@ -733,6 +805,8 @@ main(int argc, char **argv)
         }
         mw_cli_signals(on_signal);
         mw_kafka_on_fatal(on_fatal);
+        c.authz_until = mw_clock_ms() + c.conf.auth_wait_ms;
+        mw_kafka_on_authz(c.authz_until, on_authz);
         if (!mw_projects(&(size_t){0}, errstr, sizeof(errstr))) {
                 mw_log_error("%s", errstr);
                 teardown(&c);

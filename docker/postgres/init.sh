@@ -1,7 +1,7 @@
 #!/bin/bash
-# PostgreSQL initialisation for docker/compose.yaml (the postgres:15 image runs the
-# scripts in /docker-entrypoint-initdb.d once, on an empty data directory, as the
-# superuser). Creates the login roles and databases; midway's tables come later from
+# PostgreSQL initialisation for docker/compose.yaml (docker/postgres/entrypoint.sh runs
+# it once, on an empty data directory, as the superuser over the Unix socket). Creates
+# the login roles (SCRAM passwords) and databases; midway's tables come later from
 # `midway-admin migrate` (the migrate job), run as `midway`.
 #
 #   midway           owns the database midway; CREATEROLE, because the migrations create

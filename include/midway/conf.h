@@ -34,6 +34,7 @@ struct mw_conf {
         int batch_size;
         int batch_ms;
         int broker_wait_ms;
+        int auth_wait_ms;
         int partitions;
         int replication;
         int topic_retention_days; /* -1: keep every record */

@@ -3,6 +3,7 @@
 #define MIDWAY_KAFKA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -32,5 +33,18 @@ int mw_kafka_error_is_fatal(rd_kafka_t *rk, int err);
  * (a broker outage is a warning: librdkafka keeps retrying) and calls hook
  * for the fatal ones. One hook per process; set it before rd_kafka_new(). */
 void mw_kafka_on_fatal(void (*hook)(int err, const char *reason));
+
+/* 1 if err is Kafka refusing an authorisation (topic, group or cluster;
+ * also the fatal error of an idempotent producer refused its id). */
+int mw_kafka_error_is_authz(rd_kafka_t *rk, int err);
+
+/* Until until_ms (mw_clock_ms()), an authorisation error is logged as a
+ * warning and reported to hook instead of the fatal hook: at start-up a
+ * broker may not have applied the ACLs yet (they spread from the
+ * controller), and the program connects again. The handle that got it may
+ * be unusable (an idempotent producer without an id): the hook only flags,
+ * the program makes new handles outside librdkafka's callbacks. */
+void mw_kafka_on_authz(int64_t until_ms,
+                       void (*hook)(int err, const char *reason));
 
 #endif

@@ -69,6 +69,11 @@ static const struct mw_conf_prop props[] = {
         "Consumer --exit-at-end: longest wait in milliseconds for the "
         "brokers (end offsets at start, then any message or end of "
         "partition) before giving up with exit 1"),
+    INT("auth.wait.ms", auth_wait_ms, 0, 86400000, "0",
+        "Consumer, producer: how long after start an authorisation error "
+        "of Kafka (a broker that has not applied the ACLs yet) is retried "
+        "with new connections before it stops the program; 0 stops at "
+        "once"),
     INT("topic.partitions", partitions, 1, 1000, "3",
         "Partitions of a topic the programs create"),
     INT("topic.replication", replication, 1, 10, "1",

@@ -1,15 +1,44 @@
 /* midway: librdkafka set-up shared by the programs. */
 #include <stdio.h>
 
+#include "midway/clock.h"
 #include "midway/kafka.h"
 #include "midway/log.h"
 
 static void (*fatal_hook)(int err, const char *reason);
+static void (*authz_hook)(int err, const char *reason);
+static int64_t authz_until; /* mw_clock_ms() */
 
 void
 mw_kafka_on_fatal(void (*hook)(int err, const char *reason))
 {
         fatal_hook = hook;
+}
+
+void
+mw_kafka_on_authz(int64_t until_ms, void (*hook)(int err, const char *reason))
+{
+        authz_until = until_ms;
+        authz_hook = hook;
+}
+
+static int
+is_authz_code(int err)
+{
+        return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+               err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+               err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
+int
+mw_kafka_error_is_authz(rd_kafka_t *rk, int err)
+{
+        char why[256];
+
+        if (is_authz_code(err))
+                return 1;
+        return err == RD_KAFKA_RESP_ERR__FATAL && rk &&
+               is_authz_code(rd_kafka_fatal_error(rk, why, sizeof(why)));
 }
 
 int
@@ -48,6 +77,12 @@ static void
 error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
         (void)opaque;
+        if (authz_hook && mw_clock_ms() < authz_until &&
+            mw_kafka_error_is_authz(rk, err)) {
+                mw_log_warn("Kafka: %s: %s", rd_kafka_err2name(err), reason);
+                authz_hook(err, reason);
+                return;
+        }
         if (mw_kafka_error_is_fatal(rk, err)) {
                 mw_log_error("Kafka: %s: %s", rd_kafka_err2name(err), reason);
                 if (fatal_hook)

@@ -48,6 +48,8 @@
 
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t fatal; /* a Kafka error waiting cannot cure */
+/* Kafka refused an authorisation within auth.wait.ms of the start */
+static volatile sig_atomic_t authz_refused;
 
 /* The failed deliveries of one error code in the current file: the first
  * is logged with its line, the rest only counted, and one summary line
@@ -88,6 +90,7 @@ struct producer {
         struct delivery_failure failures[MAX_FAILURE_KINDS];
         int n_failures;
         int64_t started;
+        int64_t authz_until; /* started + auth.wait.ms */
         int64_t last_progress;
         int tty; /* stderr is a terminal: show progress */
         struct mw_buf out;
@@ -663,6 +666,8 @@ move_to(const char *dir, const char *name, const char *sub, char *dst,
         return 0;
 }
 
+static int kafka_restart(struct producer *p);
+
 static int
 watch(struct producer *p, const char *dir, long poll_ms)
 {
@@ -688,6 +693,10 @@ watch(struct producer *p, const char *dir, long poll_ms)
         mw_log_info("watching %s (done/ and failed/ beside it)",
                     shown(dir, shown_buf, sizeof(shown_buf)));
         while (run) {
+                if (authz_refused && kafka_restart(p) != 0) {
+                        free(files);
+                        return -1;
+                }
                 d = opendir(dir);
                 if (!d) {
                         mw_log_error("%s: %s",
@@ -790,6 +799,14 @@ on_fatal(int err, const char *reason)
         run = 0;
 }
 
+static void
+on_authz(int err, const char *reason)
+{
+        (void)err;
+        (void)reason;
+        authz_refused = 1;
+}
+
 static int
 setup_kafka(struct producer *p)
 {
@@ -826,6 +843,32 @@ fail:
         return -1;
 }
 
+/* Kafka refused an authorisation within auth.wait.ms of the start: most
+ * likely a broker that has not applied the ACLs yet. A new handle after a
+ * pause (one refused its producer id cannot be used again); rows it had not
+ * delivered are not acknowledged, so their file stays and is sent again
+ * (the journal skips what was delivered). 0, or -1 (logged). */
+static int
+kafka_restart(struct producer *p)
+{
+        authz_refused = 0;
+        mw_log_warn("Kafka refused an authorisation at start-up (the ACLs "
+                    "may not be on every broker yet): connecting again in "
+                    "2 s; an authorisation error %d s after the start stops "
+                    "the producer (auth.wait.ms)",
+                    p->conf.auth_wait_ms / 1000);
+        if (p->rkt)
+                rd_kafka_topic_destroy(p->rkt);
+        if (p->rk)
+                rd_kafka_destroy(p->rk);
+        p->rkt = NULL;
+        p->rk = NULL;
+        mw_clock_sleep_ms(2000, &run);
+        if (!run)
+                return -1;
+        return setup_kafka(p);
+}
+
 /* A one-shot run first asks the brokers for its topic and gives up after
  * broker.wait.ms, naming the brokers: with a broker down or misnamed every
  * row would otherwise wait message.timeout.ms (5 minutes) and fail alike.
@@ -858,6 +901,13 @@ reach_brokers(struct producer *p)
                                 mw_clock_sleep_ms(200, &run);
                                 continue;
                         }
+                        if (mw_kafka_error_is_authz(p->rk, err) &&
+                            now < p->authz_until && run) {
+                                authz_refused = 1;
+                                if (kafka_restart(p) != 0)
+                                        return -1;
+                                continue;
+                        }
                         mw_log_error("topic=%s: %s (brokers %s); is it "
                                      "created (midway-admin create-topics) and "
                                      "may this producer write it?",
@@ -867,6 +917,8 @@ reach_brokers(struct producer *p)
                 }
                 if (!run || fatal || mw_clock_ms() >= deadline)
                         break;
+                if (authz_refused && kafka_restart(p) != 0)
+                        return -1;
         }
         if (fatal)
                 mw_log_error("stopped: Kafka refused this producer (see "
@@ -1023,6 +1075,8 @@ main(int argc, char **argv)
         mw_cli_signals(on_signal);
         mw_kafka_on_fatal(on_fatal);
         p.started = mw_clock_ms();
+        p.authz_until = p.started + p.conf.auth_wait_ms;
+        mw_kafka_on_authz(p.authz_until, on_authz);
         p.tty = isatty(STDERR_FILENO);
         gettimeofday(&tv, NULL);
         p.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;

@@ -197,4 +197,77 @@ assert_eq "erasure: Kafka records deleted by the consumer user" 1 \
         "$(grep -c 'erasure: Kafka records deleted' "$WORK/consumer-erase.log" || true)"
 verify_state
 
+# 9. midway-kafka-acls wait (the compose deployment's topics job): every binding on each
+#    broker, asked broker by broker; one no broker has makes it wait, then fail
+sstack acls | awk '$6 == "ALLOW" { print $1, $2, $3, $4, $5 }' >"$WORK/bindings"
+nb=$(grep -c '' "$WORK/bindings")
+"$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 30 1 <"$WORK/bindings" >"$WORK/acl-wait.out" ||
+        fail "midway-kafka-acls wait: the stack's own bindings not found ($(cat "$WORK/acl-wait.out"))"
+assert_eq "midway-kafka-acls wait: the stack's bindings" "kafka-acls: every broker (1) has the $nb bindings" "$(cat "$WORK/acl-wait.out")"
+t=$SECONDS
+rc=0
+{ cat "$WORK/bindings"; echo "User:nobody TOPIC LITERAL $(topic_of "$A") READ"; } |
+        "$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 3 1 >/dev/null 2>"$WORK/acl-wait.err" || rc=$?
+assert_eq "midway-kafka-acls wait, a binding no broker has: exit status" 1 "$rc"
+[ $((SECONDS - t)) -ge 3 ] || fail "midway-kafka-acls wait gave up after $((SECONDS - t)) s, before 3 s"
+grep -q "has $nb of $((nb + 1)) bindings" "$WORK/acl-wait.err" || { cat "$WORK/acl-wait.err" >&2; fail "midway-kafka-acls wait did not say what is missing"; }
+rc=0
+"$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" wait 3 2 <"$WORK/bindings" >/dev/null 2>"$WORK/acl-wait2.err" || rc=$?
+assert_eq "midway-kafka-acls wait for 2 brokers, 1 known: exit status" 1 "$rc"
+
+# 10. auth.wait.ms (a broker that has not applied the ACLs yet, as at a cold start of the
+#    compose deployment): an authorisation refused at start-up is retried with new
+#    connections for that long, then the program stops; an ACL that arrives within it
+#    lets the run go on. B's topic is empty (A's user was refused it above).
+late=it-$RUN_ID-late
+tb=$(topic_of "$B")
+# retried LOG MIN: the warning of a retry, at least MIN times; prints how often
+retried() {
+        local n
+        n=$(grep -c "Kafka refused an authorisation at start-up" "$WORK/$1.log" || true)
+        [ "$n" -ge "$2" ] || { grep -v librdkafka "$WORK/$1.log" | tail -n 5 >&2; fail "$1: $n retries logged, expected $2 or more"; }
+        echo "$n"
+}
+#  (a) the consumer user in a group without an ACL: retried for 5 s, then exit 1
+t=$SECONDS
+rc=0
+timeout 60 "$BIN/midway-consumer" -e -c "$CONF/consumer.conf" -t "$tb" -o "group.id=$late" \
+        -o auth.wait.ms=5000 2>"$WORK/authz-consumer.log" || rc=$?
+assert_eq "consumer, group without an ACL, auth.wait.ms=5000: exit status" 1 "$rc"
+[ $((SECONDS - t)) -ge 5 ] || fail "consumer gave up after $((SECONDS - t)) s, before auth.wait.ms"
+log "consumer: $(retried authz-consumer 2) retries, stopped after $((SECONDS - t)) s: $(grep -m1 -o 'stopped: Kafka refused this consumer.*' "$WORK/authz-consumer.log" || grep -m1 -o 'Kafka: .*AUTHORIZATION.*' "$WORK/authz-consumer.log")"
+#  (b) the same, with the group's ACL added after the first refusal: drains, exit 0
+timeout 120 "$BIN/midway-consumer" -e -c "$CONF/consumer.conf" -t "$tb" -o "group.id=$late" \
+        -o auth.wait.ms=60000 2>"$WORK/authz-consumer-late.log" &
+cpid=$!
+for _ in $(seq 120); do
+        grep -q "Kafka refused an authorisation at start-up" "$WORK/authz-consumer-late.log" && break
+        sleep 0.5
+done
+echo "User:consumer GROUP LITERAL $late READ" | "$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" add >/dev/null
+rc=0
+wait "$cpid" || rc=$?
+assert_eq "consumer, group's ACL added after its first refusal: exit status" 0 "$rc"
+log "consumer, late ACL: $(retried authz-consumer-late 1) retries, then drained"
+#  (c) A's user, B's topic: retried for 5 s, then exit 1; (d) the ACL added after the
+#      first refusal: every row delivered
+t=$SECONDS
+rc=$(sproduce authz-producer 30 "$fb" -c "$CONF/$A.conf" -o auth.wait.ms=5000)
+assert_eq "A's user -> B's topic, auth.wait.ms=5000: exit status" 1 "$rc"
+[ $((SECONDS - t)) -ge 5 ] || fail "producer gave up after $((SECONDS - t)) s, before auth.wait.ms"
+log "producer: $(retried authz-producer 2) retries, stopped after $((SECONDS - t)) s"
+timeout 120 "$BIN/midway-producer" -p 30 -k "$WORK/key" -c "$CONF/$A.conf" -o auth.wait.ms=60000 \
+        -X message.timeout.ms=30000 "$fb" >/dev/null 2>"$WORK/authz-producer-late.log" &
+ppid=$!
+for _ in $(seq 120); do
+        grep -q "Kafka refused an authorisation at start-up" "$WORK/authz-producer-late.log" && break
+        sleep 0.5
+done
+echo "User:$A TOPIC LITERAL $tb WRITE,DESCRIBE" | "$BIN/midway-kafka-acls" -F "$CONF/admin.librdkafka" add >/dev/null
+rc=0
+wait "$ppid" || rc=$?
+assert_eq "A's user -> B's topic, its ACL added after the first refusal: exit status" 0 "$rc"
+log "producer, late ACL: $(retried authz-producer-late 1) retries, then delivered"
+assert_eq "messages in $tb after the late ACL" "$n_b" "$(count "$tb")"
+
 echo "[$TEST_NAME] compared: A->A $n_a of $n_a delivered; A->B 0 of $n_b (authorization); wrong password, PLAINTEXT, TLS without SASL: 0; B reading A, consumer writing A: refused; A's user's project-30 and keyless events: dead-lettered (bind); consumer: $n_a events + 3 dead letters; $((SECONDS - t0))s"

@@ -142,16 +142,5 @@ else:
 # municipality, citizen, kind, date and the payload's fields (oracle.py and
 # tests/faults/evolve_writer.py print the same form).
 dump_events() {
-        q "SELECT event_id, project_id, municipality_code, citizen_ref, kind, event_date,
-          CASE kind
-          WHEN 'visitation' THEN concat_ws('|', payload->>'target_group', payload->>'benefit_type',
-               payload->>'gender', payload->>'age_band',
-               (SELECT coalesce(string_agg(a, ',' ORDER BY o), '') FROM jsonb_array_elements_text(payload->'problem_areas') WITH ORDINALITY AS x(a, o)))
-          WHEN 'contact' THEN concat_ws('|', payload->>'channel', coalesce(payload->>'place', ''))
-          WHEN 'intervention' THEN concat_ws('|', payload->>'intervention_ref', payload->>'category',
-               payload->>'status', coalesce(payload->>'start_date', ''),
-               coalesce(payload->>'mentor_type', ''))
-          WHEN 'exit' THEN payload->>'reason'
-          END
-   FROM event" | sed 's/|$//' | sort
+        q "$(cat "$MW_SOURCE_DIR/tests/integration/events.sql")" | sed 's/|$//' | sort
 }

@@ -70,6 +70,7 @@ test_defaults(void **state)
         assert_int_equal(conf->batch_size, 5000);
         assert_int_equal(conf->batch_ms, 200);
         assert_int_equal(conf->broker_wait_ms, 60000);
+        assert_int_equal(conf->auth_wait_ms, 0);
         assert_int_equal(conf->partitions, 3);
         assert_int_equal(conf->replication, 1);
         assert_int_equal(conf->n_kafka, 0);
@@ -86,7 +87,7 @@ test_props_table(void **state)
         size_t i, n = 0;
 
         props = mw_conf_props(&n);
-        assert_int_equal(n, 15);
+        assert_int_equal(n, 16);
         assert_non_null(mw_conf_props(NULL));
         for (i = 0; i < n; i++) {
                 assert_non_null(props[i].name);
