@@ -216,5 +216,8 @@ void mw_consumer_metrics_update(struct consumer *c, int now);
  * rolled back. */
 void mw_consumer_metrics_commit(struct consumer *c, int64_t ms, int ok);
 void mw_consumer_metrics_stop(struct consumer *c);
+/* Before the Kafka handle is destroyed (a restart at start-up, the end):
+ * the probe no longer uses it once this returns. */
+void mw_consumer_metrics_detach(struct consumer *c);
 
 #endif

@@ -481,6 +481,7 @@ fail:
 static void
 teardown_kafka(struct consumer *c)
 {
+        mw_consumer_metrics_detach(c);
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk);
                 if (c->queue)

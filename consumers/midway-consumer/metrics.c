@@ -48,6 +48,9 @@ struct consumer_metrics {
         PGconn *pg;     /* owned */
         int pg_was;     /* -1 not probed yet, else the last result */
         int64_t ends_asked_ms;
+        /* held by the probe while it uses rk, and by
+         * mw_consumer_metrics_detach() to take rk away */
+        pthread_mutex_t rk_lock;
         /* shared by the poll loop and the probe thread, under ends_lock */
         pthread_mutex_t ends_lock;
         rd_kafka_t *rk;        /* borrowed; NULL before the set-up */
@@ -142,6 +145,7 @@ ask_ends(struct consumer_metrics *cm)
         rd_kafka_t *rk;
         size_t n = 0, i, j;
 
+        pthread_mutex_lock(&cm->rk_lock);
         pthread_mutex_lock(&cm->ends_lock);
         rk = cm->rk;
         if (rk && cm->n_ends > 0 &&
@@ -167,6 +171,7 @@ ask_ends(struct consumer_metrics *cm)
                 }
         if (list)
                 rd_kafka_topic_partition_list_destroy(list);
+        pthread_mutex_unlock(&cm->rk_lock);
         pthread_mutex_lock(&cm->ends_lock);
         for (i = 0; i < n; i++)
                 for (j = 0; j < cm->n_ends; j++)
@@ -287,6 +292,7 @@ cm_free(struct consumer_metrics *cm)
         free(cm->conninfo);
         free(cm->ends);
         pthread_mutex_destroy(&cm->ends_lock);
+        pthread_mutex_destroy(&cm->rk_lock);
         free(cm);
 }
 
@@ -305,6 +311,7 @@ mw_consumer_metrics_start(struct consumer *c)
         }
         cm->pg_was = -1;
         pthread_mutex_init(&cm->ends_lock, NULL);
+        pthread_mutex_init(&cm->rk_lock, NULL);
         cm->reg = mw_metrics_new(errstr, sizeof(errstr));
         if (!cm->reg || families(cm, errstr, sizeof(errstr)))
                 goto fail;
@@ -416,4 +423,18 @@ mw_consumer_metrics_commit(struct consumer *c, int64_t ms, int ok)
         }
         mw_consumer_metrics_update(c, 1);
         mw_metrics_unlock(cm->reg);
+}
+
+void
+mw_consumer_metrics_detach(struct consumer *c)
+{
+        struct consumer_metrics *cm = c->metrics;
+
+        if (!cm)
+                return;
+        pthread_mutex_lock(&cm->rk_lock); /* the probe's request ends */
+        pthread_mutex_lock(&cm->ends_lock);
+        cm->rk = NULL;
+        pthread_mutex_unlock(&cm->ends_lock);
+        pthread_mutex_unlock(&cm->rk_lock);
 }
