@@ -301,8 +301,9 @@ class Checker:
         if not isinstance(build, dict) or build.get("dockerfile") != "docker/prometheus/Dockerfile":
             errors.append("prometheus: not built from docker/prometheus/Dockerfile")
         for port in svc.get("ports") or []:
+            # "IP:HOST:CONTAINER", HOST possibly "${VAR:-default}"
             host_ip = port.get("host_ip") if isinstance(port, dict) else \
-                (str(port).split(":")[0] if str(port).count(":") == 2 else "")
+                (str(port).split(":")[0] if str(port).count(":") >= 2 else "")
             if host_ip != "127.0.0.1":
                 errors.append(f"prometheus: port {port} is published beyond the host's loopback")
         pdir = os.path.join(DOCKER, "prometheus")

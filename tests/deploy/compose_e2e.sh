@@ -63,6 +63,12 @@ mkdir -p "$run/logs" "$run/exports"
 logs=$run/logs
 export DOCKER_HOST=unix://$state/docker.sock
 export MW_SECRETS_DIR=$run/secrets MW_SPOOL_DIR=$run/spool
+# Prometheus' host port (loopback): a free one, not 9090, which may be taken
+MW_PROMETHEUS_PORT=${MW_PROMETHEUS_PORT:-$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')}
+export MW_PROMETHEUS_PORT
 C=(docker-compose -p "$project" -f "$src/docker/compose.yaml")
 
 stop_engine() {
@@ -176,7 +182,7 @@ else
         say "   made in $(($(date +%s) - t)) s"
 fi
 t=$(date +%s)
-say "3. images midway, midway-kafka, midway-registry, midway-postgres"
+say "3. images midway, midway-kafka, midway-registry, midway-postgres, midway-prometheus"
 build_image() { # NAME DOCKERFILE TAG
         if ! docker build --network host -f "$src/$2" -t "$3" "$src" >"$logs/build-$1.log" 2>&1; then
                 tail -n 20 "$logs/build-$1.log" >&2
@@ -191,6 +197,8 @@ pids+=($!)
 build_image registry docker/registry/Dockerfile midway-registry:3.0.9 &
 pids+=($!)
 build_image postgres docker/postgres/Dockerfile midway-postgres:15 &
+pids+=($!)
+build_image prometheus docker/prometheus/Dockerfile midway-prometheus:2.42 &
 pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || fail "image build ($logs/build-*.log)"; done
 say "   built in $(($(date +%s) - t)) s"
@@ -218,7 +226,7 @@ for s in consumer-1 consumer-2 producer-odder kafka1 kafka2 kafka3 registry; do
         [ "$(ctr_state "$s")" = running ] || fail "$s is not running"
 done
 "${C[@]}" logs --no-color topics >"$logs/topics.log" 2>&1
-grep -q 'every broker (3) has the 124 bindings' "$logs/topics.log" ||
+grep -q 'every broker (3) has the 155 bindings' "$logs/topics.log" ||
         fail "the topics job did not see every ACL on each broker ($logs/topics.log)"
 t_ready=$(date +%s)
 
@@ -412,5 +420,29 @@ if grep -r -l -F -f "$run/cprs" "$out" >"$run/leaks"; then
         fail "CPR numbers in the report: $(cat "$run/leaks")"
 fi
 say "   ok: status/ of the report job, visited as the exports say, no CPR number in it ($(($(date +%s) - t)) s)"
+
+# ---- 7. Prometheus of the deployment: every consumer and producer scraped, and the
+#      consumers' events equal to PostgreSQL's
+say "9. Prometheus (host port $MW_PROMETHEUS_PORT, loopback)"
+prom() { # QUERY -> the sum of the result's values, or nothing
+        curl -fsS --max-time 10 "http://127.0.0.1:$MW_PROMETHEUS_PORT/api/v1/query" \
+                --data-urlencode "query=$1" 2>/dev/null |
+                python3 -c 'import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(int(sum(float(x["value"][1]) for x in r)) if r else "")' 2>/dev/null || true
+}
+# 32 targets (2 consumers, 30 producers) up; the consumers hold the 90 partitions, with
+# no lag, PostgreSQL up for both, no dead letter (their counters start at their own
+# start: consumer-1 was restarted, so events are compared through the lag)
+want="32 90 0 2 0"
+got=
+for _ in $(seq 120); do
+        got="$(prom 'sum(up)') $(prom 'sum(midway_consumer_assigned_partitions)') $(prom 'sum(midway_consumer_lag)') $(prom 'sum(midway_consumer_pg_up)') $(prom 'sum(midway_consumer_dead_letters_total) or vector(0)')"
+        [ "$got" = "$want" ] && break
+        sleep 1
+done
+[ "$got" = "$want" ] ||
+        fail "Prometheus: targets up, partitions held, lag, pg_up, dead letters: expected $want, got $got"
+say "   ok: 32 targets up; the 90 partitions held with lag 0; PostgreSQL up for both consumers; no dead letter"
 
 say "PASS in $(($(date +%s) - T0)) s (ready after $((t_ready - T0)) s; broker phase ${t_broker} s, consumer phase ${t_consumer} s)"
