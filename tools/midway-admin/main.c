@@ -21,6 +21,7 @@
  */
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -190,6 +191,38 @@ cmd_check_sql(const struct mw_conf *conf)
         return rc;
 }
 
+#define PROGRESS_S 5
+
+/* PQexec() that logs a line every PROGRESS_S seconds while the statement
+ * runs ("verify: running for 10 s"), so a long verify or rebuild shows it
+ * is alive. The last result (PQexec's), or NULL. */
+static PGresult *
+exec_progress(PGconn *pg, const char *sql, const char *what)
+{
+        PGresult *res, *last = NULL;
+        struct pollfd p;
+        int waited = 0;
+
+        if (!PQsendQuery(pg, sql))
+                return NULL;
+        p.fd = PQsocket(pg);
+        p.events = POLLIN;
+        while (PQisBusy(pg)) {
+                if (poll(&p, 1, PROGRESS_S * 1000) == 0) {
+                        waited += PROGRESS_S;
+                        mw_log_info("%s: running for %d s", what, waited);
+                        continue;
+                }
+                if (!PQconsumeInput(pg))
+                        break;
+        }
+        while ((res = PQgetResult(pg)) != NULL) {
+                PQclear(last);
+                last = res;
+        }
+        return last;
+}
+
 /* Prints every difference between the maintained per-citizen tables and a
  * recomputation from the stored events (stdout, one line each). */
 static int
@@ -208,7 +241,8 @@ cmd_verify(const struct mw_conf *conf, int rebuild)
         if (rebuild) {
                 mw_log_info("rebuild: recomputing the state of every citizen "
                             "from the stored events");
-                res = PQexec(pg, "SELECT midway_rebuild_citizens()");
+                res = exec_progress(pg, "SELECT midway_rebuild_citizens()",
+                                    "rebuild");
                 if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                         mw_log_error("rebuild: %s", PQerrorMessage(pg));
                         goto out;
@@ -226,8 +260,10 @@ cmd_verify(const struct mw_conf *conf, int rebuild)
                 mw_log_error("verify: %s", errstr);
                 goto out;
         }
-        res = PQexec(pg, "SELECT tbl, side, project_id, citizen_ref "
-                         "FROM verify_difference ORDER BY 1, 3, 4, 2");
+        res = exec_progress(pg,
+                            "SELECT tbl, side, project_id, citizen_ref "
+                            "FROM verify_difference ORDER BY 1, 3, 4, 2",
+                            "verify");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
                 mw_log_error("verify: %s", PQerrorMessage(pg));
                 goto out;
