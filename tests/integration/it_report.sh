@@ -16,20 +16,13 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$MW_SOURCE_DIR
-cal=$src/reference/calibration.csv
 AS_OF=2015-07-01
 PREV=2015-04-01
 [ -x "$BIN/midway-report" ] || fail "midway-report is not built in $BIN"
 setup_db_and_topics
 
 # 1. The calibrated dataset through the pipeline.
-for p in $(seq 1 30); do
-        f=$WORK/export-$p.csv
-        "$BIN/midway-gen" -p "$p" --calibration "$cal" -s 2015 >"$f"
-        produce "$p" "$f" 2>>"$WORK/logs" || fail "midway-producer failed for project $p"
-done
-consume_to_end 2>>"$WORK/logs"
-verify_state
+load_seed
 assert_eq "visited by $AS_OF (the report's 2,145)" "2145" "$(status_field $AS_OF Total visited)"
 # For the data-quality page: a contact of a citizen without an intake
 # (Odder; not in the status) and a message that cannot be decoded (a dead

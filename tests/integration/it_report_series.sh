@@ -16,17 +16,10 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$MW_SOURCE_DIR
-cal=$src/reference/calibration.csv
 DATES="2015-05-01 2015-06-01 2015-07-01"
 [ -x "$BIN/midway-report" ] || fail "midway-report is not built in $BIN"
 setup_db_and_topics
-for p in $(seq 1 30); do
-        f=$WORK/export-$p.csv
-        "$BIN/midway-gen" -p "$p" --calibration "$cal" -s 2015 >"$f"
-        produce "$p" "$f" 2>>"$WORK/logs" || fail "midway-producer failed for project $p"
-done
-consume_to_end 2>>"$WORK/logs"
-verify_state
+load_seed
 
 LEDGER=$WORK/ledger
 mkdir -m 700 "$LEDGER" "$WORK/with" "$WORK/without"

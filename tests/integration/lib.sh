@@ -64,6 +64,19 @@ setup_db_and_topics() {
         chmod 600 "$WORK/key"
 }
 
+# load_seed: the seed-calibrated exports of all 30 projects (WORK/export-P.csv,
+# docs/calibration.md) through producer, Kafka and consumer, then verify.
+load_seed() {
+        local p f
+        for p in $(seq 1 30); do
+                f=$WORK/export-$p.csv
+                "$BIN/midway-gen" -p "$p" --calibration "$MW_SOURCE_DIR/reference/calibration.csv" -s 2015 >"$f"
+                produce "$p" "$f" 2>>"$WORK/logs" || fail "midway-producer failed for project $p"
+        done
+        consume_to_end 2>>"$WORK/logs"
+        verify_state
+}
+
 # gen PROJECT CITIZENS SEED -> path of the CSV
 gen() {
         local f="$WORK/export-$1-$3.csv"
