@@ -678,6 +678,8 @@ inherit(struct mw_rtable *t, const struct mw_rpast *past)
 {
         size_t d, p, r, c;
 
+        if (!past)
+                return;
         for (d = 0; d < t->n_dates; d++)
                 for (p = 0; p < t->n_past; p++) {
                         if (past[p].date.date != t->dates[d].date)
@@ -752,7 +754,7 @@ mark_changes(struct mw_rtable *t, const struct mw_rpast *past, size_t prev)
                                                 mw_dc_value(t->dc, then) == 0
                                             ? now
                                             : then);
-                        for (d = 0; d < t->n_past; d++) {
+                        for (d = 0; past && d < t->n_past; d++) {
                                 old = *cell_slot(t, t->n_dates + d, r, c);
                                 if (old == MW_RT_NONE ||
                                     past[d].shown[r * MW_RC_N + c] !=
@@ -783,7 +785,7 @@ plan_exits(struct mw_rtable *t, const struct mw_rpast *past, char *errstr,
         if (!t->force_exits)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                "out of memory");
-        for (d = 0; d < t->n_past; d++)
+        for (d = 0; past && d < t->n_past; d++)
                 if (past[d].date.kind == MW_RD_FULL &&
                     past[d].date.date < cut->date &&
                     (latest == MW_RT_NONE ||
@@ -810,6 +812,8 @@ mw_rtable_build_past(struct mw_rtable *t, struct mw_rdate *dates,
 
         memset(t, 0, sizeof(*t));
         err = check_dates(dates, n_dates, prev, cutoff, errstr, errstr_size);
+        if (!past)
+                n_past = 0;
         for (d = 0; !err && d < n_past; d++)
                 if (past[d].date.n_rows != dates[0].n_rows ||
                     past[d].date.kind == MW_RD_SERIES)
@@ -829,7 +833,7 @@ mw_rtable_build_past(struct mw_rtable *t, struct mw_rdate *dates,
         t->dates = dates;
         t->n_past = n_past;
         t->cutoff = cutoff;
-        t->cell = malloc(n_blocks * t->n_rows * MW_RC_N * sizeof(*t->cell));
+        t->cell = calloc(n_blocks * t->n_rows * MW_RC_N, sizeof(*t->cell));
         if (!t->cell)
                 return mw_errf(errstr, errstr_size, MW_ERR_NOMEM,
                                "out of memory");

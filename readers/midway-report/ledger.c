@@ -164,8 +164,8 @@ ledger_line(struct report *rep, char *line, const char *path, long no,
              s = strtok_r(NULL, ",", &save))
                 f[k++] = s;
         if (k != 6 || mw_date_parse(f[0], &date, errstr, errstr_size) ||
-            (strcmp(f[1], "key") && strcmp(f[1], "full") &&
-             strcmp(f[1], "appendix")))
+            (strcmp(f[1], "key") != 0 && strcmp(f[1], "full") != 0 &&
+             strcmp(f[1], "appendix") != 0))
                 goto bad;
         if (strcmp(f[1], "appendix") == 0)
                 return app_line(rep, f, path, no, errstr, errstr_size);
