@@ -25,6 +25,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "midway/cli.h"
+#include "midway/clock.h"
 #include "midway/conf.h"
 #include "midway/cpr.h"
 #include "midway/kafka.h"
@@ -199,6 +200,60 @@ send_all(struct erase *e, FILE *fp, const char *name)
         return rc;
 }
 
+/* The brokers and the project's topic, asked for before anything is
+ * sent: a wrong or unreachable broker is named within broker.wait.ms
+ * instead of every request failing after message.timeout.ms. */
+static int
+reach(struct erase *e)
+{
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(e->rk, e->topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        int64_t deadline = mw_clock_ms() + e->conf.broker_wait_ms;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TRANSPORT;
+        int rc = -1;
+
+        while (rkt && run && mw_clock_ms() < deadline) {
+                err = rd_kafka_metadata(e->rk, 0, rkt, &md, 1000);
+                if (err)
+                        continue;
+                err = md->topic_cnt == 1 ? md->topics[0].err
+                                         : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+                rd_kafka_metadata_destroy(md);
+                if (!err)
+                        rc = 0;
+                else
+                        mw_log_error("topic=%s: %s (brokers %s); is it "
+                                     "created (midway-admin create-topics) "
+                                     "and may this site's user write it?",
+                                     e->topic, rd_kafka_err2str(err),
+                                     e->conf.brokers);
+                break;
+        }
+        if (rc && err && run && mw_clock_ms() >= deadline)
+                mw_log_error("cannot reach the Kafka brokers %s within "
+                             "broker.wait.ms (%d ms): %s; check that they "
+                             "run, that -b/brokers names them and the "
+                             "credentials; nothing was sent",
+                             e->conf.brokers, e->conf.broker_wait_ms,
+                             rd_kafka_err2str(err));
+        if (rkt)
+                rd_kafka_topic_destroy(rkt);
+        return rc;
+}
+
+/* Waits for the deliveries, up to FLUSH_MS; Ctrl-C stops the wait. */
+static void
+flush(struct erase *e)
+{
+        int64_t deadline = mw_clock_ms() + FLUSH_MS;
+
+        while (run && rd_kafka_outq_len(e->rk) > 0 && mw_clock_ms() < deadline)
+                rd_kafka_flush(e->rk, 100);
+        if (!run)
+                rd_kafka_purge(e->rk, RD_KAFKA_PURGE_F_QUEUE |
+                                          RD_KAFKA_PURGE_F_INFLIGHT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,9 +284,9 @@ main(int argc, char **argv)
                 mw_log_error("%s: %s", name, strerror(errno));
                 goto out;
         }
-        if (setup(&e) != 0 || send_all(&e, fp, name) != 0)
+        if (setup(&e) != 0 || reach(&e) != 0 || send_all(&e, fp, name) != 0)
                 goto out;
-        rd_kafka_flush(e.rk, FLUSH_MS);
+        flush(&e);
         if (!run) {
                 mw_log_warn("interrupted: %ld of %ld requests acknowledged",
                             e.acked, e.sent);

@@ -198,3 +198,14 @@ for days in -1 1 0; do
 done >"$WORK/expire.txt"
 assert_eq "dead letters kept after expire with -1, 1, 0 days" "-1:1 1:1 0:0" "$(paste -sd' ' "$WORK/expire.txt")"
 echo "[$TEST_NAME] 4 citizens of 2 sites erased ($n_erased events, a published and a pending dead letter): found nowhere in $tables tables, the topics or the logs; status as if retracted"
+
+# A wrong broker: named within broker.wait.ms, exit 1, nothing sent (issue 14, item 4)
+t=$SECONDS
+rc=0
+"$BIN/midway-erase" -p 20 -k "$WORK/key" -b 127.0.0.1:1 -o broker.wait.ms=2000 "$WORK/req-20.txt" \
+        2>"$WORK/erase-wrong.log" || rc=$?
+assert_eq "midway-erase, a broker nobody runs: exit status" 1 "$rc"
+[ $((SECONDS - t)) -le 30 ] || fail "midway-erase took $((SECONDS - t)) s to give up on a wrong broker"
+grep -q "cannot reach the Kafka brokers 127.0.0.1:1 within broker.wait.ms (2000 ms).*nothing was sent" "$WORK/erase-wrong.log" ||
+        { cat "$WORK/erase-wrong.log" >&2; fail "midway-erase does not name the unreachable broker"; }
+echo "[$TEST_NAME] ok: midway-erase names an unreachable broker after broker.wait.ms and exits 1"
