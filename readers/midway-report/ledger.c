@@ -242,6 +242,38 @@ record_name(const char *name, int32_t *date)
         return mw_date_parse(day, date, err, sizeof(err)) == MW_OK;
 }
 
+/* Every count of every date a record holds must be in it: a truncated or
+ * edited record would otherwise freeze counts of 0 as printed. */
+static mw_err_t
+complete(const struct report *rep, const char *dir, char *errstr,
+         size_t errstr_size)
+{
+        size_t i, r, c;
+        char day[11];
+
+        for (i = 0; i < rep->n_past; i++) {
+                const struct mw_rpast *p = &rep->past[i];
+
+                for (r = 0; r < p->date.n_rows; r++)
+                        for (c = 0; c < MW_RC_N; c++)
+                                if (mw_rtable_has(p->date.kind,
+                                                  (enum mw_rcol)c) &&
+                                    p->shown[r * MW_RC_N + c] == MW_RS_NONE) {
+                                        mw_date_format(p->date.date, day);
+                                        return mw_errf(
+                                            errstr, errstr_size, MW_ERR_INVALID,
+                                            "--ledger %s: the record of %s "
+                                            "lacks %s of project %d: it is "
+                                            "incomplete; restore it from the "
+                                            "evaluator's backup",
+                                            dir, day,
+                                            mw_rcol_name((enum mw_rcol)c),
+                                            p->date.rows[r].project_id);
+                                }
+        }
+        return MW_OK;
+}
+
 mw_err_t
 mw_report_ledger_load(struct report *rep, char *errstr, size_t errstr_size)
 {
@@ -280,6 +312,8 @@ mw_report_ledger_load(struct report *rep, char *errstr, size_t errstr_size)
                 free(names[i]);
         }
         free(names);
+        if (!err)
+                err = complete(rep, dir, errstr, errstr_size);
         if (!err)
                 mw_log_info("ledger %s: %zu reports published before, %zu "
                             "dates",

@@ -68,3 +68,15 @@ grep -q "published before ($LEDGER/2015-07-01.csv)" "$WORK/again.log" ||
         { cat "$WORK/again.log" >&2; fail "the refusal does not name the record"; }
 assert_eq "the published report, untouched" "$before" "$(cat "$WORK/with/2015-07-01/SHA256SUMS")"
 echo "[$TEST_NAME] ok: a cut-off is published once ($(grep -o 'the report as of.*' "$WORK/again.log" | cut -c1-60)...)"
+
+# 4. A record that is not whole (truncated, edited) stops the next report.
+mkdir -m 700 "$WORK/cut"
+cp "$LEDGER/2015-05-01.csv" "$WORK/cut/"
+sed -i '/,n_female,/d' "$WORK/cut/2015-05-01.csv"
+if "$BIN/midway-report" --ledger "$WORK/cut" --as-of 2015-06-01 --out "$WORK/cut-out" 2>"$WORK/cut.log"; then
+        fail "a report was written with a record that lacks counts"
+fi
+grep -q "the record of 2015-05-01 lacks n_female of project" "$WORK/cut.log" ||
+        { cat "$WORK/cut.log" >&2; fail "the incomplete record is not named"; }
+[ -e "$WORK/cut-out" ] && fail "files written despite an incomplete record"
+echo "[$TEST_NAME] ok: an incomplete record stops the report ($(grep -o 'the record of.*incomplete' "$WORK/cut.log"))"
