@@ -286,6 +286,14 @@ mw_report_ledger_load(struct report *rep, char *errstr, size_t errstr_size)
 
         if (!dir)
                 return MW_OK;
+        /* this report will be recorded there once published: a record
+         * that cannot be written must stop it before, not after */
+        if (access(dir, W_OK | X_OK) != 0)
+                return mw_errf(errstr, errstr_size, MW_ERR_IO,
+                               "--ledger %s: %s (the record of published "
+                               "reports must be writable by this user; "
+                               "nothing written)",
+                               dir, strerror(errno));
         n = scandir(dir, &names, NULL, alphasort);
         if (n < 0)
                 return mw_errf(errstr, errstr_size, MW_ERR_IO,

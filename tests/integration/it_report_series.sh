@@ -80,3 +80,14 @@ grep -q "the record of 2015-05-01 lacks n_female of project" "$WORK/cut.log" ||
         { cat "$WORK/cut.log" >&2; fail "the incomplete record is not named"; }
 [ -e "$WORK/cut-out" ] && fail "files written despite an incomplete record"
 echo "[$TEST_NAME] ok: an incomplete record stops the report ($(grep -o 'the record of.*incomplete' "$WORK/cut.log"))"
+
+# 5. A record that cannot be written stops the report before anything is published.
+mkdir -m 500 "$WORK/ro"
+if runuser -u nobody -- "$BIN/midway-report" --ledger "$WORK/ro" --as-of 2015-06-01 --out "$WORK/ro-out" \
+        2>"$WORK/ro.log"; then
+        fail "a report was published with a record it cannot write"
+fi
+grep -q "must be writable by this user; nothing written" "$WORK/ro.log" ||
+        { cat "$WORK/ro.log" >&2; fail "the unwritable record is not named"; }
+[ -e "$WORK/ro-out" ] && fail "files written although the record cannot be"
+echo "[$TEST_NAME] ok: a record that cannot be written stops the report before it is published"
